@@ -1,0 +1,1 @@
+"""Subcommands of `triage`, one module each (see triage/cli.py)."""

@@ -1,0 +1,1 @@
+"""The triage engine: redact, condense, recognise, ask the model, guard the command."""
