@@ -1,4 +1,7 @@
-"""The engine in one function: the service, `triage analyze` and the eval suite all call it."""
+"""The engine in one function: the service, `triage analyze` and the eval suite all call it.
+
+redact -> condense to the token budget -> signatures -> (model, if configured) -> guard.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +9,51 @@ from pydantic import BaseModel
 
 from triage.engine import condense as condense_mod
 from triage.engine import guard, signatures
-from triage.engine.redact import redact, redact_obj
+from triage.engine.redact import redact_obj
 from triage.models import Evidence, FailureEvent, Hypothesis
 from triage.settings import Settings
 
 
 class Analysis(BaseModel):
-    event: FailureEvent
+    event: FailureEvent  # redacted
     evidence: Evidence  # redacted, log condensed to the budget
     hypothesis: Hypothesis
 
 
 def redact_event(event: FailureEvent) -> FailureEvent:
-    data = event.model_dump(mode="json")
-    return FailureEvent.model_validate(redact_obj(data))
+    return FailureEvent.model_validate(redact_obj(event.model_dump(mode="json")))
 
 
 def redact_evidence(evidence: Evidence) -> Evidence:
-    data = evidence.model_dump(mode="json")
-    return Evidence.model_validate(redact_obj(data))
+    return Evidence.model_validate(redact_obj(evidence.model_dump(mode="json")))
+
+
+def guard_hypothesis(hypothesis: Hypothesis) -> Hypothesis:
+    """Mark the command runnable only if the guard allows it; never show it otherwise."""
+    if not hypothesis.command:
+        hypothesis.command_allowed = False
+        return hypothesis
+    verdict = guard.check_command(hypothesis.command)
+    hypothesis.command_allowed = verdict.allowed
+    if not verdict.allowed:
+        hypothesis.notes.append(f"suggested command refused by the guard: {verdict.reason}")
+    return hypothesis
 
 
 def analyze(event: FailureEvent, evidence: Evidence, settings: Settings) -> Analysis:
     event = redact_event(event)
     evidence = redact_evidence(evidence)
     condensed = condense_mod.condense(evidence.log_text, settings.token_budget)
+    shown = evidence.model_copy(update={"log_text": condensed.text})
+
+    candidates = signatures.match(event, evidence)
     hypothesis = signatures.diagnose(event, evidence)
     hypothesis.context_tokens = condensed.tokens
-    if hypothesis.command:
-        verdict = guard.check_command(hypothesis.command)
-        hypothesis.command_allowed = verdict.allowed
-        if not verdict.allowed:
-            hypothesis.notes.append(f"suggested command refused by the guard: {verdict.reason}")
-    shown = evidence.model_copy(update={"log_text": condensed.text})
+    if settings.llm_enabled:
+        # The model sees only redacted, condensed evidence; on any failure it falls back to
+        # the signature hypothesis and says so on the card.
+        from triage.engine.llm import diagnose_with_llm
+
+        hypothesis = diagnose_with_llm(event, shown, candidates, hypothesis, settings)
+    hypothesis = guard_hypothesis(hypothesis)
     return Analysis(event=event, evidence=shown, hypothesis=hypothesis)
