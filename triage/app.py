@@ -1,0 +1,240 @@
+"""The HTTP service: event intake, the triage API, the web inbox and operations endpoints.
+
+Intake only validates and persists (answering 202 with the triage id); workers do the rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from triage.db import make_engine
+from triage.migrate import upgrade
+from triage.models import FailureEvent, RunReport, TriageView
+from triage.observability import EVENTS_RECEIVED, EVENTS_REJECTED, REGISTRY, StoreCollector
+from triage.pipeline import Publisher
+from triage.settings import Settings
+from triage.sources import build_sources
+from triage.sources.base import PayloadError, Resolved, SourcePlugin
+from triage.store import TriageStore
+from triage.worker import Worker, WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a request handler needs, built once at start-up."""
+
+    settings: Settings
+    store: TriageStore
+    sources: dict[str, SourcePlugin]
+    publishers: list[Publisher] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_services(settings: Settings) -> Services:
+    store = TriageStore(make_engine(settings.sqlalchemy_url))
+    sources = build_sources(settings, history=store.history)
+    return Services(settings=settings, store=store, sources=sources)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """Read the body, refusing (413) past the limit without buffering more than that."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _field_errors(exc: ValidationError, prefix: tuple = ("body",)) -> list[dict[str, Any]]:
+    return [{"loc": [*prefix, *err["loc"]], "msg": err["msg"], "type": err["type"]} for err in exc.errors()]
+
+
+def create_app(settings: Settings, services: Services | None = None, run_workers: bool | None = None) -> FastAPI:
+    services = services or build_services(settings)
+    start_workers = settings.worker_threads > 0 if run_workers is None else run_workers
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        upgrade(services.store.engine)
+        REGISTRY.register(collector := StoreCollector(services.store))
+        pool = None
+        if start_workers:
+            pool = WorkerPool(Worker(services.store, services.sources, settings, services.publishers),
+                              settings.worker_threads)
+            pool.start()
+        if not settings.slack_enabled:
+            log.info("no Slack token set (TRIAGE_SLACK_BOT_TOKEN): cards go to the web inbox only")
+        if not settings.llm_enabled:
+            log.info("no model configured (TRIAGE_LLM_BASE_URL, TRIAGE_LLM_MODEL): diagnosing with signatures")
+        try:
+            yield
+        finally:
+            if pool:
+                await run_in_threadpool(pool.shutdown)
+            REGISTRY.unregister(collector)
+
+    app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan)
+    app.state.services = services
+
+    def require_token(request: Request) -> None:
+        token = settings.api_token
+        if token is None:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token.get_secret_value()):
+            return
+        # Alertmanager may be configured with basic auth instead of a bearer token.
+        if scheme.lower() == "basic" and settings.alertmanager_username and settings.alertmanager_password:
+            try:
+                user, _, pw = base64.b64decode(value).decode().partition(":")
+            except Exception:
+                user, pw = "", ""
+            if hmac.compare_digest(user, settings.alertmanager_username) and hmac.compare_digest(
+                pw, settings.alertmanager_password.get_secret_value()
+            ):
+                return
+        EVENTS_REJECTED.labels("unauthorized").inc()
+        raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+
+    @app.post("/v1/events/{source}", status_code=202, dependencies=[Depends(require_token)])
+    async def post_event(source: str, request: Request):
+        plugin = services.sources.get(source)
+        if plugin is None:
+            EVENTS_REJECTED.labels("unknown_source").inc()
+            raise HTTPException(404, f"unknown source '{source}'; known: {', '.join(sorted(services.sources))}")
+        try:
+            body = await read_limited_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            EVENTS_REJECTED.labels("too_large").inc()
+            raise HTTPException(413, f"body larger than {settings.max_body_bytes} bytes (TRIAGE_MAX_BODY_BYTES)")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            EVENTS_REJECTED.labels("malformed").inc()
+            raise HTTPException(422, [{"loc": ["body"], "msg": f"invalid JSON: {exc}", "type": "json_invalid"}])
+        try:
+            items = plugin.parse(payload)
+        except PayloadError as exc:
+            EVENTS_REJECTED.labels("malformed").inc()
+            raise HTTPException(422, [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}])
+        except ValidationError as exc:
+            EVENTS_REJECTED.labels("malformed").inc()
+            raise HTTPException(422, _field_errors(exc))
+        results = await run_in_threadpool(_persist, services.store, items)
+        for kind in results:
+            EVENTS_RECEIVED.labels(source, kind["kind"]).inc()
+        first = next((r.get("triage_id") for r in results if r.get("triage_id")), None)
+        return {"triage_id": first, "items": results}
+
+    @app.get("/v1/triages", dependencies=[Depends(require_token)])
+    async def list_triages(limit: int = 50, state: str | None = None, source: str | None = None):
+        views = await run_in_threadpool(services.store.list, min(max(limit, 1), 500), state, source)
+        return {"items": [triage_item(v) for v in views]}
+
+    @app.get("/v1/triages/{triage_id}", dependencies=[Depends(require_token)])
+    async def get_triage(triage_id: str):
+        view = await run_in_threadpool(services.store.get, triage_id)
+        if view is None:
+            raise HTTPException(404, f"no triage {triage_id}")
+        item = triage_item(view, full=True)
+        item["history"] = [r.model_dump(mode="json") for r in await run_in_threadpool(_history_for, services, view)]
+        item["audit"] = await run_in_threadpool(services.store.audit_trail, triage_id)
+        return item
+
+    @app.get("/healthz")
+    async def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz():
+        try:
+            await run_in_threadpool(services.store.ping)
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
+        return {"status": "ready"}
+
+    @app.get("/metrics")
+    async def metrics():
+        data = await run_in_threadpool(generate_latest, REGISTRY)
+        return Response(data, media_type=CONTENT_TYPE_LATEST)
+
+    from triage.web import register_inbox
+
+    register_inbox(app, services)
+    return app
+
+
+def _persist(store: TriageStore, items: list) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, FailureEvent):
+            intake = store.accept_failure(item)
+            out.append({"kind": "failure", "triage_id": intake.triage_id, "created": intake.created,
+                        "failure_key": item.failure_key})
+        elif isinstance(item, RunReport):
+            out.append({"kind": "run", "recorded": store.record_run(item)})
+        elif isinstance(item, Resolved):
+            out.append({"kind": "resolved", "triage_id": store.mark_resolved(item.failure_key, item.detail)})
+    return out
+
+
+def _history_for(services: Services, view: TriageView):
+    if view.evidence and view.evidence.history:
+        return view.evidence.history
+    return services.store.history(view.job_key, 10)
+
+
+def triage_item(view: TriageView, full: bool = False) -> dict[str, Any]:
+    """A triage as the API returns it (never the unredacted excerpt the reporter sent)."""
+    item: dict[str, Any] = {
+        "id": view.id,
+        "source": view.source.value,
+        "job": view.job,
+        "job_key": view.job_key,
+        "failure_key": view.failure_key,
+        "state": view.state.value,
+        "created_at": view.created_at.isoformat(),
+        "updated_at": view.updated_at.isoformat(),
+        "failed_at": view.event.failed_at.isoformat(),
+        "exit_code": view.event.exit_code,
+        "links": {**view.event.links, **(view.evidence.links if view.evidence else {})},
+        "error": view.error,
+        "hypothesis": view.hypothesis.public() if view.hypothesis else None,
+    }
+    if full:
+        item["timeline"] = {k: v.isoformat() for k, v in view.timeline.items()}
+        item["attempts"] = view.attempts
+        if view.evidence:
+            item["evidence"] = view.evidence.model_dump(mode="json")
+        if view.hypothesis:
+            item["hypothesis_detail"] = view.hypothesis.model_dump(mode="json")
+    return item

@@ -1,0 +1,1 @@
+"""Alembic migrations for triage's database (applied by `triage serve` and `triage migrate`)."""

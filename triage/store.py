@@ -1,0 +1,384 @@
+"""Durable triage storage: intake, dedup, claiming work, state transitions, history, audit.
+
+Every write that a worker makes is fenced by its lease: if the lease was lost (the worker
+stalled and another replica took over), the write changes nothing and the worker stops.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from triage.db import AuditRow, FeedbackRow, RunRow, TriageRow
+from triage.models import (
+    WORK_STATES,
+    Evidence,
+    FailureEvent,
+    Hypothesis,
+    RunOutcome,
+    RunRecord,
+    RunReport,
+    TriageState,
+    TriageView,
+    utcnow,
+)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+@dataclass(frozen=True)
+class Intake:
+    triage_id: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class Claim:
+    triage_id: str
+    owner: str
+    attempts: int
+    event: FailureEvent
+    state: TriageState
+
+
+class LeaseLost(Exception):
+    """Another worker owns this triage now; stop working on it."""
+
+
+class TriageStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+        self.dialect = engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._session.begin() as s:
+            yield s
+
+    def _insert(self, table):
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    # --- intake ---------------------------------------------------------------------
+    def accept_failure(self, event: FailureEvent) -> Intake:
+        """Persist a failure once; a redelivery returns the triage already there."""
+        now = utcnow()
+        new_id = uuid.uuid4().hex
+        with self.session() as s:
+            stmt = (
+                self._insert(TriageRow)
+                .values(
+                    id=new_id,
+                    failure_key=event.failure_key,
+                    job_key=event.job_key,
+                    source=event.source.value,
+                    job=event.job,
+                    state=TriageState.received.value,
+                    event=event.model_dump(mode="json"),
+                    attempts=0,
+                    next_attempt_at=now,
+                    timeline={TriageState.received.value: now.isoformat()},
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["failure_key"])
+            )
+            created = s.execute(stmt).rowcount == 1
+            if created:
+                self._record_run(s, event_run_report(event, new_id), new_id)
+                return Intake(new_id, True)
+            existing = s.scalar(select(TriageRow.id).where(TriageRow.failure_key == event.failure_key))
+            assert existing is not None
+            return Intake(existing, False)
+
+    def record_run(self, report: RunReport) -> bool:
+        with self.session() as s:
+            return self._record_run(s, report, None)
+
+    def _record_run(self, s: Session, report: RunReport, triage_id: str | None) -> bool:
+        stmt = self._insert(RunRow).values(
+            job_key=report.job_key,
+            source=report.source.value,
+            job=report.job,
+            outcome=report.outcome.value,
+            run_id=report.run_id,
+            started_at=report.started_at,
+            finished_at=report.finished_at,
+            duration_seconds=report.duration_seconds,
+            exit_code=report.exit_code,
+            detail=report.detail,
+            triage_id=triage_id,
+            recorded_at=utcnow(),
+        )
+        if report.run_id is not None:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["job_key", "run_id"])
+        return s.execute(stmt).rowcount == 1
+
+    def mark_resolved(self, failure_key: str, detail: str = "") -> str | None:
+        """Note that the failure cleared (e.g. Alertmanager `resolved`); no new triage."""
+        now = utcnow()
+        with self.session() as s:
+            row = s.scalar(select(TriageRow).where(TriageRow.failure_key == failure_key))
+            if row is None:
+                return None
+            if row.resolved_at is None:
+                row.resolved_at = now
+                row.timeline = {**row.timeline, "resolved": now.isoformat()}
+                row.updated_at = now
+                s.add(AuditRow(triage_id=row.id, actor="source", action="resolved", detail=detail or None, at=now))
+            return row.id
+
+    # --- work queue -----------------------------------------------------------------
+    def claim(self, owner: str, lease_seconds: float) -> Claim | None:
+        """Take the oldest triage that needs work and whose lease is free or expired."""
+        now = utcnow()
+        with self.session() as s:
+            q = (
+                select(TriageRow.id)
+                .where(
+                    TriageRow.state.in_([st.value for st in WORK_STATES]),
+                    TriageRow.next_attempt_at <= now,
+                    or_(TriageRow.lease_until.is_(None), TriageRow.lease_until < now),
+                )
+                .order_by(TriageRow.created_at)
+                .limit(1)
+            )
+            if self.dialect == "postgresql":
+                # Replicas sharing one database skip rows another replica is claiming.
+                q = q.with_for_update(skip_locked=True)
+            triage_id = s.scalar(q)
+            if triage_id is None:
+                return None
+            result = s.execute(
+                update(TriageRow)
+                .where(
+                    TriageRow.id == triage_id,
+                    or_(TriageRow.lease_until.is_(None), TriageRow.lease_until < now),
+                )
+                .values(
+                    lease_owner=owner,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=TriageRow.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(TriageRow.attempts, TriageRow.event, TriageRow.state)
+            ).first()
+            if result is None:
+                return None
+            attempts, event, state = result
+            return Claim(triage_id, owner, attempts, FailureEvent.model_validate(event), TriageState(state))
+
+    def _fenced(self, s: Session, claim: Claim, **values: Any) -> None:
+        now = utcnow()
+        values.setdefault("updated_at", now)
+        res = s.execute(
+            update(TriageRow)
+            .where(TriageRow.id == claim.triage_id, TriageRow.lease_owner == claim.owner)
+            .values(**values)
+        )
+        if res.rowcount != 1:
+            raise LeaseLost(claim.triage_id)
+
+    def heartbeat(self, claim: Claim, lease_seconds: float) -> None:
+        with self.session() as s:
+            self._fenced(s, claim, lease_until=utcnow() + timedelta(seconds=lease_seconds))
+
+    def advance(self, claim: Claim, state: TriageState, **values: Any) -> None:
+        """Move a claimed triage to a new working state, recording when."""
+        now = utcnow()
+        with self.session() as s:
+            timeline = s.scalar(select(TriageRow.timeline).where(TriageRow.id == claim.triage_id)) or {}
+            self._fenced(s, claim, state=state.value, timeline={**timeline, state.value: now.isoformat()}, **values)
+
+    def publish(self, claim: Claim, event: FailureEvent, evidence: Evidence, hypothesis: Hypothesis) -> None:
+        """Store the result and release the lease: the single write that finishes a triage."""
+        now = utcnow()
+        with self.session() as s:
+            timeline = s.scalar(select(TriageRow.timeline).where(TriageRow.id == claim.triage_id)) or {}
+            self._fenced(
+                s,
+                claim,
+                state=TriageState.published.value,
+                event=event.model_dump(mode="json"),
+                evidence=evidence.model_dump(mode="json"),
+                hypothesis=hypothesis.model_dump(mode="json"),
+                error=None,
+                lease_owner=None,
+                lease_until=None,
+                timeline={**timeline, TriageState.published.value: now.isoformat()},
+            )
+
+    def retry_later(self, claim: Claim, error: str, delay_seconds: float, max_attempts: int) -> TriageState:
+        """Release a claim after a transient error; after max_attempts end in `failed`."""
+        now = utcnow()
+        with self.session() as s:
+            if claim.attempts >= max_attempts:
+                timeline = s.scalar(select(TriageRow.timeline).where(TriageRow.id == claim.triage_id)) or {}
+                self._fenced(
+                    s, claim, state=TriageState.failed.value, error=error, lease_owner=None, lease_until=None,
+                    timeline={**timeline, TriageState.failed.value: now.isoformat()},
+                )
+                return TriageState.failed
+            self._fenced(
+                s, claim, error=error, lease_owner=None, lease_until=None,
+                next_attempt_at=now + timedelta(seconds=delay_seconds),
+            )
+            return claim.state
+
+    def fail_exhausted(self, max_attempts: int) -> int:
+        """Triages whose claims kept dying (e.g. a crash each time) end visibly failed."""
+        now = utcnow()
+        with self.session() as s:
+            rows = s.scalars(
+                select(TriageRow).where(
+                    TriageRow.state.in_([st.value for st in WORK_STATES]),
+                    TriageRow.attempts >= max_attempts,
+                    or_(TriageRow.lease_until.is_(None), TriageRow.lease_until < now),
+                )
+            ).all()
+            for row in rows:
+                row.state = TriageState.failed.value
+                row.error = row.error or f"gave up after {row.attempts} attempts (the worker stopped each time)"
+                row.timeline = {**row.timeline, TriageState.failed.value: now.isoformat()}
+                row.lease_owner = row.lease_until = None
+                row.updated_at = now
+            return len(rows)
+
+    # --- human decisions ------------------------------------------------------------
+    def transition(self, triage_id: str, to: TriageState, actor: str, action: str, *,
+                   detail: str | None = None, allowed_from: set[TriageState] | None = None,
+                   idempotency_key: str | None = None) -> bool:
+        """A recorded human (or action) state change; False when not allowed or a replay."""
+        now = utcnow()
+        try:
+            with self.session() as s:
+                q = select(TriageRow).where(TriageRow.id == triage_id)
+                if self.dialect == "postgresql":
+                    q = q.with_for_update()
+                row = s.scalar(q)
+                if row is None:
+                    return False
+                if allowed_from is not None and TriageState(row.state) not in allowed_from:
+                    return False
+                s.add(AuditRow(triage_id=triage_id, actor=actor, action=action, detail=detail,
+                               idempotency_key=idempotency_key, at=now))
+                s.flush()  # a replayed idempotency key fails here, before the state moves
+                row.state = to.value
+                row.timeline = {**row.timeline, to.value: now.isoformat()}
+                row.updated_at = now
+                return True
+        except IntegrityError:
+            return False
+
+    def audit(self, triage_id: str, actor: str, action: str, detail: str | None = None,
+              outcome: str | None = None) -> None:
+        with self.session() as s:
+            s.add(AuditRow(triage_id=triage_id, actor=actor, action=action, detail=detail, outcome=outcome, at=utcnow()))
+
+    def audit_trail(self, triage_id: str) -> list[dict[str, Any]]:
+        with self.session() as s:
+            rows = s.scalars(select(AuditRow).where(AuditRow.triage_id == triage_id).order_by(AuditRow.id)).all()
+            return [
+                {"actor": r.actor, "action": r.action, "detail": r.detail, "outcome": r.outcome,
+                 "at": _aware(r.at).isoformat()}
+                for r in rows
+            ]
+
+    def add_feedback(self, triage_id: str, actor: str, cause: str, category: str | None) -> None:
+        with self.session() as s:
+            s.add(FeedbackRow(triage_id=triage_id, actor=actor, cause=cause, category=category, at=utcnow()))
+            s.add(AuditRow(triage_id=triage_id, actor=actor, action="wrong_cause", detail=cause, at=utcnow()))
+
+    def feedback(self) -> list[dict[str, Any]]:
+        with self.session() as s:
+            rows = s.execute(select(FeedbackRow, TriageRow).join(TriageRow, TriageRow.id == FeedbackRow.triage_id)).all()
+            return [
+                {"triage_id": f.triage_id, "actor": f.actor, "cause": f.cause, "category": f.category,
+                 "at": _aware(f.at).isoformat(), "source": t.source, "job": t.job, "event": t.event,
+                 "evidence": t.evidence, "hypothesis": t.hypothesis}
+                for f, t in rows
+            ]
+
+    # --- reads ----------------------------------------------------------------------
+    def get(self, triage_id: str) -> TriageView | None:
+        with self.session() as s:
+            row = s.get(TriageRow, triage_id)
+            return _view(row) if row else None
+
+    def list(self, limit: int = 50, state: str | None = None, source: str | None = None,
+             job_key: str | None = None) -> list[TriageView]:
+        with self.session() as s:
+            q = select(TriageRow).order_by(TriageRow.created_at.desc()).limit(limit)
+            if state:
+                q = q.where(TriageRow.state == state)
+            if source:
+                q = q.where(TriageRow.source == source)
+            if job_key:
+                q = q.where(TriageRow.job_key == job_key)
+            return [_view(r) for r in s.scalars(q).all()]
+
+    def history(self, job_key: str, limit: int = 10) -> list[RunRecord]:
+        """The job's recent runs as we recorded them, newest first."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(RunRow).where(RunRow.job_key == job_key)
+                .order_by(func.coalesce(RunRow.started_at, RunRow.recorded_at).desc(), RunRow.id.desc())
+                .limit(limit)
+            ).all()
+            return [
+                RunRecord(outcome=RunOutcome(r.outcome), started_at=_aware(r.started_at),
+                          finished_at=_aware(r.finished_at), duration_seconds=r.duration_seconds,
+                          name=r.run_id, exit_code=r.exit_code, detail=r.detail)
+                for r in rows
+            ]
+
+    def counts_by_state(self) -> dict[str, int]:
+        with self.session() as s:
+            return dict(s.execute(select(TriageRow.state, func.count()).group_by(TriageRow.state)).all())
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+
+def event_run_report(event: FailureEvent, triage_id: str | None = None) -> RunReport:
+    """The failure as one run in the job's history."""
+    run_id = event.cron.run_id if event.cron else event.failure_key
+    return RunReport(
+        job_key=event.job_key, job=event.job, source=event.source, outcome=RunOutcome.failure,
+        started_at=event.started_at, finished_at=event.failed_at, duration_seconds=event.duration_seconds,
+        exit_code=event.exit_code, detail=event.reason, run_id=run_id,
+    )
+
+
+def _view(row: TriageRow) -> TriageView:
+    return TriageView(
+        id=row.id,
+        source=row.source,
+        job=row.job,
+        job_key=row.job_key,
+        failure_key=row.failure_key,
+        state=TriageState(row.state),
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        timeline={k: datetime.fromisoformat(v) for k, v in (row.timeline or {}).items()},
+        attempts=row.attempts,
+        error=row.error,
+        event=FailureEvent.model_validate(row.event),
+        evidence=Evidence.model_validate(row.evidence) if row.evidence else None,
+        hypothesis=Hypothesis.model_validate(row.hypothesis) if row.hypothesis else None,
+    )
