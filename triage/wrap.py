@@ -1,0 +1,284 @@
+"""`triage wrap`: run a cron command, pass its output through, and report the run.
+
+The wrapper must never get in the way of the job: output passes through unchanged, the
+exit code is the command's, memory stays bounded whatever the command prints, and a
+report that cannot be delivered is spooled to disk and sent by a later run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+import selectors
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+# Exit code when --lock finds the previous run still going (EX_TEMPFAIL, as flock -n users expect
+# "try again later").
+EXIT_OVERLAP = 75
+# Exit code for a command killed at its --timeout, as coreutils' timeout(1) uses.
+EXIT_TIMEOUT = 124
+# Grace between SIGTERM and SIGKILL for a command past its timeout.
+KILL_GRACE_SECONDS = 5.0
+
+
+class OutputKeeper:
+    """Keeps the first and last bytes of a stream in bounded memory."""
+
+    def __init__(self, head_bytes: int = 32 * 1024, tail_bytes: int = 96 * 1024):
+        self.head_limit = head_bytes
+        self.tail_limit = tail_bytes
+        self.head = bytearray()
+        self.tail: deque[bytes] = deque()
+        self.tail_size = 0
+        self.total = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.head_limit - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if not data:
+            return
+        self.tail.append(data)
+        self.tail_size += len(data)
+        while self.tail_size - len(self.tail[0]) >= self.tail_limit:
+            self.tail_size -= len(self.tail.popleft())
+
+    def excerpt(self) -> tuple[str, int]:
+        """The kept text and how many bytes in the middle were dropped."""
+        tail = b"".join(self.tail)
+        if len(tail) > self.tail_limit:
+            tail = tail[-self.tail_limit :]
+        dropped = self.total - len(self.head) - len(tail)
+        text = self.head.decode("utf-8", "replace")
+        if dropped > 0:
+            text += f"\n[... {dropped} bytes omitted by triage wrap ...]\n"
+        return text + tail.decode("utf-8", "replace"), max(dropped, 0)
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    status: str  # success | failure | timeout | skipped_overlap
+    signal: str | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    finished_at: datetime | None = None
+    duration_seconds: float = 0.0
+    output: str = ""
+    dropped: int = 0
+
+
+def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) -> RunResult:
+    started = datetime.now(timezone.utc)
+    t0 = time.monotonic()
+    try:
+        # A new session so a timeout can kill the whole process group, grandchildren included.
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        msg = f"triage wrap: cannot run {shlex.join(argv)}: {exc.strerror or exc}\n"
+        sys.stderr.write(msg)
+        keeper.feed(msg.encode())
+        code = 127 if isinstance(exc, FileNotFoundError) else 126
+        text, dropped = keeper.excerpt()
+        return RunResult(code, "failure", started_at=started, finished_at=datetime.now(timezone.utc),
+                         output=text, dropped=dropped)
+
+    def forward(signum, _frame):
+        # cron or an operator stopping the wrapper stops the command too.
+        try:
+            os.killpg(proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    sel = selectors.DefaultSelector()
+    outs = {proc.stdout.fileno(): sys.stdout.buffer, proc.stderr.fileno(): sys.stderr.buffer}
+    for fd in outs:
+        sel.register(fd, selectors.EVENT_READ)
+    deadline = t0 + timeout if timeout else None
+    timed_out = False
+    kill_at = None
+    try:
+        while outs:
+            wait = None
+            now = time.monotonic()
+            if deadline and not timed_out and now >= deadline:
+                timed_out = True
+                forward(signal.SIGTERM, None)
+                kill_at = now + KILL_GRACE_SECONDS
+            if kill_at and now >= kill_at:
+                forward(signal.SIGKILL, None)
+                kill_at = None
+            if deadline and not timed_out:
+                wait = max(deadline - now, 0.01)
+            elif kill_at:
+                wait = max(kill_at - now, 0.01)
+            for key, _ in sel.select(wait):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fd)
+                    del outs[key.fd]
+                    continue
+                sink = outs[key.fd]
+                sink.write(chunk)
+                sink.flush()
+                keeper.feed(chunk)
+        # Output closed; the command (or a grandchild holding the pipes) may still be running.
+        while True:
+            try:
+                rc = proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                now = time.monotonic()
+                if deadline and not timed_out and now >= deadline:
+                    timed_out = True
+                    forward(signal.SIGTERM, None)
+                    kill_at = now + KILL_GRACE_SECONDS
+                if kill_at and now >= kill_at:
+                    forward(signal.SIGKILL, None)
+                    kill_at = None
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        sel.close()
+    finished = datetime.now(timezone.utc)
+    sig = None
+    if rc < 0:
+        sig = signal.Signals(-rc).name
+        rc = 128 - rc  # the shell's convention: 137 for SIGKILL
+    if timed_out:
+        note = f"triage wrap: killed after the {timeout:g}s timeout\n"
+        sys.stderr.write(note)
+        keeper.feed(note.encode())
+    text, dropped = keeper.excerpt()
+    status = "timeout" if timed_out else ("success" if rc == 0 else "failure")
+    if timed_out:
+        rc = EXIT_TIMEOUT
+    return RunResult(rc, status, sig, started, finished, time.monotonic() - t0, text, dropped)
+
+
+def spool_dir() -> Path:
+    explicit = os.environ.get("TRIAGE_SPOOL_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "triage" / "spool"
+
+
+class Reporter:
+    """Delivers run reports, spooling what cannot be delivered now."""
+
+    def __init__(self, server: str, token: str | None, timeout: float = 5.0):
+        self.url = server.rstrip("/") + "/v1/events/cron"
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.timeout = timeout
+        self.spool = spool_dir()
+
+    def _post(self, payload: dict) -> bool:
+        try:
+            r = httpx.post(self.url, json=payload, headers=self.headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            sys.stderr.write(f"triage wrap: could not reach {self.url}: {exc}; spooled for later\n")
+            return False
+        if r.status_code == 202:
+            return True
+        if 400 <= r.status_code < 500 and r.status_code not in (401, 403, 408, 429):
+            # The server will never take this one; keeping it would retry forever.
+            sys.stderr.write(f"triage wrap: report refused ({r.status_code}): {r.text[:300]}\n")
+            return True
+        sys.stderr.write(f"triage wrap: server answered {r.status_code}; spooled for later\n")
+        return False
+
+    def send(self, payload: dict) -> None:
+        if not self._post(payload):
+            self._spool(payload)
+
+    def _spool(self, payload: dict) -> None:
+        self.spool.mkdir(parents=True, exist_ok=True)
+        target = self.spool / f"{payload['run_id']}.json"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload))
+        os.replace(tmp, target)  # a crash never leaves half a report
+
+    def flush_spool(self, budget_seconds: float = 10.0) -> int:
+        """Deliver reports earlier runs could not; the server dedups, so resending is safe."""
+        if not self.spool.is_dir():
+            return 0
+        sent, until = 0, time.monotonic() + budget_seconds
+        for path in sorted(self.spool.glob("*.json")):
+            if time.monotonic() > until:
+                break
+            try:
+                payload = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if not self._post(payload):
+                break  # still unreachable: keep the rest for next time
+            path.unlink(missing_ok=True)
+            sent += 1
+        return sent
+
+
+def lock_path(job: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in job)
+    return spool_dir().parent / "locks" / f"{safe}.lock"
+
+
+def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: float | None, use_lock: bool) -> int:
+    reporter = Reporter(server, token)
+    reporter.flush_spool()
+    base = {
+        "job": job,
+        "host": socket.gethostname(),
+        "user": getpass.getuser(),
+        "command": shlex.join(argv),
+        "run_id": uuid.uuid4().hex,
+        "timeout_seconds": timeout,
+    }
+    lock_file = None
+    if use_lock:
+        path = lock_path(job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock_file = open(path, "a+")
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            now = datetime.now(timezone.utc).isoformat()
+            msg = f"triage wrap: previous run of {job} still holds {path}; skipping this run\n"
+            sys.stderr.write(msg)
+            reporter.send({**base, "status": "skipped_overlap", "exit_code": EXIT_OVERLAP, "started_at": now,
+                           "finished_at": now, "duration_seconds": 0.0, "output": msg})
+            return EXIT_OVERLAP
+    try:
+        result = run_command(argv, timeout, OutputKeeper())
+    finally:
+        if lock_file:
+            lock_file.close()
+    reporter.send({
+        **base,
+        "status": result.status,
+        "exit_code": result.exit_code,
+        "signal": result.signal,
+        "started_at": result.started_at.isoformat(),
+        "finished_at": (result.finished_at or result.started_at).isoformat(),
+        "duration_seconds": round(result.duration_seconds, 3),
+        # A success needs no output on the server; history only.
+        "output": result.output if result.status != "success" else "",
+        "output_truncated_bytes": result.dropped if result.status != "success" else 0,
+    })
+    return result.exit_code
