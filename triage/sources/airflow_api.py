@@ -1,0 +1,204 @@
+"""A small client for Airflow's stable REST API (3.x `/api/v2` with JWT, 2.x `/api/v1` with basic auth).
+
+Only the calls triage needs: a task instance and its tries, the other task instances of a run,
+a DAG's tasks and recent runs, task logs, clearing task instances, and listing failed ones.
+Every call is bounded by the instance's timeout; every failure is an `AirflowAPIError` that the
+source turns into a note in the evidence.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from triage.settings import AirflowInstance
+from triage.sources import airflow_log
+
+# Bounds on what one log read may cost, whatever the size of the log.
+MAX_LOG_BYTES = 20 * 1024 * 1024
+MAX_LOG_LINES = 4000
+
+
+class AirflowAPIError(Exception):
+    """A call that did not succeed; `status` is the HTTP status, or None for a network error."""
+
+    def __init__(self, method: str, path: str, status: int | None, detail: str):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.detail = detail
+        super().__init__(self.note())
+
+    def note(self) -> str:
+        what = {401: "unauthorized (check the Airflow username/password)",
+                403: "forbidden (the Airflow user lacks permission)",
+                404: "not found"}.get(self.status or 0, self.detail)
+        code = f"HTTP {self.status}" if self.status else "no response"
+        return f"Airflow {self.method} {self.path}: {code}: {what}"
+
+
+# JWTs per (url, username), shared by every client in this process; refreshed on 401.
+_TOKENS: dict[tuple[str, str], str] = {}
+_TOKENS_LOCK = threading.Lock()
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+class AirflowClient:
+    def __init__(self, instance: AirflowInstance, http: httpx.Client | None = None):
+        self.instance = instance
+        self.base = instance.url.rstrip("/")
+        self.v3 = instance.api_version >= 3
+        self.prefix = "/api/v2" if self.v3 else "/api/v1"
+        self.http = http or httpx.Client(timeout=instance.timeout_seconds, follow_redirects=False)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # --- auth ---------------------------------------------------------------------------
+    def _password(self) -> str:
+        return self.instance.password.get_secret_value() if self.instance.password else ""
+
+    def _token(self, refresh: bool = False) -> str | None:
+        if not self.instance.username:
+            return None
+        key = (self.base, self.instance.username)
+        with _TOKENS_LOCK:
+            if not refresh and key in _TOKENS:
+                return _TOKENS[key]
+        try:
+            r = self.http.post(f"{self.base}/auth/token",
+                               json={"username": self.instance.username, "password": self._password()})
+        except httpx.HTTPError as exc:
+            raise AirflowAPIError("POST", "/auth/token", None, str(exc) or type(exc).__name__) from exc
+        if r.status_code not in (200, 201):
+            raise AirflowAPIError("POST", "/auth/token", r.status_code, r.text[:300])
+        token = r.json().get("access_token")
+        if not token:
+            raise AirflowAPIError("POST", "/auth/token", r.status_code, "no access_token in the answer")
+        with _TOKENS_LOCK:
+            _TOKENS[key] = token
+        return token
+
+    def _auth(self, refresh: bool = False) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+        if self.v3:
+            token = self._token(refresh)
+            return ({"Authorization": f"Bearer {token}"} if token else {}), None
+        if self.instance.username:
+            return {}, httpx.BasicAuth(self.instance.username, self._password())
+        return {}, None
+
+    # --- transport ----------------------------------------------------------------------
+    def _send(self, method: str, path: str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        url = f"{self.base}{self.prefix}{path}"
+        extra_headers = kwargs.pop("headers", {})
+        for attempt in (1, 2):
+            headers, auth = self._auth(refresh=attempt == 2)
+            req = self.http.build_request(method, url, headers={**headers, **extra_headers}, **kwargs)
+            try:
+                r = self.http.send(req, auth=auth, stream=stream) if auth else self.http.send(req, stream=stream)
+            except httpx.HTTPError as exc:
+                raise AirflowAPIError(method, path, None, str(exc) or type(exc).__name__) from exc
+            # An expired JWT: fetch a new one once and repeat the call.
+            if r.status_code == 401 and self.v3 and attempt == 1 and self.instance.username:
+                r.close()
+                continue
+            if r.status_code >= 400:
+                if stream:
+                    r.read()
+                raise AirflowAPIError(method, path, r.status_code, r.text[:300])
+            return r
+        raise AssertionError("unreachable")
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._send("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._send("POST", path, json=body).json()
+
+    # --- reads --------------------------------------------------------------------------
+    def _ti_path(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
+        path = f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances/{_q(task_id)}"
+        return f"{path}/{map_index}" if map_index >= 0 else path
+
+    def task_instance(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict:
+        return self.get(self._ti_path(dag_id, run_id, task_id, map_index))
+
+    def task_tries(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> list[dict]:
+        body = self.get(self._ti_path(dag_id, run_id, task_id, map_index) + "/tries")
+        return list(body.get("task_instances", []))
+
+    def run_task_instances(self, dag_id: str, run_id: str, limit: int = 200) -> list[dict]:
+        body = self.get(f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances", limit=limit)
+        return list(body.get("task_instances", []))
+
+    def dag_tasks(self, dag_id: str) -> list[dict]:
+        return list(self.get(f"/dags/{_q(dag_id)}/tasks").get("tasks", []))
+
+    def dag_runs(self, dag_id: str, limit: int = 10) -> list[dict]:
+        order = "-run_after" if self.v3 else "-execution_date"
+        return list(self.get(f"/dags/{_q(dag_id)}/dagRuns", limit=limit, order_by=order).get("dag_runs", []))
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int,
+                 map_index: int = -1) -> tuple[list[str], dict[str, Any]]:
+        """The log's lines (the last MAX_LOG_LINES) and the status facts found in it."""
+        path = f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances/{_q(task_id)}/logs/{try_number}"
+        params = {"full_content": "true", "map_index": map_index}
+        if not self.v3:
+            r = self._send("GET", path, params=params, headers={"Accept": "text/plain"})
+            lines = r.text.splitlines()
+            return lines[-MAX_LOG_LINES:], airflow_log.status_facts({"event": ln} for ln in lines)
+        # Stream NDJSON so a huge log costs bounded memory; keep its tail, where failures are.
+        lines_out: deque[str] = deque(maxlen=MAX_LOG_LINES)
+        facts: dict[str, Any] = {}
+        read = 0
+        flattener = airflow_log.LogFlattener()
+        r = self._send("GET", path, params=params, headers={"Accept": "application/x-ndjson"}, stream=True)
+        try:
+            for raw in r.iter_lines():
+                read += len(raw)
+                events = airflow_log.parse_ndjson_line(raw)
+                lines_out.extend(flattener.feed(events))
+                facts.update(airflow_log.status_facts(events))
+                if read > MAX_LOG_BYTES:
+                    lines_out.append(f"[log truncated: read the first {MAX_LOG_BYTES // (1024 * 1024)} MB only]")
+                    break
+        except httpx.HTTPError as exc:
+            raise AirflowAPIError("GET", path, None, f"log stream broke: {exc}") from exc
+        finally:
+            r.close()
+        return list(lines_out), facts
+
+    def failed_task_instances(self, since: datetime, limit: int = 100) -> list[dict]:
+        """Task instances that ended failed since `since`, across all DAGs and runs."""
+        if self.v3:
+            body = self.get("/dags/~/dagRuns/~/taskInstances", state="failed",
+                            end_date_gte=since.isoformat(), order_by="-end_date", limit=limit)
+        else:
+            body = self.post("/dags/~/dagRuns/~/taskInstances/list",
+                             {"state": ["failed"], "end_date_gte": since.isoformat(), "page_limit": limit})
+        return list(body.get("task_instances", []))
+
+    # --- the one write ------------------------------------------------------------------
+    def clear_task_instances(self, dag_id: str, run_id: str, task_ids: list[Any], note: str | None = None,
+                             include_downstream: bool = True) -> dict:
+        body: dict[str, Any] = {
+            "dag_run_id": run_id,
+            "task_ids": task_ids,
+            "only_failed": True,
+            # The API defaults to a dry run that changes nothing.
+            "dry_run": False,
+            "include_downstream": include_downstream,
+            "include_upstream": False,
+            "reset_dag_runs": True,
+        }
+        if note and self.v3:
+            body["note"] = note[:1000]
+        return self.post(f"/dags/{_q(dag_id)}/clearTaskInstances", body)
