@@ -1,0 +1,550 @@
+"""Model diagnosis through the official `openai` SDK: one call per triage.
+
+The model sees only redacted, condensed evidence, fenced as untrusted data. Its answer
+must parse into `ModelAnswer` (pydantic); evidence it quotes must occur in the log. A
+command the read-only guard refuses gets ONE re-ask that says why; after that the
+signature's command is shown instead. Any failure (timeout, HTTP error, nonsense answer)
+returns the signature hypothesis with a note on the card saying so.
+
+Structured output is negotiated per base URL, because servers differ: OpenAI takes
+`response_format={"type": "json_schema", ...}`; llama.cpp's servers reject that and take
+`{"type": "json_object", "schema": ...}`; anything else usually supports a forced tool
+call. The first mode that works for a base URL is remembered for the process.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import openai
+from openai import OpenAI
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from triage.engine import guard, prompt_templates
+from triage.engine.condense import condense
+from triage.engine.signatures import Candidate
+from triage.engine.tokens import count_tokens
+from triage.models import Category, Evidence, FailureEvent, Hypothesis
+from triage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PROMPT_NAME = "diagnose"
+PROMPT_VERSION = "v1"
+ANSWER_NAME = "triage_diagnosis"
+# Enough for the JSON answer with five evidence lines; stops a small model that rambles.
+MAX_ANSWER_TOKENS = 800
+# Status facts are shown as JSON; beyond this they are cut (the log carries the budget).
+MAX_STATUS_CHARS = 3000
+MAX_HISTORY_RUNS = 10
+# Longest Retry-After we sleep for while probing a server (the SDK caps its own at 60 s).
+MAX_PROBE_RETRY_AFTER = 60.0
+
+
+class ModelAnswer(BaseModel):
+    """What the model must reply with; its JSON schema is sent as the response format."""
+
+    category: Category = Field(description="One value of the failure taxonomy")
+    cause: str = Field(min_length=1, description="The most likely cause, in one or two sentences")
+    confidence: float = Field(ge=0.0, le=1.0, description="How sure, from 0 to 1")
+    evidence: list[str] = Field(max_length=5, description="Up to 5 lines copied verbatim from the log")
+    command: str = Field(description="One read-only shell command that confirms the cause, or empty")
+    command_reason: str = Field(description="What the command's output will show")
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _normalise_category(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("cause", "command", "command_reason", mode="before")
+    @classmethod
+    def _strip(cls, v: Any) -> Any:
+        return v.strip() if isinstance(v, str) else v
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _first_five(cls, v: Any) -> Any:
+        # More than five quotes is verbosity, not nonsense: keep the first five.
+        return v[:5] if isinstance(v, list) else v
+
+
+def answer_schema() -> dict[str, Any]:
+    """ModelAnswer as one self-contained JSON schema (no $ref), strict-mode compatible."""
+    schema = ModelAnswer.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                target = defs[node["$ref"].rsplit("/", 1)[-1]]
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return inline({**target, **rest})
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    schema = inline(schema)
+    # OpenAI's strict mode wants every property required and nothing else allowed.
+    schema["required"] = list(schema["properties"])
+    schema["additionalProperties"] = False
+    return schema
+
+
+class ResponseMode(StrEnum):
+    json_schema = "json_schema"
+    # llama.cpp's form: JSON mode constrained by a schema it turns into a grammar.
+    json_object = "json_object"
+    tool_call = "tool_call"
+
+
+# Status codes with which a server says "I do not understand this request shape" (llama.cpp
+# answers an unknown response_format with a 500), as opposed to "try again later".
+_MODE_REJECTED = {400, 404, 422, 500, 501}
+# "Busy, try later": while probing these are waited out in the same mode.
+_TRANSIENT = {408, 409, 429, 502, 503, 504}
+
+_modes_lock = threading.Lock()
+_mode_by_base_url: dict[str, ResponseMode] = {}
+
+
+def remembered_mode(base_url: str) -> ResponseMode | None:
+    with _modes_lock:
+        return _mode_by_base_url.get(base_url.rstrip("/"))
+
+
+def _remember_mode(base_url: str, mode: ResponseMode | None) -> None:
+    with _modes_lock:
+        if mode is None:
+            _mode_by_base_url.pop(base_url.rstrip("/"), None)
+        else:
+            _mode_by_base_url[base_url.rstrip("/")] = mode
+
+
+def forget_response_modes() -> None:
+    with _modes_lock:
+        _mode_by_base_url.clear()
+
+
+class ModelUnavailable(Exception):
+    """The model could not be asked (timeout, HTTP error, connection)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AnswerUnusable(Exception):
+    """The model answered, but with something that is not a usable diagnosis."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+
+    def cost_usd(self, settings: Settings) -> float:
+        return round(
+            self.prompt_tokens * settings.llm_price_prompt_per_mtok / 1e6
+            + self.completion_tokens * settings.llm_price_completion_per_mtok / 1e6,
+            8,
+        )
+
+
+@dataclass
+class _Reply:
+    text: str
+    mode: ResponseMode
+    # The assistant message to send back when re-asking.
+    assistant_message: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- prompt
+
+
+def _fmt_duration(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds:.0f}s"
+
+
+def _identity(event: FailureEvent) -> str:
+    ref = event.kubernetes or event.airflow or event.cron or event.alert
+    parts = [f"{k}={v}" for k, v in (ref.model_dump(exclude_none=True) if ref else {}).items() if v != ""]
+    parts += [f"label {k}={v}" for k, v in sorted(event.labels.items())]
+    return ", ".join(parts)
+
+
+def _run_facts(event: FailureEvent) -> str:
+    facts = [f"failed at {event.failed_at.isoformat()}"]
+    if event.started_at:
+        facts.append(f"started at {event.started_at.isoformat()}")
+    if event.duration_seconds is not None:
+        facts.append(f"ran {_fmt_duration(event.duration_seconds)}")
+    if event.exit_code is not None:
+        facts.append(f"exit code {event.exit_code}")
+    if event.signal:
+        facts.append(f"signal {event.signal}")
+    if event.reason:
+        facts.append(f"reason {event.reason}")
+    return ", ".join(facts)
+
+
+def _history_lines(evidence: Evidence) -> list[str]:
+    runs = sorted(
+        evidence.history,
+        key=lambda r: (r.started_at or r.finished_at).timestamp() if (r.started_at or r.finished_at) else 0.0,
+        reverse=True,
+    )[:MAX_HISTORY_RUNS]
+    lines = []
+    for r in runs:
+        when = r.started_at or r.finished_at
+        bits = [r.outcome.value]
+        if when:
+            bits.append(when.isoformat(timespec="minutes"))
+        if r.duration_seconds is not None:
+            bits.append(f"took {_fmt_duration(r.duration_seconds)}")
+        if r.exit_code is not None:
+            bits.append(f"exit {r.exit_code}")
+        if r.detail:
+            bits.append(r.detail[:200])
+        lines.append(" ".join(bits))
+    return lines
+
+
+def _candidate_lines(candidates: list[Candidate]) -> list[str]:
+    lines = []
+    for c in sorted(candidates, key=lambda c: c.score, reverse=True)[:5]:
+        h = c.hypothesis
+        line = f"{h.signature or 'signature'}: {h.category.value} (score {c.score:.2f}): {h.cause}"
+        if h.evidence:
+            line += f"; matched line: {h.evidence[-1][:200]}"
+        if h.command:
+            line += f"; check: {h.command}"
+        lines.append(line)
+    return lines
+
+
+def _status_text(status: dict[str, Any]) -> str:
+    if not status:
+        return ""
+    text = json.dumps(status, sort_keys=True, default=str, ensure_ascii=False)
+    if len(text) > MAX_STATUS_CHARS:
+        text = text[:MAX_STATUS_CHARS] + " ...[cut]"
+    return text
+
+
+def log_for_model(event: FailureEvent, evidence: Evidence, settings: Settings) -> str:
+    """The log the model sees: the collected log, else the excerpt the reporter sent."""
+    if evidence.log_text.strip():
+        return evidence.log_text
+    if event.log_excerpt:
+        return condense(event.log_excerpt, settings.token_budget).text
+    return ""
+
+
+def build_messages(
+    event: FailureEvent, evidence: Evidence, candidates: list[Candidate], log_text: str
+) -> list[dict[str, Any]]:
+    data = {
+        "job": event.job,
+        "source": event.source.value,
+        "identity": _identity(event),
+        "run": _run_facts(event),
+        "status": _status_text(evidence.status),
+        "history": _history_lines(evidence),
+        "notes": [n[:300] for n in evidence.notes],
+        "candidates": _candidate_lines(candidates),
+        "log_origin": evidence.log_origin,
+        "log": log_text,
+    }
+    # The fence carries a digest of the data, so text inside the log cannot forge the end
+    # marker (it would have to contain its own hash), and the prompt stays reproducible.
+    fence = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    system = prompt_templates.render(
+        PROMPT_NAME, PROMPT_VERSION, "system", fence=fence, categories=[c.value for c in Category]
+    )
+    user = prompt_templates.render(PROMPT_NAME, PROMPT_VERSION, "user", fence=fence, **data)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+# --------------------------------------------------------------------------- the call
+
+
+def _client(settings: Settings) -> OpenAI:
+    # Local servers need no key, but the SDK insists on one.
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    return OpenAI(
+        base_url=settings.llm_base_url or None,
+        api_key=key,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+def _mode_kwargs(mode: ResponseMode) -> dict[str, Any]:
+    schema = answer_schema()
+    if mode is ResponseMode.json_schema:
+        return {"response_format": {"type": "json_schema", "json_schema": {"name": ANSWER_NAME, "strict": True, "schema": schema}}}
+    if mode is ResponseMode.json_object:
+        return {"response_format": {"type": "json_object", "schema": schema}}
+    return {
+        "tools": [{"type": "function", "function": {"name": ANSWER_NAME, "description": "Report the diagnosis", "parameters": schema}}],
+        "tool_choice": {"type": "function", "function": {"name": ANSWER_NAME}},
+    }
+
+
+def _create(client: OpenAI, settings: Settings, messages: list[dict[str, Any]], mode: ResponseMode, usage: Usage) -> _Reply:
+    completion = client.chat.completions.create(
+        model=settings.llm_model or "",
+        messages=messages,  # type: ignore[arg-type]
+        temperature=0,
+        max_tokens=MAX_ANSWER_TOKENS,
+        **_mode_kwargs(mode),
+    )
+    usage.calls += 1
+    if not completion.choices:
+        raise AnswerUnusable("no choices in the reply")
+    message = completion.choices[0].message
+    text = message.content or ""
+    if mode is ResponseMode.tool_call and message.tool_calls:
+        call = message.tool_calls[0]
+        text = getattr(getattr(call, "function", None), "arguments", "") or text
+    if completion.usage is not None:
+        usage.prompt_tokens += completion.usage.prompt_tokens
+        usage.completion_tokens += completion.usage.completion_tokens
+    else:
+        # Some servers omit usage; count with our tokenizer so cost is never silently zero.
+        usage.prompt_tokens += sum(count_tokens(str(m.get("content", ""))) for m in messages)
+        usage.completion_tokens += count_tokens(text)
+    if getattr(message, "refusal", None):
+        raise AnswerUnusable(f"the model refused: {str(message.refusal)[:120]}")
+    return _Reply(text=text, mode=mode, assistant_message={"role": "assistant", "content": text})
+
+
+def _retry_after_seconds(exc: openai.APIStatusError) -> float:
+    value = exc.response.headers.get("retry-after")
+    if not value:
+        return 0.5  # the SDK's own first backoff
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        seconds = parsed.timestamp() - time.time() if parsed else 1.0
+    return min(max(seconds, 0.0), MAX_PROBE_RETRY_AFTER)
+
+
+def _unavailable(exc: openai.OpenAIError, settings: Settings) -> ModelUnavailable:
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelUnavailable(f"timeout after {settings.llm_timeout_seconds:g} s")
+    if isinstance(exc, openai.APIConnectionError):
+        return ModelUnavailable("cannot connect to the model server")
+    if isinstance(exc, openai.RateLimitError):
+        return ModelUnavailable("rate limited, HTTP 429")
+    if isinstance(exc, openai.AuthenticationError):
+        return ModelUnavailable("HTTP 401, check TRIAGE_LLM_API_KEY")
+    if isinstance(exc, openai.APIStatusError):
+        return ModelUnavailable(f"HTTP {exc.status_code}")
+    return ModelUnavailable(type(exc).__name__)
+
+
+def complete(client: OpenAI, settings: Settings, messages: list[dict[str, Any]], usage: Usage) -> _Reply:
+    """One structured completion, in the response mode this base URL is known to accept.
+
+    Unknown base URL: try the modes in order. A probe that is not the last one runs without
+    the SDK's retries, so a server that rejects a mode with a 500 (llama.cpp) is not asked
+    three times; a 429 or 503 while probing is waited out (Retry-After) and retried in full.
+    """
+    base_url = str(client.base_url)
+    known = remembered_mode(base_url)
+    order = [known] if known else list(ResponseMode)
+    last_error: openai.OpenAIError | None = None
+    for i, mode in enumerate(order):
+        probing = known is None and i < len(order) - 1
+        try:
+            try:
+                reply = _create(client.with_options(max_retries=0) if probing else client, settings, messages, mode, usage)
+            except openai.APIStatusError as exc:
+                if not (probing and exc.status_code in _TRANSIENT):
+                    raise
+                # Busy, not "unsupported": wait as told, then ask again with the SDK's retries.
+                time.sleep(_retry_after_seconds(exc))
+                reply = _create(client, settings, messages, mode, usage)
+        except openai.APIStatusError as exc:
+            last_error = exc
+            if probing and exc.status_code in _MODE_REJECTED:
+                log.info("model server %s rejected response mode %s (HTTP %s); trying the next", base_url, mode.value, exc.status_code)
+                continue
+            if known is not None and exc.status_code in {400, 422}:
+                # The server changed under us: probe again on the next triage.
+                _remember_mode(base_url, None)
+            raise _unavailable(exc, settings) from exc
+        except openai.OpenAIError as exc:
+            raise _unavailable(exc, settings) from exc
+        if known is None:
+            log.info("model server %s accepts response mode %s", base_url, mode.value)
+            _remember_mode(base_url, mode)
+        return reply
+    assert last_error is not None
+    raise _unavailable(last_error, settings)
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+def parse_answer(text: str) -> ModelAnswer:
+    """The model's text as a ModelAnswer, or AnswerUnusable saying what was wrong."""
+    body = text.strip()
+    if body.startswith("```"):
+        # Some models fence JSON even in JSON mode.
+        body = body.strip("`").removeprefix("json").strip()
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        start = body.find("{")
+        try:
+            data, _ = json.JSONDecoder().raw_decode(body[start:]) if start >= 0 else (None, 0)
+        except json.JSONDecodeError:
+            data = None
+        if data is None:
+            raise AnswerUnusable("not valid JSON") from None
+    if not isinstance(data, dict):
+        raise AnswerUnusable("not a JSON object")
+    try:
+        return ModelAnswer.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "answer"
+        if where == "category":
+            raise AnswerUnusable(f"category {str(data.get('category'))[:40]!r} is not in the taxonomy") from None
+        if where == "cause":
+            raise AnswerUnusable("empty cause") from None
+        raise AnswerUnusable(f"{where}: {first['msg']}") from None
+
+
+def _normalise(line: str) -> str:
+    return " ".join(line.split())
+
+
+def verified_evidence(lines: list[str], log_text: str) -> tuple[list[str], int]:
+    """Keep the quoted lines that really occur in the log (whitespace-insensitive)."""
+    haystack = "\n".join(_normalise(ln) for ln in log_text.splitlines())
+    kept: list[str] = []
+    for line in lines:
+        quote = _normalise(line)
+        if len(quote) >= 4 and quote in haystack and quote not in kept:
+            kept.append(quote)
+    return kept, len(lines) - len(kept)
+
+
+def _ask(client: OpenAI, settings: Settings, messages: list[dict[str, Any]], usage: Usage) -> tuple[ModelAnswer, _Reply]:
+    reply = complete(client, settings, messages, usage)
+    return parse_answer(reply.text), reply
+
+
+def _guard_examples(event: FailureEvent, fallback: Hypothesis) -> list[str]:
+    examples = [fallback.command] if fallback.command and guard.check_command(fallback.command).allowed else []
+    if event.kubernetes:
+        examples.append(f"kubectl describe job {event.kubernetes.job} -n {event.kubernetes.namespace}")
+    examples += ["df -h", "free -m"]
+    return list(dict.fromkeys(examples))[:3]
+
+
+def _fallback(fallback: Hypothesis, note: str, usage: Usage, settings: Settings) -> Hypothesis:
+    log.warning("LLM diagnosis fell back to signatures: %s", note)
+    out = fallback.model_copy(deep=True)
+    out.notes.append(note)
+    if usage.calls:
+        out.prompt_tokens = usage.prompt_tokens
+        out.completion_tokens = usage.completion_tokens
+        out.cost_usd = usage.cost_usd(settings)
+    return out
+
+
+def diagnose_with_llm(
+    event: FailureEvent,
+    evidence: Evidence,
+    candidates: list[Candidate],
+    fallback: Hypothesis,
+    settings: Settings,
+) -> Hypothesis:
+    """Ask the model once (plus one re-ask if its command is refused); never raise for it."""
+    model = settings.llm_model or "unknown"
+    log_text = log_for_model(event, evidence, settings)
+    messages = build_messages(event, evidence, candidates, log_text)
+    usage = Usage()
+    notes: list[str] = []
+    command_refused = False
+    try:
+        with _client(settings) as client:
+            answer, reply = _ask(client, settings, messages, usage)
+            verdict = guard.check_command(answer.command) if answer.command else None
+            if verdict is not None and not verdict.allowed:
+                refused = prompt_templates.render(
+                    PROMPT_NAME, PROMPT_VERSION, "refused",
+                    reason=verdict.reason, command=answer.command, examples=_guard_examples(event, fallback),
+                )
+                retry_messages = messages + [reply.assistant_message, {"role": "user", "content": refused}]
+                try:
+                    second, _ = _ask(client, settings, retry_messages, usage)
+                except (ModelUnavailable, AnswerUnusable) as exc:
+                    second = None
+                    notes.append(f"re-asking the model after its command was refused failed ({exc.reason})")
+                first_command = answer.command
+                if second is not None:
+                    answer = second
+                second_ok = second is not None and bool(second.command) and guard.check_command(second.command).allowed
+                if second_ok:
+                    notes.append(f"the model's first command was refused by the guard ({verdict.reason}); it suggested this one instead")
+                else:
+                    notes.append(
+                        f"the model's command {first_command[:80]!r} was refused by the guard ({verdict.reason}), "
+                        "twice; showing the signature's command"
+                    )
+                    answer = answer.model_copy(update={"command": "", "command_reason": ""})
+                    command_refused = True
+    except ModelUnavailable as exc:
+        return _fallback(fallback, f"model unavailable ({exc.reason}); showing the signature diagnosis", usage, settings)
+    except AnswerUnusable as exc:
+        return _fallback(fallback, f"model answer unusable ({exc.reason}); showing the signature diagnosis", usage, settings)
+
+    evidence_lines, dropped = verified_evidence(answer.evidence, log_text)
+    confidence = answer.confidence
+    if dropped:
+        notes.append(f"dropped {dropped} quoted line(s) that do not occur in the log")
+        if not evidence_lines and answer.evidence:
+            # Nothing it quoted is real: do not let it sound sure.
+            confidence = min(confidence, 0.5)
+    command, command_reason = answer.command, answer.command_reason
+    if not command:
+        command, command_reason = fallback.command, fallback.command_reason
+        if not command_refused:
+            notes.append("the model suggested no command; showing the signature's command")
+    agreeing = [c.hypothesis for c in candidates if c.hypothesis.category == answer.category]
+    return Hypothesis(
+        category=answer.category,
+        cause=answer.cause,
+        confidence=confidence,
+        evidence=evidence_lines,
+        command=command,
+        command_reason=command_reason,
+        engine=f"llm:{model}",
+        signature=agreeing[0].signature if agreeing else None,
+        prompt_version=prompt_templates.prompt_id(PROMPT_NAME, PROMPT_VERSION),
+        context_tokens=fallback.context_tokens,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cost_usd=usage.cost_usd(settings),
+        notes=notes,
+    )
