@@ -96,8 +96,10 @@ class TriageStore:
                     updated_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["failure_key"])
+                .returning(TriageRow.id)
             )
-            created = s.execute(stmt).rowcount == 1
+            # rowcount is unreliable for ON CONFLICT across drivers; RETURNING is not.
+            created = s.execute(stmt).first() is not None
             if created:
                 self._record_run(s, event_run_report(event, new_id), new_id)
                 return Intake(new_id, True)
@@ -126,7 +128,7 @@ class TriageStore:
         )
         if report.run_id is not None:
             stmt = stmt.on_conflict_do_nothing(index_elements=["job_key", "run_id"])
-        return s.execute(stmt).rowcount == 1
+        return s.execute(stmt.returning(RunRow.id)).first() is not None
 
     def mark_resolved(self, failure_key: str, detail: str = "") -> str | None:
         """Note that the failure cleared (e.g. Alertmanager `resolved`); no new triage."""

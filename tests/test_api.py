@@ -1,0 +1,128 @@
+"""The HTTP API of a real `triage serve` process: intake, errors, auth, reads, operations."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+RUN = {"job": "nightly", "host": "h1", "run_id": "r1", "status": "failure", "exit_code": 1,
+       "started_at": "2026-11-28T02:00:00Z", "output": "psql: error: connection refused"}
+
+
+@pytest.fixture
+def server(triage_server):
+    return triage_server()
+
+
+def test_accepts_an_event_and_publishes_a_card(server):
+    r = server.post("/v1/events/cron", json=RUN)
+    assert r.status_code == 202
+    tid = r.json()["triage_id"]
+    item = server.wait_published(tid)
+    assert item["state"] == "published"
+    assert {"id", "source", "job", "state", "created_at", "hypothesis"} <= item.keys()
+    h = item["hypothesis"]
+    assert {"category", "cause", "confidence", "evidence", "command", "command_reason", "engine"} <= h.keys()
+    assert item["source"] == "cron" and item["job"] == "nightly"
+    listed = server.get("/v1/triages").json()["items"]
+    assert [i["id"] for i in listed] == [tid]
+
+
+def test_redelivery_answers_with_the_existing_triage(server):
+    a = server.post("/v1/events/cron", json=RUN).json()
+    b = server.post("/v1/events/cron", json=RUN).json()
+    assert a["triage_id"] == b["triage_id"]
+    assert b["items"][0]["created"] is False
+    assert len(server.get("/v1/triages").json()["items"]) == 1
+
+
+@pytest.mark.parametrize("body,field", [
+    ({k: v for k, v in RUN.items() if k != "job"}, "job"),
+    ({**RUN, "status": "exploded"}, "status"),
+    ({**RUN, "started_at": "yesterday"}, "started_at"),
+])
+def test_a_malformed_payload_is_a_422_naming_the_field(server, body, field):
+    r = server.post("/v1/events/cron", json=body)
+    assert r.status_code == 422
+    locs = [e["loc"] for e in r.json()["detail"]]
+    assert ["body", field] in locs
+
+
+def test_invalid_json_is_a_422_and_nothing_is_stored(server):
+    r = httpx.post(server.url + "/v1/events/cron", content=b'{"job": ', headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "invalid JSON" in r.text
+    assert server.get("/v1/triages").json()["items"] == []
+
+
+def test_unknown_source_is_404(server):
+    r = server.post("/v1/events/jenkins", json=RUN)
+    assert r.status_code == 404 and "jenkins" in r.text
+
+
+def test_oversized_body_is_413(triage_server):
+    server = triage_server(env={"TRIAGE_MAX_BODY_BYTES": "2048"})
+    big = {**RUN, "output": "x" * 5000}
+    assert server.post("/v1/events/cron", json=big).status_code == 413
+    # Also without a Content-Length header (chunked upload).
+    def chunks():
+        yield json.dumps(big).encode()
+    r = httpx.post(server.url + "/v1/events/cron", content=chunks())
+    assert r.status_code == 413
+    assert server.post("/v1/events/cron", json=RUN).status_code == 202  # the server is fine
+
+
+def test_token_guards_every_v1_endpoint(triage_server):
+    server = triage_server(env={"TRIAGE_API_TOKEN": "s3cret-token"})
+    for method, path in [("POST", "/v1/events/cron"), ("GET", "/v1/triages"), ("GET", "/v1/triages/x")]:
+        r = httpx.request(method, server.url + path, json=RUN)
+        assert r.status_code == 401, path
+        r = httpx.request(method, server.url + path, json=RUN, headers={"Authorization": "Bearer wrong"})
+        assert r.status_code == 401, path
+    assert server.post("/v1/events/cron", json=RUN).status_code == 202  # server.post sends the token
+    assert httpx.get(server.url + "/healthz").status_code == 200
+
+
+def test_operations_endpoints(server):
+    server.post("/v1/events/cron", json=RUN)
+    assert server.get("/healthz").json() == {"status": "ok"}
+    assert server.get("/readyz").json() == {"status": "ready"}
+    server.wait_for(lambda items: items and items[0]["state"] == "published", what="published")
+    metrics = server.get("/metrics").text
+    assert 'triage_events_received_total{kind="failure",source="cron"} 1.0' in metrics
+    assert 'triage_triages{state="published"} 1.0' in metrics
+    assert "triage_queue_depth 0.0" in metrics
+    assert 'triage_stage_seconds_count{stage="diagnose"} 1.0' in metrics
+
+
+def test_successes_are_history_not_cards(server):
+    ok = {**RUN, "run_id": "ok1", "status": "success", "exit_code": 0, "output": ""}
+    r = server.post("/v1/events/cron", json=ok)
+    assert r.status_code == 202 and r.json()["triage_id"] is None
+    tid = server.post("/v1/events/cron", json=RUN).json()["triage_id"]
+    item = server.wait_published(tid)
+    assert [h["outcome"] for h in item["history"]] == ["success"]
+    assert len(server.get("/v1/triages").json()["items"]) == 1
+
+
+def test_secrets_in_the_output_never_reach_the_api_or_inbox(server):
+    leaky = {**RUN, "output": "connecting to postgresql://etl:hunter2-very-secret@db:5432/x\nconnection refused"}
+    tid = server.post("/v1/events/cron", json=leaky).json()["triage_id"]
+    server.wait_published(tid)
+    assert "hunter2-very-secret" not in server.get(f"/v1/triages/{tid}").text
+    assert "hunter2-very-secret" not in server.get("/v1/triages").text
+    assert "hunter2-very-secret" not in server.get(f"/triages/{tid}").text
+    assert "hunter2-very-secret" not in server.get("/").text
+
+
+def test_bad_setting_is_named_at_start(tmp_path):
+    import subprocess
+    import sys
+
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
+    r = subprocess.run([sys.executable, "-m", "triage", "serve"], env={**env, "TRIAGE_PORT": "eighty"},
+                       capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2 and "TRIAGE_PORT" in r.stderr

@@ -1,0 +1,159 @@
+"""Storage behaviour, on SQLite and on PostgreSQL (the `database_url` fixture runs both)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from triage.db import make_engine
+from triage.migrate import upgrade
+from triage.models import CronRef, Evidence, FailureEvent, Hypothesis, RunOutcome, RunReport, Source, TriageState
+from triage.settings import Settings
+from triage.store import LeaseLost, TriageStore
+
+
+@pytest.fixture
+def store(database_url):
+    engine = make_engine(Settings(database_url=database_url).sqlalchemy_url)
+    upgrade(engine)
+    yield TriageStore(engine)
+    engine.dispose()
+
+
+def cron_event(run_id: str, job: str = "backup") -> FailureEvent:
+    return FailureEvent(source="cron", job=job, cron=CronRef(host="h1", job=job, run_id=run_id), exit_code=1,
+                        log_excerpt="boom")
+
+
+def test_redelivery_returns_the_same_triage(store):
+    first = store.accept_failure(cron_event("r1"))
+    again = store.accept_failure(cron_event("r1"))
+    other = store.accept_failure(cron_event("r2"))
+    assert first.created and not again.created
+    assert again.triage_id == first.triage_id
+    assert other.triage_id != first.triage_id
+    assert len(store.list()) == 2
+
+
+def test_concurrent_redeliveries_make_one_triage(store):
+    ids, errors = [], []
+
+    def deliver():
+        try:
+            ids.append(store.accept_failure(cron_event("same")).triage_id)
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(ids)) == 1 and len(store.list()) == 1
+
+
+def test_a_claim_is_exclusive_until_its_lease_expires(store):
+    store.accept_failure(cron_event("r1"))
+    a = store.claim("worker-a", lease_seconds=0.5)
+    assert a is not None and a.attempts == 1
+    assert store.claim("worker-b", lease_seconds=0.5) is None
+    time.sleep(0.7)
+    b = store.claim("worker-b", lease_seconds=30)
+    assert b is not None and b.triage_id == a.triage_id and b.attempts == 2
+    # The first worker lost its lease: its writes change nothing.
+    with pytest.raises(LeaseLost):
+        store.advance(a, TriageState.collecting)
+    store.publish(b, b.event, Evidence(log_text="x"), Hypothesis(category="other", cause="c", confidence=0.1))
+    view = store.get(b.triage_id)
+    assert view.state == TriageState.published and view.hypothesis.cause == "c"
+    assert set(view.timeline) >= {"received", "published"}
+
+
+def test_concurrent_claimers_never_share_a_triage(store):
+    for i in range(20):
+        store.accept_failure(cron_event(f"r{i}"))
+    claimed, lock = [], threading.Lock()
+
+    def claimer(name):
+        while True:
+            c = store.claim(name, lease_seconds=60)
+            if c is None:
+                return
+            with lock:
+                claimed.append(c.triage_id)
+
+    threads = [threading.Thread(target=claimer, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(claimed) == 20 and len(set(claimed)) == 20
+
+
+def test_errors_back_off_then_end_visibly_failed(store):
+    store.accept_failure(cron_event("r1"))
+    c1 = store.claim("w", 30)
+    assert store.retry_later(c1, "TimeoutError: api", delay_seconds=60, max_attempts=2) == TriageState.received
+    assert store.claim("w", 30) is None  # backing off
+    with store.session() as s:  # pretend the back-off elapsed
+        from triage.db import TriageRow
+
+        s.get(TriageRow, c1.triage_id).next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    c2 = store.claim("w", 30)
+    assert c2.attempts == 2
+    assert store.retry_later(c2, "TimeoutError: api", delay_seconds=60, max_attempts=2) == TriageState.failed
+    view = store.get(c1.triage_id)
+    assert view.state == TriageState.failed and "TimeoutError" in view.error
+
+
+def test_crash_looping_triage_ends_failed(store):
+    store.accept_failure(cron_event("r1"))
+    for _ in range(3):
+        assert store.claim("w", lease_seconds=0.01) is not None
+        time.sleep(0.02)  # the worker "died": its lease just expires
+    assert store.fail_exhausted(max_attempts=3) == 1
+    assert store.list()[0].state == TriageState.failed
+
+
+def test_history_is_newest_first_and_spooled_reports_count_once(store):
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for i in range(3):
+        report = RunReport(job_key="cron/h1/backup", job="backup", source=Source.cron, outcome=RunOutcome.success,
+                           started_at=t0 + timedelta(days=i), duration_seconds=10 + i, run_id=f"ok{i}")
+        assert store.record_run(report)
+        assert not store.record_run(report)  # redelivered from the spool
+    store.accept_failure(cron_event("r9"))
+    runs = store.history("cron/h1/backup", 10)
+    assert [r.outcome for r in runs][:1] == [RunOutcome.failure] or runs[0].started_at is None
+    successes = [r for r in runs if r.outcome == RunOutcome.success]
+    assert [r.name for r in successes] == ["ok2", "ok1", "ok0"]
+    assert len(runs) == 4
+
+
+def test_human_transition_is_recorded_and_replays_do_nothing(store):
+    tid = store.accept_failure(cron_event("r1")).triage_id
+    c = store.claim("w", 30)
+    store.publish(c, c.event, Evidence(), Hypothesis(category="other", cause="c", confidence=0.1))
+    ok = store.transition(tid, TriageState.approved, actor="U1", action="approve_rerun",
+                          allowed_from={TriageState.published}, idempotency_key="slack:abc")
+    replay = store.transition(tid, TriageState.approved, actor="U1", action="approve_rerun",
+                              allowed_from={TriageState.published, TriageState.approved}, idempotency_key="slack:abc")
+    wrong_state = store.transition(tid, TriageState.acknowledged, actor="U2", action="ack",
+                                   allowed_from={TriageState.published})
+    assert ok and not replay and not wrong_state
+    trail = store.audit_trail(tid)
+    assert [(a["actor"], a["action"]) for a in trail] == [("U1", "approve_rerun")]
+    assert store.get(tid).state == TriageState.approved
+
+
+def test_resolution_updates_the_existing_triage(store):
+    ev = cron_event("r1")
+    tid = store.accept_failure(ev).triage_id
+    assert store.mark_resolved(ev.failure_key, "alert resolved") == tid
+    assert store.mark_resolved("nope/unknown", "") is None
+    assert len(store.list()) == 1
+    assert "resolved" in store.get(tid).timeline

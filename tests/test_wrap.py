@@ -1,0 +1,115 @@
+"""`triage wrap` as cron runs it: a real subprocess, against a real triage service."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.support.server import free_port
+
+
+def wrap(args, server_url, tmp_path, **kw):
+    env = {**os.environ, "TRIAGE_URL": server_url, "TRIAGE_SPOOL_DIR": str(tmp_path / "spool")}
+    env.pop("TRIAGE_API_TOKEN", None)
+    env.update(kw.pop("env", {}))
+    return subprocess.run([sys.executable, "-m", "triage", "wrap", *args], env=env, capture_output=True,
+                          timeout=kw.pop("timeout", 60), **kw)
+
+
+def test_done_when_a_failing_command_becomes_a_card_within_five_seconds(triage_server, tmp_path):
+    server = triage_server()
+    t0 = time.monotonic()
+    r = wrap(["--job", "demo", "--", "sh", "-c", "echo boom >&2; exit 3"], server.url, tmp_path)
+    assert r.returncode == 3
+    assert r.stderr.decode().startswith("boom")  # output passes through unchanged
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], timeout=5, what="card")
+    assert time.monotonic() - t0 < 5
+    assert item["job"] == "demo" and item["exit_code"] == 3
+    assert "boom" in "\n".join(item["hypothesis"]["evidence"])
+    assert 'data-triage-id="%s"' % item["id"] in server.get("/").text
+
+
+def test_output_passes_through_byte_for_byte_and_exit_code_is_kept(triage_server, tmp_path):
+    server = triage_server()
+    script = "printf 'line1\\n\\000\\377 binary\\n'; printf 'err\\n' >&2; exit 0"
+    r = wrap(["--job", "ok", "--", "sh", "-c", script], server.url, tmp_path)
+    assert r.returncode == 0
+    assert r.stdout == b"line1\n\x00\xff binary\n" and r.stderr == b"err\n"
+    time.sleep(0.5)
+    assert server.get("/v1/triages").json()["items"] == []  # a success is history, not a card
+
+
+def test_unreachable_server_spools_and_a_later_run_delivers(triage_server, tmp_path):
+    dead = f"http://127.0.0.1:{free_port()}"
+    r = wrap(["--job", "nightly", "--", "sh", "-c", "echo 'No space left on device' >&2; exit 1"], dead, tmp_path)
+    assert r.returncode == 1 and b"spooled" in r.stderr
+    spooled = list((tmp_path / "spool").glob("*.json"))
+    assert len(spooled) == 1 and json.loads(spooled[0].read_text())["status"] == "failure"
+    server = triage_server()
+    r2 = wrap(["--job", "nightly", "--", "true"], server.url, tmp_path)
+    assert r2.returncode == 0
+    assert list((tmp_path / "spool").glob("*.json")) == []
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="spooled card")
+    assert item["hypothesis"]["category"] == "disk_full"
+
+
+def test_timeout_kills_the_command_and_is_reported(triage_server, tmp_path):
+    server = triage_server()
+    t0 = time.monotonic()
+    r = wrap(["--job", "slow", "--timeout", "1", "--", "sh", "-c", "echo started; sleep 30"], server.url, tmp_path)
+    assert time.monotonic() - t0 < 15
+    assert r.returncode == 124 and b"timeout" in r.stderr
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="timeout card")
+    detail = server.get(f"/v1/triages/{item['id']}").json()
+    assert detail["evidence"]["status"]["wrapper_status"] == "timeout"
+
+
+def test_lock_refuses_an_overlapping_run_and_reports_it(triage_server, tmp_path):
+    server = triage_server()
+    env = {**os.environ, "TRIAGE_URL": server.url, "TRIAGE_SPOOL_DIR": str(tmp_path / "spool")}
+    first = subprocess.Popen([sys.executable, "-m", "triage", "wrap", "--job", "etl", "--lock", "--", "sleep", "4"],
+                             env=env)
+    try:
+        time.sleep(1.5)
+        r = wrap(["--job", "etl", "--lock", "--", "echo", "second"], server.url, tmp_path)
+        assert r.returncode == 75 and b"second" not in r.stdout
+    finally:
+        assert first.wait(30) == 0
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="overlap card")
+    detail = server.get(f"/v1/triages/{item['id']}").json()
+    assert detail["evidence"]["status"]["wrapper_status"] == "skipped_overlap"
+
+
+def test_signal_death_is_reported_with_the_signal(triage_server, tmp_path):
+    server = triage_server()
+    r = wrap(["--job", "killed", "--", "sh", "-c", "kill -9 $$"], server.url, tmp_path)
+    assert r.returncode == 137
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="card")
+    assert item["exit_code"] == 137
+
+
+def test_missing_command_exits_127_and_is_reported(triage_server, tmp_path):
+    server = triage_server()
+    r = wrap(["--job", "typo", "--", "definitely-not-a-command-xyz"], server.url, tmp_path)
+    assert r.returncode == 127 and b"definitely-not-a-command-xyz" in r.stderr
+    server.wait_for(lambda items: items and items[0]["job"] == "typo", what="card")
+
+
+def test_huge_output_keeps_head_and_tail_in_bounded_memory():
+    from triage.wrap import OutputKeeper
+
+    keeper = OutputKeeper(head_bytes=1000, tail_bytes=2000)
+    keeper.feed(b"HEAD-START\n")
+    for i in range(100_000):
+        keeper.feed(b"noise line %d\n" % i)
+    keeper.feed(b"FINAL ERROR\n")
+    text, dropped = keeper.excerpt()
+    assert text.startswith("HEAD-START") and text.rstrip().endswith("FINAL ERROR")
+    assert dropped > 1_000_000 and f"{dropped} bytes omitted" in text
+    assert keeper.tail_size < 2000 + 65536
+    assert len(text) < 4000
