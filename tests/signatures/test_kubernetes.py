@@ -1,0 +1,137 @@
+"""Kubernetes signatures on real kubelet/scheduler/API server messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case, diagnose
+
+CASES = [
+    # https://github.com/cloudfoundry/eirini-release/issues/111
+    Case("secret_not_found_event", "k8s",
+         '  Warning  Failed     4m11s (x6 over 4m53s)  kubelet, <redacted-address>  Error: secrets "secrets-2.16.4-1" not found',
+         "missing_config_or_secret", ("secrets-2.16.4-1",), ("kubectl get secret secrets-2.16.4-1 -n reports",), 0.9),
+    # https://github.com/shieldworks/aegis/issues/293
+    Case("secret_key_missing", "k8s",
+         "  Warning  Failed     2s (x5 over 54s)  kubelet            Error: couldn't find key VALUE in Secret default/aegis-secret-aegis-workload-demo",
+         "missing_config_or_secret", ("VALUE", "aegis-secret-aegis-workload-demo"),
+         ("kubectl get secret aegis-secret-aegis-workload-demo -n default",), 0.9),
+    # https://github.com/kubernetes/kubernetes/issues/8178
+    Case("secret_mount_kubelet", "k8s",
+         'E0512 13:56:58.757986   13539 kubelet.go:943] Unable to mount volumes for pod "ruby-sample-build-2_test": secrets "mysecret" not found; skipping pod',
+         "missing_config_or_secret", ("mysecret",), ("kubectl get secret mysecret",), 0.9),
+    Case("configmap_not_found", "k8s",
+         'Warning  FailedMount  12s  kubelet  MountVolume.SetUp failed for volume "cfg" : configmap "report-settings" not found',
+         "missing_config_or_secret", ("report-settings",), ("kubectl get configmap report-settings -n reports",), 0.9),
+    Case("create_container_config_error_status", "k8s", "",
+         "missing_config_or_secret", ("CreateContainerConfigError",), ("kubectl describe pod",), 0.75,
+         status={"state": "waiting", "reason": "CreateContainerConfigError"}),
+    # https://github.com/pires/kubernetes-elasticsearch-cluster/issues/178 and kubernetes/kubernetes#33777
+    Case("insufficient_cpu", "k8s",
+         "Warning FailedScheduling 38s (x8 over 1m) default-scheduler 0/25 nodes are available: 1 Insufficient pods, "
+         "1 PodToleratesNodeTaints, 23 Insufficient cpu.",
+         "resource_quota_scheduling", ("pods, cpu",), ("kubectl describe pod nightly-report-28911-x7k2p -n reports",), 0.85),
+    # https://github.com/argoproj/argo-workflows/issues/190
+    Case("no_nodes_predicates", "k8s",
+         "  2h\t\t48m\t\t7\tdefault-scheduler\t\t\tWarning\t\tFailedScheduling\tNo nodes are available that match all of the "
+         "following predicates:: Insufficient cpu (9), Insufficient memory (15), MatchNodeSelector (18).",
+         "resource_quota_scheduling", ("cpu, memory",), (), 0.85),
+    # https://github.com/hmcts/cnp-flux-config/pull/2122
+    Case("quota_exceeded", "k8s",
+         'Error from server (Forbidden): error when creating "test.yaml": pods "test-pod" is forbidden: exceeded quota: '
+         "money-claims-quota, requested: requests.cpu=20,requests.memory=60Gi, used: requests.cpu=32575m,"
+         "requests.memory=90368Mi, limited: requests.cpu=50,requests.memory=140Gi",
+         "resource_quota_scheduling", ("money-claims-quota",), ("kubectl describe resourcequota money-claims-quota -n reports",), 0.9),
+    # https://github.com/kubernetes/website/pull/641
+    Case("quota_must_specify", "k8s_nopod",
+         'Warning   FailedCreate  Error creating: pods "nginx-3137573019-" is forbidden: Failed quota: compute-resources: '
+         "must specify limits.cpu,limits.memory,requests.cpu,requests.memory",
+         "resource_quota_scheduling", ("compute-resources", "limits.cpu"), ("resourcequota compute-resources",), 0.9),
+    # https://github.com/kubernetes/kubernetes/issues/91600
+    Case("evicted_ephemeral", "k8s",
+         "Status:         Failed\nReason:         Evicted\nMessage:        The node was low on resource: ephemeral-storage. "
+         "Container ebaogi-bff-app was using 34260Ki, which exceeds its request of 0.",
+         "disk_full", ("ephemeral storage",), ("kubectl describe pod",), 0.85),
+    Case("evicted_memory", "k8s",
+         "Status: Failed\nReason: Evicted\nMessage: The node was low on resource: memory. Container app was using 1969184Ki, "
+         "which exceeds its request of 512Mi.",
+         "oom", ("low on memory",), (), 0.8),
+    # https://github.com/kubernetes-client/java/issues/2762
+    Case("rbac_forbidden", "k8s",
+         '"message":"pods is forbidden: User \\"system:serviceaccount:bluezero:default\\" cannot list resource \\"pods\\" '
+         'in API group \\"\\" in the namespace \\"bluezero\\"",',
+         "permissions_rbac", ("system:serviceaccount:bluezero:default", "list pods", "bluezero"),
+         ("kubectl auth can-i list pods --as system:serviceaccount:bluezero:default -n bluezero",), 0.9),
+    # https://github.com/lwolf/kube-cleanup-operator/issues/81
+    Case("rbac_forbidden_reflector", "k8s",
+         'E1227 08:28:34.712122       1 reflector.go:178] pkg/controller/controller.go:154: Failed to list *v1.Pod: pods is '
+         'forbidden: User "system:serviceaccount:default:cleanup-operator" cannot list resource "pods" in API group "" in the namespace "default"',
+         "permissions_rbac", ("cleanup-operator",), ("kubectl auth can-i list pods",), 0.9),
+    Case("rbac_forbidden_batch_group", "k8s",
+         'jobs.batch is forbidden: User "system:serviceaccount:reports:runner" cannot create resource "jobs" in API group "batch" in the namespace "reports"',
+         "permissions_rbac", ("create jobs.batch",), ("kubectl auth can-i create jobs.batch --as system:serviceaccount:reports:runner -n reports",), 0.9),
+    # https://github.com/lachie83/k8s-kubectl/issues/157
+    Case("manifest_unknown", "k8s",
+         'Failed to pull image "lachlanevenson/k8s-kubectl:v1.18.20": rpc error: code = Unknown desc = Error response from daemon: '
+         "manifest for lachlanevenson/k8s-kubectl:v1.18.20 not found: manifest unknown: manifest unknown",
+         "image_pull", ("lachlanevenson/k8s-kubectl:v1.18.20",), ("kubectl describe pod",), 0.9),
+    Case("image_pull_backoff_status", "k8s", "", "image_pull", (), ("kubectl describe pod",), 0.9,
+         status={"containers": [{"name": "main", "state": "waiting", "reason": "ImagePullBackOff",
+                                 "message": 'Back-off pulling image "registry.example.com/reports:2024.05"'}]}),
+    Case("pull_access_denied", "k8s",
+         'Failed to pull image "acme/private-report:1.2": rpc error: code = Unknown desc = Error response from daemon: '
+         "pull access denied for acme/private-report, repository does not exist or may require 'docker login': denied: "
+         "requested access to the resource is denied",
+         "image_pull", ("acme/private-report",), (), 0.85),
+    Case("oomkilled_status_with_limit", "k8s", "starting report\nloaded 120000 rows\n", "oom", ("512Mi",),
+         ("kubectl describe pod nightly-report-28911-x7k2p -n reports",), 0.9,
+         status={"exit_code": 137, "reason": "OOMKilled", "resources": {"limits": {"memory": "512Mi"}}}),
+    Case("oomkilled_describe", "k8s_nopod",
+         "    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137", "oom", ("OOMKilled",),
+         ("kubectl describe job nightly-report-28911 -n reports",), 0.9),
+    Case("exit_137_without_reason", "k8s", "processing batch 7\ncommand terminated with exit code 137", "oom",
+         ("137",), (), 0.6, 0.79),
+    Case("deadline_exceeded_condition", "k8s_nopod", "", "timeout_deadline", ("activeDeadlineSeconds",),
+         ("kubectl describe job nightly-report-28911 -n reports",), 0.9,
+         status={"conditions": [{"type": "Failed", "reason": "DeadlineExceeded",
+                                 "message": "Job was active longer than specified deadline"}]}),
+    # https://github.com/stefanprodan/podinfo/issues/21
+    Case("exec_format_error", "k8s", 'standard_init_linux.go:211: exec user process caused "exec format error"',
+         "dependency_version", ("architecture",), (), 0.8),
+    Case("executable_not_found", "k8s",
+         'Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: '
+         'unable to start container process: exec: "report-runner": executable file not found in $PATH: unknown',
+         "bad_code_or_bug", ("report-runner",), (), 0.75),
+    Case("cronjob_forbid_overlap", "k8s_nopod",
+         "Normal   JobAlreadyActive  2m    cronjob-controller  Not starting job because prior execution is running and concurrency policy is Forbid",
+         "overlap_concurrency", ("still active",), ("kubectl get jobs -n reports",), 0.85),
+    Case("node_shutdown", "k8s", "Status: Failed\nReason: Terminated\nMessage: Pod was terminated in response to imminent node shutdown.",
+         "scheduler_infra", ("node",), (), 0.75),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_kubernetes_signature(case: Case) -> None:
+    check_case(case)
+
+
+def test_backoff_limit_alone_is_a_hint_not_a_diagnosis() -> None:
+    h = diagnose("k8s_nopod", "", {"conditions": [{"type": "Failed", "reason": "BackoffLimitExceeded",
+                                                  "message": "Job has reached the specified backoff limit"}]})
+    assert h.category.value == "other" and h.confidence <= 0.3
+    assert "backoff" in h.cause.lower()
+    assert h.command.startswith("kubectl logs job/nightly-report-28911 -n reports")
+
+
+def test_backoff_limit_with_the_pod_reason_names_the_reason() -> None:
+    h = diagnose("k8s", "", {"conditions": [{"type": "Failed", "reason": "BackoffLimitExceeded",
+                                            "message": "Job has reached the specified backoff limit"}],
+                             "pods": [{"name": "x", "reason": "OOMKilled", "exit_code": 137}]})
+    assert h.category.value == "oom" and h.confidence >= 0.9
+
+
+def test_node_conditions_in_describe_output_are_not_pressure() -> None:
+    # `kubectl describe node` lists "MemoryPressure False" on healthy nodes: no OOM from that.
+    log = "MemoryPressure False Thu, 12 Jul 2018 09:02:41 +0800 KubeletHasSufficientMemory kubelet has sufficient memory available"
+    h = diagnose("k8s", log)
+    assert h.category.value == "other"

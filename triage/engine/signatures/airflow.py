@@ -1,0 +1,131 @@
+"""Airflow signatures: task-runner, scheduler and executor messages (Airflow 2 and 3 wording)."""
+
+from __future__ import annotations
+
+import re
+
+from triage.engine.signatures import checks as C
+from triage.engine.signatures.model import Hit
+from triage.engine.signatures.model import Signature as S
+from triage.models import Category as K
+
+_POKING = re.compile(
+    r"Poking for (?:file|key|keys|prefix|blob|object|partition|table|path)?\s*[:=]?\s*['\"`]?(?P<target>[^'\"`\s]+)|"
+    r"(?P<cls>FileSensor|S3KeySensor|GCSObjectExistenceSensor|GCSObjectsWithPrefixExistenceSensor|WasbBlobSensor|"
+    r"HivePartitionSensor|NamedHivePartitionSensor|SqlSensor|S3PrefixSensor|SFTPSensor)",
+    re.IGNORECASE,
+)
+_EXTERNAL = re.compile(r"ExternalTaskSensor|Poking for tasks? .* in dag (?P<ext_dag>\S+)|external_dag_id", re.IGNORECASE)
+
+
+def _sensor(hit: Hit, view: object) -> Hit:
+    """A sensor that timed out waiting for data points at missing input, else at a deadline."""
+    text = "\n".join(view.lines[: view.n_log])  # type: ignore[attr-defined]
+    m = None
+    for m in _POKING.finditer(text):
+        pass
+    if m is not None:
+        if m.group("target"):
+            hit.groups["target"] = m.group("target").rstrip(".,;")
+        hit.category = K.data_input_missing
+        hit.confidence = 0.8
+        return hit
+    if _EXTERNAL.search(text):
+        hit.category = K.data_input_missing
+        hit.confidence = 0.7
+        hit.causes = ("The sensor timed out waiting for an upstream DAG's task, which did not succeed in time",)
+        return hit
+    hit.category = K.timeout_deadline
+    hit.confidence = 0.7
+    return hit
+
+
+SIGNATURES = [
+    S("airflow_zombie", K.scheduler_infra, 0.82,
+      patterns=(r"Detected zombie job", r"Marked zombie job", r"Failing \(\d+\) jobs without heartbeat",
+                r"\bzombie\b.{0,40}(?:task|job|detected)", r"(?:task instance )?heartbeat (?:timed out|timeout)",
+                r"without (?:a recent )?heartbeat", r"missing heartbeat"),
+      causes=("The task stopped heart-beating and the scheduler failed it as a zombie: its worker process died or lost contact (often a killed worker)",),
+      commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_RUN + C.AIRFLOW_TASK,
+      reason="Shows whether the scheduler and workers are alive and the task's final state"),
+    S("airflow_externally_set", K.scheduler_infra, 0.62,
+      patterns=(r"State of this instance has been externally set to (?P<state>\w+)",),
+      causes=("The task's state was changed from outside while it ran (set to {state} by a user, the API or the scheduler), so it was stopped",),
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
+    S("airflow_sigterm", K.scheduler_infra, 0.5,
+      patterns=(r"Received SIGTERM\. Terminating subprocesses", r"Task received SIGTERM signal",
+                r"Killing subprocess \d+ as the task received SIGTERM"),
+      causes=("The task was sent SIGTERM from outside (a state change, a worker or pod shutdown, or a timeout)",),
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN + C.POD),
+    S("airflow_sigkill", K.oom, 0.85,
+      patterns=(r"Negsignal\.SIGKILL", r"return code -9\b", r"exit status -9\b", r"Signals\.SIGKILL",
+                r"died with <?Signals\.SIGKILL", r"exited with (?:return )?code -9\b"),
+      causes=("The task process was killed with SIGKILL (Negsignal.SIGKILL), almost always the OOM killer on the worker",),
+      commands=C.POD + C.KERNEL_OOM + C.FREE,
+      reason="The kernel log names the process the OOM killer chose"),
+    S("airflow_task_timeout", K.timeout_deadline, 0.92,
+      patterns=(r"AirflowTaskTimeout", r"Timeout, PID: \d+", r"Task timed out after", r"exceeded (?:its )?execution_timeout"),
+      causes=("The task ran longer than its execution_timeout and Airflow killed it",),
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN + ("airflow dags list-runs {dag}",),
+      reason="Shows this run's tasks and how long the previous runs took"),
+    S("airflow_dagrun_timeout", K.timeout_deadline, 0.85,
+      patterns=(r"Run (?P<af_run>\S+) of (?P<af_dag>\S+) has timed-out", r"dagrun_timeout (?:exceeded|reached)"),
+      causes=("The DAG run exceeded its dagrun_timeout and was failed",),
+      commands=("airflow dags list-runs {dag}",) + C.AIRFLOW_RUN),
+    S("airflow_sensor_timeout", K.timeout_deadline, 0.7, refine=_sensor,
+      patterns=(r"AirflowSensorTimeout", r"Sensor has timed out", r"Snap\. Time is OUT"),
+      causes=("The sensor timed out waiting for {target}, which never appeared", "The sensor timed out: what it waited for did not appear in time"),
+      commands=C.AIRFLOW_RUN + C.AIRFLOW_TASK,
+      reason="Shows which upstream tasks and sensors of this run did not finish"),
+    S("airflow_connection_missing", K.missing_config_or_secret, 0.93,
+      patterns=(r"The conn_id `(?P<conn>[^`]+)` isn't defined", r"CONNECTION_NOT_FOUND: \{'conn_id': '(?P<conn>[^']+)'",
+                r"conn_id (?P<conn>[\w.-]+) (?:isn't defined|not found)"),
+      causes=("The Airflow connection {conn} is not defined",),
+      commands=("airflow connections get {conn}", "airflow connections list"),
+      reason="Shows whether the connection exists in this Airflow"),
+    S("airflow_variable_missing", K.missing_config_or_secret, 0.93,
+      patterns=(r"Variable (?P<var>[^\s']+) does not exist", r"VARIABLE_NOT_FOUND: \{'key': '(?P<var>[^']+)'"),
+      causes=("The Airflow Variable {var} is not defined",),
+      commands=("airflow variables list",),
+      reason="Lists the Variables this Airflow knows (keys only)"),
+    S("airflow_dag_import_error", K.bad_code_or_bug, 0.8,
+      patterns=(r"Broken DAG: \[(?P<dag_file>[^\]]+)\]", r"Failed to import: (?P<dag_file>\S+)",
+                r"Dag '(?P<af_dag>[^']+)' could not be found", r"DAG \"?(?P<af_dag>[\w.-]+)\"? (?:could not be found|not found)",
+                r"\bDagNotFound\b"),
+      causes=("The DAG file {dag_file} failed to import, so its tasks could not run", "The DAG could not be loaded (import error)"),
+      commands=("airflow dags list-import-errors",),
+      reason="Lists DAG files that fail to import, with their tracebacks"),
+    S("airflow_upstream_failed", K.other, 0.35, generic=True,
+      patterns=(r"\bupstream_failed\b", r"Dependencies not met for .*upstream", r"Task's trigger rule '\w+' requires"),
+      causes=("This task did not run because an upstream task failed (upstream_failed); the cause is in that task",),
+      commands=C.AIRFLOW_RUN,
+      reason="Shows which task of this run failed first"),
+    S("airflow_pool_full", K.resource_quota_scheduling, 0.75,
+      patterns=(r"Not scheduling since there are (?P<slots>-?\d+) open slots in pool (?P<pool>[\w.-]+)",
+                r"pool (?P<pool>[\w.-]+) (?:is full|has no (?:open|free) slots)",
+                r"is >= to the DAG's max_active_tasks", r"max_active_tis_per_dag"),
+      causes=("The task waited for a free slot: pool {pool} was full", "The task waited for a free slot (pool or max_active_tasks limit)"),
+      commands=("airflow pools list",) + C.AIRFLOW_RUN),
+    S("airflow_max_active_runs", K.overlap_concurrency, 0.72,
+      patterns=(r"max_active_runs (?:limit|reached)", r"reached (?:its )?max_active_runs", r"maximum number of running (?:DAG )?runs"),
+      causes=("Earlier runs of this DAG were still active, so this run waited (max_active_runs)",),
+      commands=("airflow dags list-runs {dag}",) + C.AIRFLOW_RUN),
+    S("airflow_executor_lost", K.scheduler_infra, 0.82,
+      patterns=(r"Executor reports task instance .* finished \((?:failed|success)\) although the task says (?:it's|its) (?P<af_state>\w+)",
+                r"was not found in the executor", r"(?:stuck|timed out) in queued", r"queued for longer than",
+                r"Adopted tasks were still pending", r"task_queued_timeout"),
+      causes=("The executor lost the task (it never started or its worker vanished), not the task's own code",),
+      commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_TASK + C.AIRFLOW_RUN),
+    S("airflow_already_running", K.overlap_concurrency, 0.7,
+      patterns=(r"Task Instance .* already running", r"is already running, not running again", r"Task is already running"),
+      causes=("Another attempt of the same task instance was already running",),
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
+    S("airflow_pod_start_timeout", K.resource_quota_scheduling, 0.6,
+      patterns=(r"Pod took (?:too long|longer than \d+ seconds) to start", r"Pod .* did not start within"),
+      causes=("The task's pod did not start in time (not schedulable or its image was slow to pull)",),
+      commands=C.POD + C.K8S_EVENTS + C.AIRFLOW_TASK),
+    S("airflow_bash_nonzero", K.other, 0.25, generic=True,
+      patterns=(r"Bash command failed\. The command returned a non-zero exit code (?P<code>\d+)",),
+      causes=("The Bash task's command exited with code {code}; the lines before it say why",),
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
+]

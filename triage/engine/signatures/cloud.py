@@ -1,0 +1,109 @@
+"""Cloud CLI and SDK signatures (AWS, Google Cloud, Azure) and plain HTTP auth/limit answers."""
+
+from __future__ import annotations
+
+from triage.engine.signatures import checks as C
+from triage.engine.signatures.model import Hit
+from triage.engine.signatures.model import Signature as S
+from triage.models import Category as K
+
+_AWS_ID = ("aws sts get-caller-identity",)
+_GCP_ID = ("gcloud auth list",)
+_AZ_ID = ("az account show",)
+
+
+def _token_expired(hit: Hit, view: object) -> Hit:
+    if any("expired" in line.lower() for line in hit.lines):
+        hit.confidence = 0.85
+        hit.causes = ("An API token the job uses has expired (HTTP 401)",)
+    return hit
+
+
+SIGNATURES = [
+    S("aws_expired_token", K.credentials_expired, 0.93,
+      patterns=(r"\bExpiredToken(?:Exception)?\b", r"The security token included in the request is expired", r"\bRequestExpired\b",
+                r"Token has expired and refresh failed", r"The SSO session associated with this profile has expired",
+                r"Error when retrieving token from sso: Token has expired"),
+      causes=("The job's AWS credentials have expired (ExpiredToken)",),
+      commands=_AWS_ID + C.POD,
+      reason="Shows which AWS identity the job's credentials resolve to, or that they are expired"),
+    S("aws_no_credentials", K.missing_config_or_secret, 0.86,
+      patterns=(r"\bNoCredentialsError\b", r"Unable to locate credentials", r"Could not load credentials from any providers",
+                r"\bCredentialsProviderError\b", r"NoCredentialProviders: no valid providers in chain"),
+      causes=("The job found no AWS credentials at all (none configured where it runs)",),
+      commands=_AWS_ID + C.POD + C.CRONTAB),
+    S("aws_invalid_credentials", K.credentials_expired, 0.82,
+      patterns=(r"\bInvalidAccessKeyId\b", r"The AWS Access Key Id you provided does not exist", r"\bSignatureDoesNotMatch\b",
+                r"\bUnrecognizedClientException\b", r"The security token included in the request is invalid", r"\bInvalidClientTokenId\b"),
+      causes=("AWS rejected the job's access key (rotated, deleted or wrong)",),
+      commands=_AWS_ID + C.POD),
+    S("aws_access_denied", K.permissions_rbac, 0.88,
+      patterns=(r"(?P<principal>arn:aws:\S+) is not authorized to perform: (?P<action>[\w:*-]+)(?: on resource: (?P<resource>\S+))?",
+                r"An error occurred \(AccessDenied(?:Exception)?\)", r"\bAccessDenied: Access Denied\b", r"\bUnauthorizedOperation\b",
+                r"\bAuthorizationError\b"),
+      causes=("{principal} is not allowed to {action} on {resource}", "{principal} is not allowed to {action}",
+              "AWS denied the job's request (AccessDenied): its role lacks a permission"),
+      commands=_AWS_ID,
+      reason="Shows the role the job acts as, to compare with the policy"),
+    S("gcp_credentials_expired", K.credentials_expired, 0.9,
+      patterns=(r"google\.auth\.exceptions\.RefreshError", r"\binvalid_grant\b", r"Token has been expired or revoked",
+                r"Reauthentication (?:is )?(?:failed|required)", r"There was a problem refreshing your current auth tokens",
+                r"does not have any valid credentials"),
+      causes=("The job's Google credentials have expired or were revoked (RefreshError / invalid_grant)",),
+      commands=_GCP_ID + C.POD),
+    S("gcp_no_credentials", K.missing_config_or_secret, 0.85,
+      patterns=(r"\bDefaultCredentialsError\b", r"Could not automatically determine credentials"),
+      causes=("The job found no Google credentials (Application Default Credentials are not set up where it runs)",),
+      commands=_GCP_ID + C.POD + C.CRONTAB),
+    S("gcp_permission_denied", K.permissions_rbac, 0.85,
+      patterns=(r"Permission '(?P<perm>[\w.]+)' denied", r"does not have (?P<perm>[\w.]+) access", r"\bIAM_PERMISSION_DENIED\b",
+                r"\bPERMISSION_DENIED\b", r"caller does not have permission",
+                r"does not have authorization to perform action '(?P<perm>[^']+)'", r"\bAuthorizationFailed\b"),
+      causes=("The job's cloud identity lacks the permission {perm}", "The cloud API denied the job's identity a permission"),
+      commands=_GCP_ID + _AZ_ID),
+    S("azure_credentials_expired", K.credentials_expired, 0.9,
+      patterns=(r"\bAADSTS(?:700082|50173|70043|700024|7000222)\b", r"\bExpiredAuthenticationToken\b",
+                r"The refresh token has expired", r"\bInvalidAuthenticationTokenTenant\b", r"Please run 'az login'"),
+      causes=("The job's Azure credentials (token or client secret) have expired",),
+      commands=_AZ_ID + C.POD),
+    S("http_unauthorized", K.credentials_expired, 0.68, refine=_token_expired,
+      patterns=(r"\b401\b.{0,40}Unauthori[sz]ed", r"Unauthori[sz]ed.{0,20}\b401\b", r"HTTP(?: Error|/\d(?:\.\d)?)? 401\b",
+                r"status(?: code)?[ :=]+401\b", r"\bjwt expired\b", r"\bTokenExpiredError\b", r"\binvalid_token\b"),
+      causes=("A service rejected the job's credentials (HTTP 401): a token or key expired or is wrong",),
+      commands=C.POD + C.WHERE_IT_RAN,
+      reason="Shows which secret supplies the job's credentials"),
+    S("http_forbidden", K.permissions_rbac, 0.65,
+      patterns=(r"\b403\b.{0,30}Forbidden", r"Forbidden.{0,20}\b403\b", r"HTTP(?: Error|/\d(?:\.\d)?)? 403\b", r"status(?: code)?[ :=]+403\b"),
+      causes=("A service refused the job's request (HTTP 403): its identity lacks permission",),
+      commands=C.WHERE_IT_RAN),
+    S("api_throttled", K.resource_quota_scheduling, 0.82,
+      patterns=(r"\bThrottlingException\b", r"Throttling: Rate exceeded", r"\bRate exceeded\b", r"\bTooManyRequests(?:Exception)?\b",
+                r"429 Too Many Requests", r"HTTP(?: Error)? 429\b", r"status(?: code)?[ :=]+429\b", r"\bRequestLimitExceeded\b",
+                r"\bSlowDown\b", r"\b(?:user)?[rR]ateLimitExceeded\b", r"\bRESOURCE_EXHAUSTED\b",
+                r"Quota exceeded for quota (?:metric|group) '(?P<quota>[^']+)'", r"API rate limit exceeded"),
+      causes=("The job was throttled by an API rate limit ({quota})", "The job was throttled by an API rate limit (429 / Throttling)"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows whether other runs overlapped and share the same API quota"),
+    S("cloud_quota_exceeded", K.resource_quota_scheduling, 0.85,
+      patterns=(r"\bQUOTA_EXCEEDED\b", r"Quota '(?P<quota>\w+)' exceeded", r"\bLimitExceeded(?:Exception)?\b",
+                r"\bServiceQuotaExceededException\b", r"\bInsufficientInstanceCapacity\b", r"\bZONE_RESOURCE_POOL_EXHAUSTED\b",
+                r"\bQuotaExceeded\b"),
+      causes=("A cloud quota or capacity limit ({quota}) stopped the job", "A cloud quota or capacity limit stopped the job"),
+      commands=C.WHERE_IT_RAN),
+    S("object_not_found", K.data_input_missing, 0.85,
+      patterns=(r"\bNoSuchKey\b", r"The specified key does not exist", r"An error occurred \(404\) when calling the HeadObject operation",
+                r"google\.api_core\.exceptions\.NotFound: 404 .*?(?:No such object: (?P<object>\S+))?", r"No such object: (?P<object>\S+)",
+                r"\bBlobNotFound\b", r"The specified blob does not exist"),
+      causes=("The input object {object} does not exist in the bucket", "The input object the job reads does not exist (NoSuchKey / 404)"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows whether the upstream step that writes the object ran"),
+    S("bucket_not_found", K.missing_config_or_secret, 0.76,
+      patterns=(r"\bNoSuchBucket\b", r"The specified bucket does not exist", r"bucket (?P<bucket>[\w.-]+) does not exist"),
+      causes=("The bucket {bucket} the job is configured to use does not exist", "The bucket the job is configured to use does not exist"),
+      commands=C.WHERE_IT_RAN),
+    S("service_unavailable", K.dependency_unavailable, 0.72,
+      patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? 50[234]\b",
+                r"status(?: code)?[ :=]+50[234]\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b"),
+      causes=("A service the job calls answered 5xx (unavailable, bad gateway or gateway timeout)",),
+      commands=C.WHERE_IT_RAN),
+]

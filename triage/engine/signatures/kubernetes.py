@@ -1,0 +1,197 @@
+"""Kubernetes signatures: container termination reasons, pod events, Job conditions, RBAC.
+
+The messages are the kubelet's, the scheduler's and the API server's own wording (as seen in
+`kubectl describe`, events and API error bodies), so they also match status facts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from triage.engine.signatures import checks as C
+from triage.engine.signatures.model import Hit
+from triage.engine.signatures.model import Signature as S
+from triage.models import Category as K
+
+_EXIT_137 = r"exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{0,8}137\b|\b(?:return|error) code 137\b|non-zero exit (?:status|code) 137\b|\bcode=137\b"
+
+
+def _insufficient(hit: Hit, view: object) -> Hit:
+    found: list[str] = []
+    for line in hit.lines:
+        for resource in re.findall(r"Insufficient ([\w./-]*\w)", line):
+            if resource not in found:
+                found.append(resource)
+    if found:
+        hit.groups["resource"] = ", ".join(found)
+    return hit
+
+
+def _rbac(hit: Hit, view: object) -> Hit:
+    g = hit.groups
+    if g.get("group"):
+        g["resource_ref"] = f"{g['resource']}.{g['group']}"
+    elif g.get("resource"):
+        g["resource_ref"] = g["resource"]
+    return hit
+
+
+SIGNATURES = [
+    S("k8s_oomkilled", K.oom, 0.95, icase=False,
+      patterns=(r"\bOOMKilled\b",),
+      causes=("The container was OOMKilled: it used more memory than its limit ({memory_limit})",
+              "The container was OOMKilled: it used more memory than its limit allows"),
+      commands=C.POD + C.JOB + C.KERNEL_OOM,
+      reason="Shows the container's last state (OOMKilled) and its memory limit"),
+    S("k8s_exit_137", K.oom, 0.72,
+      patterns=(_EXIT_137,),
+      causes=("The process was killed with SIGKILL (exit code 137), most often by the OOM killer at its memory limit ({memory_limit})",
+              "The process was killed with SIGKILL (exit code 137), most often by the OOM killer"),
+      commands=C.POD + C.JOB + C.KERNEL_OOM + C.FREE,
+      reason="Shows whether the kill was an OOM kill and the memory limit"),
+    S("k8s_deadline_exceeded", K.timeout_deadline, 0.93, icase=False,
+      patterns=(r"\bDeadlineExceeded\b", r"Job was active longer than specified deadline"),
+      causes=("The Job ran longer than its activeDeadlineSeconds and Kubernetes stopped it",),
+      commands=C.JOB + C.POD,
+      reason="Shows the Job's activeDeadlineSeconds, start time and DeadlineExceeded condition"),
+    S("k8s_backoff_limit", K.other, 0.3, generic=True,
+      patterns=(r"BackoffLimitExceeded", r"Job has reached the specified backoff limit"),
+      causes=("The Job failed every retry (BackoffLimitExceeded); the pod logs say why each try failed",),
+      commands=C.JOB_LOGS + C.JOB,
+      reason="The pods' own output shows why each retry failed"),
+    S("k8s_crashloop", K.other, 0.3, generic=True,
+      patterns=(r"\bCrashLoopBackOff\b", r"Back-off restarting failed container"),
+      causes=("The container keeps crashing on start (CrashLoopBackOff); its previous logs say why",),
+      commands=("kubectl logs {pod} -n {ns} --previous --tail=100",) + C.POD + C.JOB_LOGS),
+    S("k8s_image_pull_backoff", K.image_pull, 0.92,
+      patterns=(r"Failed to pull image \"(?P<image>[^\"]+)\"", r"Back-off pulling image \"(?P<image>[^\"]+)\"",
+                r"\b(?:ImagePullBackOff|ErrImagePull|ErrImageNeverPull)\b"),
+      causes=("The image {image} could not be pulled (ImagePullBackOff)",
+              "The container image could not be pulled (ImagePullBackOff/ErrImagePull)"),
+      commands=C.POD + C.K8S_EVENTS + C.JOB,
+      reason="The pod's events give the registry's exact answer for the pull"),
+    S("k8s_manifest_unknown", K.image_pull, 0.94,
+      patterns=(r"manifest for (?P<image>\S+) not found", r"\bmanifest unknown\b",
+                r"(?P<image>[\w./-]+:[\w.-]+): not found"),
+      causes=("The image tag {image} does not exist in the registry (manifest unknown)",
+              "The image tag does not exist in the registry (manifest unknown)"),
+      commands=C.POD + C.K8S_EVENTS + C.JOB),
+    S("k8s_pull_access_denied", K.image_pull, 0.88,
+      patterns=(r"pull access denied for (?P<image>[^,\s]+)",
+                r"repository does not exist or may require 'docker login'",
+                r"failed to (?:authorize|fetch anonymous token)",
+                r"(?:unauthorized|denied): (?:authentication required|requested access to the resource is denied)"),
+      causes=("The registry refused to serve {image}: it does not exist or the pull secret lacks access",
+              "The registry refused the image pull: the image does not exist or the pull secret lacks access"),
+      commands=C.POD + C.K8S_EVENTS),
+    S("k8s_invalid_image", K.image_pull, 0.9,
+      patterns=(r"\bInvalidImageName\b", r"couldn't parse image (?:name|reference) \"(?P<image>[^\"]+)\""),
+      causes=("The image reference {image} is malformed (InvalidImageName)", "The image reference is malformed (InvalidImageName)"),
+      commands=C.POD + C.JOB),
+    S("k8s_secret_not_found", K.missing_config_or_secret, 0.93,
+      patterns=(r"couldn't find key (?P<key>\S+) in Secret (?P<secret_ns>[^/\s]+)/(?P<secret>[^\s,]+)",
+                r"secrets? \"(?P<secret>[^\"]+)\" not found"),
+      causes=("Key {key} is missing from Secret {secret}", "Secret {secret} referenced by the pod does not exist",),
+      commands=("kubectl get secret {secret} -n {secret_ns}", "kubectl get secret {secret} -n {ns}") + C.POD,
+      reason="Shows whether the Secret (and its keys) exists in the Job's namespace"),
+    S("k8s_configmap_not_found", K.missing_config_or_secret, 0.93,
+      patterns=(r"couldn't find key (?P<key>\S+) in ConfigMap (?P<cm_ns>[^/\s]+)/(?P<configmap>[^\s,]+)",
+                r"configmaps? \"(?P<configmap>[^\"]+)\" not found"),
+      causes=("Key {key} is missing from ConfigMap {configmap}", "ConfigMap {configmap} referenced by the pod does not exist"),
+      commands=("kubectl get configmap {configmap} -n {cm_ns}", "kubectl get configmap {configmap} -n {ns}") + C.POD),
+    S("k8s_create_container_config_error", K.missing_config_or_secret, 0.8, icase=False,
+      patterns=(r"\bCreateContainerConfigError\b",),
+      causes=("The container could not be configured (CreateContainerConfigError): a referenced Secret, ConfigMap or key is missing",),
+      commands=C.POD + C.K8S_EVENTS + C.JOB),
+    S("k8s_pvc_not_found", K.missing_config_or_secret, 0.82,
+      patterns=(r"persistentvolumeclaims? \"(?P<pvc>[^\"]+)\" not found",),
+      causes=("The PersistentVolumeClaim {pvc} the pod mounts does not exist",),
+      commands=("kubectl get pvc {pvc} -n {ns}",) + C.POD),
+    S("k8s_unbound_pvc", K.resource_quota_scheduling, 0.78,
+      patterns=(r"pod has unbound (?:immediate )?PersistentVolumeClaims",),
+      causes=("The pod could not be scheduled: its PersistentVolumeClaim is not bound to a volume",),
+      commands=("kubectl get pvc -n {ns}",) + C.POD),
+    S("k8s_evicted_disk", K.disk_full, 0.88,
+      patterns=(r"low on resource: ephemeral-storage", r"The node had condition: \[DiskPressure\]",
+                r"exceeded its local ephemeral storage limit \"(?P<limit>[^\"]+)\"",
+                r"ephemeral local storage usage exceeds the total limit of containers (?P<limit>\S+)"),
+      causes=("The pod was evicted for using more ephemeral storage than allowed ({limit})",
+              "The pod was evicted because the node ran low on ephemeral storage (disk)"),
+      commands=C.POD + ("kubectl describe nodes",)),
+    S("k8s_evicted_memory", K.oom, 0.82,
+      patterns=(r"low on resource: memory", r"The node had condition: \[MemoryPressure\]"),
+      causes=("The pod was evicted because its node ran low on memory",),
+      commands=C.POD + ("kubectl top nodes",)),
+    S("k8s_evicted", K.scheduler_infra, 0.55, icase=False,
+      patterns=(r"\bEvicted\b",),
+      causes=("The pod was evicted from its node",),
+      commands=C.POD + C.K8S_EVENTS),
+    S("k8s_insufficient_resources", K.resource_quota_scheduling, 0.9, refine=_insufficient,
+      patterns=(r"\d+/\d+ nodes are available:.*?\bInsufficient (?P<resource>[\w./-]+)",
+                r"\bInsufficient (?P<resource>cpu|memory|pods|ephemeral-storage|[\w.-]+/gpu)\b",
+                r"No nodes are available that match all of the (?:following )?predicates"),
+      causes=("The pod could not be scheduled: no node has enough free {resource} for its requests",
+              "The pod could not be scheduled: no node has enough free resources for its requests"),
+      commands=C.POD + ("kubectl describe nodes", "kubectl top nodes"),
+      reason="Shows the FailedScheduling event and the pod's resource requests"),
+    S("k8s_unschedulable", K.resource_quota_scheduling, 0.82,
+      patterns=(r"\d+/\d+ nodes are available", r"\bFailedScheduling\b",
+                r"didn't match (?:Pod's )?node (?:affinity|selector)", r"had (?:untolerated )?taint"),
+      causes=("The pod could not be scheduled on any node (selectors, taints or affinity rule every node out)",),
+      commands=C.POD + C.K8S_EVENTS),
+    S("k8s_quota_exceeded", K.resource_quota_scheduling, 0.92,
+      patterns=(r"exceeded quota: (?P<quota>[\w.-]+)", r"failed quota: (?P<quota>[\w.-]+): must specify (?P<what>[\w.,]+)",
+                r"forbidden: .*?(?:is limited by quota|quota is \S+, current usage)"),
+      causes=("The namespace's ResourceQuota {quota} refused the pod: {what} must be set",
+              "The namespace's ResourceQuota {quota} is used up, so the Job could not create its pod",
+              "A ResourceQuota refused the Job's pod"),
+      commands=("kubectl describe resourcequota {quota} -n {ns}", "kubectl get resourcequota -n {ns}") + C.JOB,
+      reason="Shows the quota's limits and current usage"),
+    S("k8s_limit_range", K.resource_quota_scheduling, 0.85,
+      patterns=(r"(?:minimum|maximum) (?:memory|cpu) usage per (?:Pod|Container) is",),
+      causes=("A LimitRange in the namespace refused the pod's resource requests",),
+      commands=("kubectl describe limitrange -n {ns}",) + C.JOB),
+    S("k8s_rbac_forbidden", K.permissions_rbac, 0.93, refine=_rbac,
+      patterns=(r"User \"(?P<subject>[^\"]+)\" cannot (?P<verb>\w+) resource \"(?P<resource>[^\"]+)\"(?: in API group \"(?P<group>[^\"]*)\")?(?: in the namespace \"(?P<rbac_ns>[^\"]+)\")?",
+                r"User \"(?P<subject>[^\"]+)\" cannot (?P<verb>\w+) (?P<resource>[\w.]+) (?:in the namespace \"(?P<rbac_ns>[^\"]+)\"|at the cluster scope)"),
+      causes=("{subject} is not allowed to {verb} {resource_ref} in namespace {rbac_ns} (RBAC forbidden)",
+              "{subject} is not allowed to {verb} {resource_ref} (RBAC forbidden)"),
+      commands=("kubectl auth can-i {verb} {resource_ref} --as {subject} -n {rbac_ns}",
+                "kubectl auth can-i {verb} {resource_ref} --as {subject} -n {ns}",
+                "kubectl auth can-i {verb} {resource_ref} --as {subject}"),
+      reason="Asks the API server whether that identity may do that action"),
+    S("k8s_admission_denied", K.permissions_rbac, 0.78,
+      patterns=(r"admission webhook \"(?P<webhook>[^\"]+)\" denied the request", r"violates PodSecurity \"(?P<level>[^\"]+)\""),
+      causes=("The admission webhook {webhook} rejected the pod", "The pod violates the namespace's PodSecurity level {level}",
+              "An admission policy rejected the pod"),
+      commands=C.JOB + C.K8S_EVENTS),
+    S("k8s_node_lost", K.scheduler_infra, 0.78,
+      patterns=(r"\bNodeLost\b", r"\bNodeNotReady\b", r"Pod was terminated in response to imminent node shutdown",
+                r"\bNodeShutdown\b", r"\bpreempted by\b", r"\bPreempting\b", r"DeletionByTaintManager|TaintManagerEviction|DeletionByPodGC",
+                r"ContainerStatusUnknown", r"The container could not be located when the pod was (?:deleted|terminated)"),
+      causes=("The pod was lost with its node (node shutdown, not ready, preemption or garbage collection), not by the job's own code",),
+      commands=C.POD + C.K8S_EVENTS + ("kubectl get nodes",)),
+    S("k8s_executable_not_found", K.bad_code_or_bug, 0.82,
+      patterns=(r"exec: \"(?P<exe>[^\"]+)\": executable file not found in \$PATH",
+                r"exec: \"(?P<exe>[^\"]+)\": stat [^:]+: no such file or directory",
+                r"exec (?P<exe>\S+): no such file or directory"),
+      causes=("The container's command {exe} does not exist in the image",),
+      commands=C.POD + C.JOB),
+    S("k8s_exec_format", K.dependency_version, 0.86,
+      patterns=(r"exec format error",),
+      causes=("The image's binary is built for another CPU architecture (exec format error)",),
+      commands=C.POD + ("kubectl get nodes -L kubernetes.io/arch",)),
+    S("k8s_cronjob_missed", K.scheduler_infra, 0.86,
+      patterns=(r"Cannot determine if job needs to be started", r"too many missed start times?"),
+      causes=("The CronJob controller gave up on the schedule: too many missed start times",),
+      commands=("kubectl describe cronjob {cronjob} -n {ns}",) + C.K8S_EVENTS),
+    S("k8s_cronjob_overlap", K.overlap_concurrency, 0.88,
+      patterns=(r"Not starting job because prior execution is (?:still )?running", r"\bJobAlreadyActive\b",
+                r"concurrencyPolicy.{0,20}Forbid.{0,40}(?:skip|active)"),
+      causes=("The run was skipped because the previous run was still active (concurrencyPolicy: Forbid)",),
+      commands=("kubectl get jobs -n {ns}", "kubectl describe cronjob {cronjob} -n {ns}") + C.JOB),
+    S("k8s_api_unauthorized", K.credentials_expired, 0.86,
+      patterns=(r"You must be logged in to the server \(Unauthorized\)", r"the server has asked for the client to provide credentials"),
+      causes=("The job's Kubernetes API credentials were rejected (expired or revoked token)",),
+      commands=("kubectl auth can-i get pods -n {ns}", "kubectl get serviceaccounts -n {ns}")),
+]

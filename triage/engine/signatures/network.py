@@ -1,0 +1,108 @@
+"""Network signatures: DNS, refused/unreachable/timed-out connections, TLS and proxies.
+
+The host and port are read from the line (Python's urllib3/requests, psycopg, Go's net,
+Node's errno messages, curl) so the check is `getent hosts HOST` or, in Kubernetes, the
+Service behind a cluster-internal name.
+"""
+
+from __future__ import annotations
+
+from triage.engine.signatures import checks as C
+from triage.engine.signatures.model import Hit
+from triage.engine.signatures.model import Signature as S
+from triage.models import Category as K
+
+_HOSTPORT = r"(?P<host>[\w.-]+|\[[0-9a-f:]+\]):(?P<port>\d{2,5})"
+
+
+def _localhost(hit: Hit, view: object) -> Hit:
+    if hit.groups.get("host") in ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"):
+        hit.commands = C.LISTENING + C.WHERE_IT_RAN
+    return hit
+
+
+def _dns(hit: Hit, view: object) -> Hit:
+    text = " ".join(hit.lines)
+    if "Temporary failure in name resolution" in text or "EAI_AGAIN" in text or "server misbehaving" in text:
+        hit.causes = ("The DNS resolver did not answer for {host} (temporary failure in name resolution)",
+                      "The DNS resolver did not answer (temporary failure in name resolution)")
+    return hit
+
+
+SIGNATURES = [
+    S("dns_resolution_failed", K.network_dns, 0.9, refine=_dns,
+      patterns=(r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\).*(?:Name or service not known|Temporary failure in name resolution|NameResolutionError|nodename nor servname|Failed to resolve)",
+                r"could not translate host name \"(?P<host>[^\"]+)\" to address",
+                r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (?P<host>[\w.-]+)",
+                r"Could not resolve host: (?P<host>[\w.-]+)",
+                r"UnknownHostException: (?P<host>[\w.-]+)",
+                r"lookup (?P<host>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|Temporary failure)",
+                r"Failed to resolve '(?P<host>[^']+)'", r"failed to resolve host '(?P<host>[^']+)'",
+                r"Unknown MySQL server host '(?P<host>[^']+)'",
+                r"Name or service not known", r"Temporary failure in name resolution", r"nodename nor servname provided",
+                r"Name does not resolve", r"No address associated with hostname", r"\bNXDOMAIN\b"),
+      causes=("The host name {host} did not resolve (DNS)", "A host name did not resolve (DNS)"),
+      commands=C.DNS,
+      reason="Asks the resolver (or the cluster's Service list) for that name"),
+    S("network_unreachable", K.network_dns, 0.85,
+      patterns=(r"(?:connect to|Failed to connect to) (?P<host>[\w.-]+) port (?P<port>\d+).*(?:No route to host|Network is unreachable)",
+                r"dial tcp " + _HOSTPORT + r": connect: (?:no route to host|network is unreachable)",
+                r"Network is unreachable", r"No route to host", r"\bEHOSTUNREACH\b", r"\bENETUNREACH\b", r"Host is unreachable"),
+      causes=("{host} was unreachable from where the job ran (no route / network unreachable)",
+              "The network path to a dependency was down (no route to host / network unreachable)"),
+      commands=C.HOST + C.WHERE_IT_RAN),
+    S("connect_timeout", K.network_dns, 0.7,
+      patterns=(r"dial tcp " + _HOSTPORT + r": i/o timeout", r"Connection to (?P<host>[\w.-]+) timed out",
+                r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\).*ConnectTimeout",
+                r"(?:connect|connection) timed out", r"\bConnectTimeout(?:Error)?\b", r"\bETIMEDOUT\b"),
+      causes=("Connecting to {host}:{port} timed out (firewall, routing or the host is down)",
+              "Connecting to a dependency timed out (firewall, routing or the host is down)"),
+      commands=C.HOST + C.WHERE_IT_RAN),
+    S("connection_refused", K.dependency_unavailable, 0.82, refine=_localhost,
+      patterns=(r"connect ECONNREFUSED " + _HOSTPORT,
+                r"dial tcp " + _HOSTPORT + r": connect: connection refused",
+                r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\).*(?:Connection refused|NewConnectionError)",
+                r"Failed to connect to (?P<host>[\w.-]+) port (?P<port>\d+).*Connection refused",
+                r"Connection refused.{0,80}?\b" + _HOSTPORT,
+                r"Connection refused", r"\bECONNREFUSED\b", r"\[Errno 111\]"),
+      causes=("Nothing accepted connections at {host}:{port}: the service the job depends on was down or not listening",
+              "A service the job depends on refused the connection (down or not listening)"),
+      commands=C.HOST + C.WHERE_IT_RAN,
+      reason="Shows whether the service behind that address has endpoints / resolves"),
+    S("connection_reset", K.dependency_unavailable, 0.55,
+      patterns=(r"Connection reset by peer", r"\bECONNRESET\b", r"\bRemoteDisconnected\b", r"Connection aborted", r"\bBroken pipe\b"),
+      causes=("A dependency dropped the connection mid-request (reset by peer)",),
+      commands=C.WHERE_IT_RAN),
+    S("read_timeout", K.dependency_unavailable, 0.6,
+      patterns=(r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\): Read timed out",
+                r"\bReadTimeout(?:Error)?\b", r"Read timed out", r"socket\.timeout", r"Client\.Timeout exceeded while awaiting headers"),
+      causes=("{host} accepted the connection but did not answer in time (read timeout)",
+              "A dependency accepted the connection but did not answer in time (read timeout)"),
+      commands=C.HOST + C.WHERE_IT_RAN),
+    S("tls_certificate_expired", K.credentials_expired, 0.86,
+      patterns=(r"x509: certificate has expired or is not yet valid", r"certificate has expired", r"\bCERT_HAS_EXPIRED\b",
+                r"SSL certificate problem: certificate has expired"),
+      causes=("A TLS certificate in the connection has expired (or the clock is wrong)",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows which endpoint and certificate the job used"),
+    S("tls_unknown_authority", K.missing_config_or_secret, 0.72,
+      patterns=(r"certificate signed by unknown authority", r"unable to get local issuer certificate",
+                r"self[- ]signed certificate in certificate chain", r"CERTIFICATE_VERIFY_FAILED", r"PKIX path building failed",
+                r"unable to find valid certification path"),
+      causes=("The server's TLS certificate is not trusted where the job runs (missing CA bundle or private CA)",),
+      commands=C.WHERE_IT_RAN),
+    S("tls_hostname_mismatch", K.network_dns, 0.72,
+      patterns=(r"certificate is valid for (?P<valid>[^,]+), not (?P<host>\S+)", r"doesn't match (?:either of )?'(?P<host>[^']+)'",
+                r"no alternative certificate subject name matches target host name '(?P<host>[^']+)'", r"Hostname mismatch"),
+      causes=("The TLS certificate does not match the host name {host} the job connects to", "The TLS certificate does not match the host name"),
+      commands=C.DNS),
+    S("tls_protocol_mismatch", K.dependency_version, 0.6,
+      patterns=(r"wrong version number", r"tlsv1 alert protocol version", r"unsupported protocol", r"sslv3 alert handshake failure",
+                r"no protocols available"),
+      causes=("The TLS handshake failed: client and server share no protocol version (or TLS was spoken to a plain port)",),
+      commands=C.WHERE_IT_RAN),
+    S("proxy_error", K.network_dns, 0.72,
+      patterns=(r"\bProxyError\b", r"407 Proxy Authentication Required", r"Tunnel connection failed", r"Unable to connect to proxy"),
+      causes=("The HTTP proxy between the job and its dependency refused or failed the connection",),
+      commands=C.WHERE_IT_RAN),
+]

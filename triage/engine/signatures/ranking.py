@@ -1,0 +1,197 @@
+"""Find every signature in a log, rank them, and decide: a diagnosis or an honest abstention.
+
+Ranking: a signature's own confidence (how specific it is), plus where its deciding line
+sits relative to the failure (later is closer; status facts are at the failure; the last
+exception and the root of its chain get a bonus), minus penalties for lines that only
+report a retry or a warning. A generic signature (a bare exit code, BackoffLimitExceeded,
+upstream_failed) is a hint: alone it yields an abstention that mentions it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from triage.engine import guard
+from triage.engine.signatures.checks import job_check_command
+from triage.engine.signatures.logview import LogView, kube_service
+from triage.engine.signatures.model import Hit, Signature, clean_value, render
+from triage.models import Category, Hypothesis
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+# Below this a diagnosis is not made; the card says "unclear" instead.
+DECIDE_AT = 0.4
+# Two strong candidates of different categories this close: lower the confidence.
+AMBIGUOUS_WITHIN = 0.05
+ABSTAIN_CONFIDENCE = 0.2
+MAX_EVIDENCE_CHARS = 300
+
+_ERRORISH = re.compile(
+    r"\b(?:error|fatal|fail(?:ed|ure)?|exception|panic|killed|denied|refused|timed? ?out|cannot|unable|traceback)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hypothesis: Hypothesis
+    score: float
+    generic: bool = False
+
+
+def find_hits(view: LogView, signatures: Sequence[Signature], prefilter: re.Pattern[str]) -> list[Hit]:
+    candidates = [i for i, line in enumerate(view.match_lines) if prefilter.search(line)]
+    hits: list[Hit] = []
+    for sig in signatures:
+        matches: list[tuple[int, dict[str, str]]] = []
+        if sig.finder is not None:
+            matches.extend(sig.finder(view))
+        for i in candidates:
+            for rx in sig.compiled:
+                m = rx.search(view.match_lines[i])
+                if m:
+                    matches.append((i, {k: v for k, v in m.groupdict().items() if v}))
+                    break
+        # A source line quoted in a traceback (`raise X(f"... isn't defined")`) is code, not an event.
+        real = [m for m in matches if not _is_traceback_source(view, m[0])]
+        matches = real or matches
+        if not matches:
+            continue
+        hit = _hit_from(sig, view, matches)
+        if sig.refine is not None:
+            hit = sig.refine(hit, view)
+        if hit is not None:
+            hits.append(hit)
+    return hits
+
+
+def _is_traceback_source(view: LogView, index: int) -> bool:
+    return 0 < index < view.n_log and view.lines[index - 1].lstrip().startswith('File "')
+
+
+def _local_weight(view: LogView, index: int) -> float:
+    w = view.position(index) + 2 * view.focus.get(index, 0.0)
+    if not view.is_status(index) and view.looks_like_retry(index):
+        w -= 0.3
+    return w
+
+
+def _hit_from(sig: Signature, view: LogView, matches: list[tuple[int, dict[str, str]]]) -> Hit:
+    best_index, _ = max(matches, key=lambda m: (_local_weight(view, m[0]), m[0]))
+    groups: dict[str, str] = {}
+    # The deciding line's values first, then what other matching lines add (latest first).
+    for index, found in [m for m in matches if m[0] == best_index] + sorted(matches, key=lambda m: -m[0]):
+        for key, value in found.items():
+            cleaned = clean_value(value)
+            if cleaned and key not in groups:
+                groups[key] = cleaned
+    chosen = sorted({i for i, _ in matches if i != best_index}, reverse=True)[:2] + [best_index]
+    lines: list[str] = []
+    for i in sorted(set(chosen)):
+        text = view.lines[i].strip()[:MAX_EVIDENCE_CHARS]
+        if text and text not in lines:
+            lines.append(text)
+    return Hit(signature=sig, index=best_index, lines=lines, groups=groups,
+               category=sig.category, confidence=sig.confidence)
+
+
+def score(hit: Hit, view: LogView) -> float:
+    s = hit.confidence + 0.1 * view.position(hit.index) + view.focus.get(hit.index, 0.0)
+    # A cause read from the log (a name, a path) is more specific than a bare keyword.
+    s += min(0.04, 0.02 * len(hit.groups))
+    if not view.is_status(hit.index):
+        if view.looks_like_retry(hit.index) and view.position(hit.index) < 0.9:
+            s -= 0.12
+        if view.looks_like_warning(hit.index):
+            s -= 0.05
+    return round(s, 4)
+
+
+def _values(view: LogView, hit: Hit) -> dict[str, str]:
+    values = dict(view.values)
+    values.update(hit.groups)
+    host = values.get("host") or values.get("db_host")
+    if host and view.event.kubernetes:
+        svc = kube_service(host)
+        if svc:
+            values["svc"] = svc[0]
+            if svc[1]:
+                values["svc_ns"] = svc[1]
+    return values
+
+
+def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: str) -> str:
+    rendered = [c for c in (render(t, values, quote=True) for t in templates) if c]
+    for command in [*rendered, fallback]:
+        if guard.check_command(command).allowed:
+            return command
+    return rendered[0] if rendered else fallback
+
+
+def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
+    sig = hit.signature
+    values = _values(view, hit)
+    cause = next((c for c in (render(t, values, quote=False) for t in (hit.causes or sig.causes)) if c), None)
+    if cause is None:
+        cause = sig.id.replace("_", " ")
+    command = _pick_command(hit.commands or sig.commands, values, job_check_command(view.event))
+    return Hypothesis(
+        category=hit.category,
+        cause=cause,
+        confidence=round(min(1.0, max(0.0, hit.confidence)), 2),
+        evidence=hit.lines[-5:],
+        command=command,
+        command_reason=hit.reason or sig.reason,
+        engine="signatures",
+        signature=sig.id,
+    )
+
+
+def rank(view: LogView, hits: list[Hit]) -> list[Candidate]:
+    out = [Candidate(hypothesis_for(h, view), score(h, view), h.signature.generic) for h in hits]
+    out.sort(key=lambda c: (not c.generic, c.score), reverse=True)
+    return out
+
+
+def decide(view: LogView, candidates: list[Candidate]) -> Hypothesis:
+    strong = [c for c in candidates if not c.generic and c.hypothesis.confidence >= DECIDE_AT]
+    if not strong:
+        return abstain(view, candidates)
+    best = strong[0]
+    hypothesis = best.hypothesis.model_copy(deep=True)
+    rival = next((c for c in strong[1:] if c.hypothesis.category != hypothesis.category), None)
+    if rival and best.score - rival.score < AMBIGUOUS_WITHIN and rival.hypothesis.confidence >= 0.6:
+        hypothesis.confidence = round(max(0.3, hypothesis.confidence - 0.15), 2)
+        hypothesis.notes.append(
+            f"close alternative: {rival.hypothesis.category.value} ({rival.hypothesis.signature})"
+        )
+    return hypothesis
+
+
+def abstain(view: LogView, candidates: list[Candidate]) -> Hypothesis:
+    """No decisive signature: say so, show the loudest lines, and the most useful check."""
+    hint = candidates[0] if candidates else None
+    evidence = list(hint.hypothesis.evidence) if hint else []
+    log_lines = view.lines[: view.n_log]
+    errorish = [ln.strip()[:MAX_EVIDENCE_CHARS] for ln in log_lines if _ERRORISH.search(ln)]
+    tail = errorish[-5:] or [ln.strip()[:MAX_EVIDENCE_CHARS] for ln in log_lines if ln.strip()][-3:]
+    for line in tail:
+        if line not in evidence:
+            evidence.append(line)
+    cause = "Unclear: no known failure signature is decisive here; here is what to check."
+    if hint:
+        cause += f" Hint: {hint.hypothesis.cause}"
+    command = hint.hypothesis.command if hint and hint.hypothesis.command else job_check_command(view.event)
+    return Hypothesis(
+        category=Category.other,
+        cause=cause,
+        confidence=0.3 if hint else ABSTAIN_CONFIDENCE,
+        evidence=evidence[-5:],
+        command=command,
+        command_reason=(hint.hypothesis.command_reason if hint else "Shows the job's recent state (events, exit codes) to start from"),
+        engine="signatures",
+        signature=None,
+    )

@@ -1,0 +1,183 @@
+"""Runtime signatures: Python, JVM, Go and Node crashes, out-of-memory and dependency errors.
+
+The catch-all "unhandled exception" signatures read the LAST exception of the failing
+traceback (and the root of its chain), never the first error-looking line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView, strip_prefix
+from triage.engine.signatures.model import Hit
+from triage.engine.signatures.model import Signature as S
+from triage.models import Category as K
+
+_EXC = re.compile(r"^(?P<exc>[\w.$]+?)(?::\s?(?P<msg>.*))?$")
+_JAVA_TOP = re.compile(r"Exception in thread \"[^\"]*\" (?P<exc>[\w.$]+)(?::\s?(?P<msg>.*))?")
+_JAVA_CAUSED = re.compile(r"^\s*Caused by: (?P<exc>[\w.$]+)(?::\s?(?P<msg>.*))?")
+_ENV_LOOKUP = re.compile(r"os\.environ\[|environ\[['\"]|getenv\(|os\.environ\.get|\benv\[['\"]")
+# Exceptions that say "the code is wrong" more clearly than others.
+_CODE_BUGS = {"NameError", "TypeError", "AttributeError", "ZeroDivisionError", "IndexError", "AssertionError",
+              "UnboundLocalError", "RecursionError", "NotImplementedError", "ImportError"}
+_NPE = ("NullPointerException", "ArrayIndexOutOfBoundsException", "ClassCastException", "IllegalArgumentException",
+        "IllegalStateException", "NumberFormatException")
+
+
+def _exception_at(view: LogView, index: int) -> tuple[str, str]:
+    text = strip_prefix(view.lines[index]).strip()
+    m = _JAVA_TOP.search(text) or _JAVA_CAUSED.match(text) or _EXC.match(text)
+    if not m:
+        return text, ""
+    return m.group("exc"), (m.group("msg") or "").strip()
+
+
+def _final_python_exception(view: LogView) -> list[tuple[int, dict[str, str]]]:
+    idx = view.final_exception
+    if idx is None or _JAVA_TOP.search(view.lines[idx]) or _JAVA_CAUSED.match(view.lines[idx]):
+        return []
+    exc, msg = _exception_at(view, idx)
+    short = exc.rsplit(".", 1)[-1]
+    return [(idx, {"exc": short, "msg": msg[:200], "exc_full": exc})]
+
+
+def _python_bug(hit: Hit, view: object) -> Hit:
+    exc = hit.groups.get("exc", "")
+    hit.confidence = 0.62 if exc in _CODE_BUGS else 0.55 if exc in ("KeyError", "ValueError") else 0.5
+    chain = view.exception_chain  # type: ignore[attr-defined]
+    if len(chain) > 1:
+        root_exc, root_msg = _exception_at(view, chain[0])  # type: ignore[arg-type]
+        hit.groups["root"] = f"{root_exc.rsplit('.', 1)[-1]}: {root_msg}"[:200]
+        line = view.lines[chain[0]].strip()  # type: ignore[attr-defined]
+        if line not in hit.lines:
+            hit.lines.insert(0, line)
+    return hit
+
+
+def _env_key_error(view: LogView) -> list[tuple[int, dict[str, str]]]:
+    """`KeyError: 'DB_URL'` raised by an os.environ lookup: a missing environment variable."""
+    idx = view.final_exception
+    if idx is None:
+        return []
+    exc, msg = _exception_at(view, idx)
+    if exc.rsplit(".", 1)[-1] != "KeyError":
+        return []
+    frames = "\n".join(view.lines[max(0, idx - 6): idx])
+    if not _ENV_LOOKUP.search(frames):
+        return []
+    return [(idx, {"var": msg.strip("'\"")})]
+
+
+def _java_unhandled(view: LogView) -> list[tuple[int, dict[str, str]]]:
+    chain = view.exception_chain
+    if not chain or not (_JAVA_TOP.search(view.lines[chain[0]]) or _JAVA_CAUSED.match(view.lines[chain[0]])):
+        return []
+    # The deepest "Caused by" is the root cause of a Java failure.
+    idx = chain[-1]
+    exc, msg = _exception_at(view, idx)
+    return [(idx, {"exc": exc.rsplit(".", 1)[-1], "msg": msg[:200]})]
+
+
+def _java_bug(hit: Hit, view: object) -> Hit:
+    if hit.groups.get("exc", "").endswith(_NPE):
+        hit.confidence = 0.62
+    return hit
+
+
+def _module_pkg(hit: Hit, view: object) -> Hit:
+    module = hit.groups.get("module", "")
+    if module:
+        hit.groups["pkg"] = module.split(".")[0].replace("_", "-")
+    return hit
+
+
+SIGNATURES = [
+    S("python_memory_error", K.oom, 0.88,
+      patterns=(r"^\s*MemoryError\b", r"_ArrayMemoryError", r"Unable to allocate [\d.]+ [KMGTP]?i?B for an array"),
+      causes=("The Python process ran out of memory (MemoryError)",),
+      commands=C.POD + C.FREE),
+    S("java_out_of_memory", K.oom, 0.92,
+      patterns=(r"java\.lang\.OutOfMemoryError(?::\s*(?P<kind>[^\n]+))?",),
+      causes=("The JVM ran out of memory (OutOfMemoryError: {kind})", "The JVM ran out of memory (OutOfMemoryError)"),
+      commands=C.POD + C.FREE,
+      reason="Shows the container's memory limit against the JVM's heap settings"),
+    S("go_out_of_memory", K.oom, 0.92,
+      patterns=(r"fatal error: runtime: out of memory", r"runtime: out of memory: cannot allocate"),
+      causes=("The Go program ran out of memory (runtime: out of memory)",),
+      commands=C.POD + C.FREE),
+    S("node_heap_out_of_memory", K.oom, 0.93,
+      patterns=(r"JavaScript heap out of memory", r"FATAL ERROR: (?:Reached heap limit|Ineffective mark-compacts near heap limit|CALL_AND_RETRY_LAST) Allocation failed"),
+      causes=("The Node.js process ran out of heap (JavaScript heap out of memory)",),
+      commands=C.POD + C.FREE),
+    S("python_module_not_found", K.dependency_version, 0.82, refine=_module_pkg,
+      patterns=(r"ModuleNotFoundError: No module named '(?P<module>[^']+)'", r"ImportError: No module named '?(?P<module>[\w.]+)'?"),
+      causes=("The Python module {module} is not installed where the job runs",),
+      commands=C.POD + ("pip show {pkg}",) + C.CRONTAB,
+      reason="Shows which image or environment the job ran with"),
+    S("python_cannot_import_name", K.dependency_version, 0.85,
+      patterns=(r"ImportError: cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'",),
+      causes=("{module} has no {name}: the installed version differs from the one the code expects",),
+      commands=C.POD + ("pip show {module}",)),
+    S("python_version_conflict", K.dependency_version, 0.85,
+      patterns=(r"pkg_resources\.(?:VersionConflict|ContextualVersionConflict|DistributionNotFound)", r"\bResolutionImpossible\b",
+                r"Could not find a version that satisfies the requirement (?P<pkg>\S+)", r"No matching distribution found for (?P<pkg>\S+)",
+                r"(?P<pkg>[\w.-]+) [\d.]+ (?:has requirement|requires) .+ but you have", r"importlib\.metadata\.PackageNotFoundError"),
+      causes=("A Python package version conflict ({pkg}) stopped the job", "A Python package version conflict stopped the job"),
+      commands=C.POD + ("pip show {pkg}",)),
+    S("python_binary_incompatible", K.dependency_version, 0.9,
+      patterns=(r"numpy\.dtype size changed, may indicate binary incompatibility", r"compiled using NumPy 1\.x cannot be run in",
+                r"module compiled against (?:ABI|API) version", r"undefined symbol: \w+"),
+      causes=("A compiled extension does not match the installed library version (binary incompatibility)",),
+      commands=C.POD + ("pip show numpy",)),
+    S("python_module_attribute", K.dependency_version, 0.62,
+      patterns=(r"AttributeError: module '(?P<module>[^']+)' has no attribute '(?P<attr>[^']+)'",),
+      causes=("Module {module} has no {attr}: the installed version's API differs from what the code expects",),
+      commands=C.POD + ("pip show {module}",)),
+    S("python_syntax_error", K.bad_code_or_bug, 0.82,
+      patterns=(r"^\s*(?:SyntaxError|IndentationError|TabError): ",),
+      causes=("The job's code does not parse (SyntaxError)",),
+      commands=C.WHERE_IT_RAN),
+    S("python_env_var_missing", K.missing_config_or_secret, 0.85, finder=_env_key_error,
+      causes=("The environment variable {var} is not set where the job runs (KeyError from os.environ)",),
+      commands=C.POD + C.CRONTAB,
+      reason="Shows the environment the job's container or cron entry sets"),
+    S("python_unhandled_exception", K.bad_code_or_bug, 0.5, finder=_final_python_exception, refine=_python_bug,
+      causes=("The job's code raised {exc}: {msg} (root: {root})", "The job's code raised {exc}: {msg}", "The job's code raised {exc}"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the run's state and where to read its full traceback"),
+    S("java_unhandled_exception", K.bad_code_or_bug, 0.5, finder=_java_unhandled, refine=_java_bug,
+      causes=("The JVM job failed with {exc}: {msg}", "The JVM job failed with {exc}"),
+      commands=C.WHERE_IT_RAN),
+    S("java_class_version", K.dependency_version, 0.92,
+      patterns=(r"UnsupportedClassVersionError", r"has been compiled by a more recent version of the Java Runtime"),
+      causes=("The code was compiled for a newer Java than the one that runs it (UnsupportedClassVersionError)",),
+      commands=C.POD + ("java -version",)),
+    S("java_linkage_error", K.dependency_version, 0.75,
+      patterns=(r"java\.lang\.(?:NoSuchMethodError|NoClassDefFoundError|ClassNotFoundException|IncompatibleClassChangeError|AbstractMethodError)(?::\s*(?P<cls>\S+))?",),
+      causes=("A class or method the code needs is missing at runtime ({cls}): mismatched library versions on the classpath",
+              "A class or method the code needs is missing at runtime: mismatched library versions on the classpath"),
+      commands=C.POD + C.WHERE_IT_RAN),
+    S("go_panic", K.bad_code_or_bug, 0.75,
+      patterns=(r"^panic: (?P<msg>.+)", r"invalid memory address or nil pointer dereference", r"^goroutine \d+ \[running\]:"),
+      causes=("The Go program panicked: {msg}", "The Go program panicked"),
+      commands=C.WHERE_IT_RAN),
+    S("node_unhandled_error", K.bad_code_or_bug, 0.68,
+      patterns=(r"TypeError: Cannot read propert(?:y|ies) of (?:undefined|null)", r"ReferenceError: \w+ is not defined",
+                r"UnhandledPromiseRejection", r"node:internal/process/promises"),
+      causes=("The Node.js job hit an unhandled error in its own code",),
+      commands=C.WHERE_IT_RAN),
+    S("node_module_not_found", K.dependency_version, 0.78,
+      patterns=(r"Error: Cannot find module '(?P<module>[^']+)'", r"\bERR_MODULE_NOT_FOUND\b", r"\bERR_REQUIRE_ESM\b"),
+      causes=("The Node.js module {module} is not installed where the job runs", "A Node.js module could not be loaded"),
+      commands=C.POD + C.WHERE_IT_RAN),
+    S("shared_library_mismatch", K.dependency_version, 0.88,
+      patterns=(r"version [`']GLIBC(?:XX)?_(?P<ver>[\d.]+)' not found", r"error while loading shared libraries: (?P<lib>\S+): cannot open shared object file"),
+      causes=("The binary needs GLIBC {ver}, newer than the system's", "The shared library {lib} is missing where the job runs",
+              "A shared library the binary needs is missing or too old"),
+      commands=C.POD + ("ldd --version",)),
+    S("segmentation_fault", K.bad_code_or_bug, 0.6,
+      patterns=(r"Segmentation fault", r"\bSIGSEGV\b", r"(?:exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{0,8})139\b", r"\(core dumped\)"),
+      causes=("The process crashed with a segmentation fault (native code bug or incompatible native library)",),
+      commands=C.WHERE_IT_RAN),
+]

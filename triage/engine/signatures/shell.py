@@ -1,0 +1,125 @@
+"""Shell and cron signatures: what sh/bash, coreutils, flock and cron themselves print,
+plus exit codes with a conventional meaning (124 timeout, 126, 127, 137, 143).
+"""
+
+from __future__ import annotations
+
+from triage.engine.signatures import checks as C
+from triage.engine.signatures.model import Hit
+from triage.engine.signatures.model import Signature as S
+from triage.models import Category as K
+
+_EXIT = r"(?:exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{{0,8}}|non-zero exit (?:status|code) |returned (?:exit code |code |non-zero exit status )|\bcode=){code}\b"
+_SPECIAL_CODES = {"124", "126", "127", "137", "139", "143"}
+
+
+def _generic_exit(hit: Hit, view: object) -> Hit | None:
+    # Codes with their own signature are not "generic".
+    if hit.groups.get("code") in _SPECIAL_CODES:
+        return None
+    return hit
+
+
+def _cron_path(hit: Hit, view: object) -> Hit:
+    event = view.event  # type: ignore[attr-defined]
+    if event.cron:
+        hit.causes = ("{exe} was not found on the PATH cron gives the job (cron's PATH is only /usr/bin:/bin)",)
+    elif event.kubernetes:
+        hit.category = K.bad_code_or_bug
+        hit.confidence = 0.78
+        hit.causes = ("{exe} is not installed in the container image (command not found)",)
+    return hit
+
+
+SIGNATURES = [
+    S("shell_command_not_found", K.missing_config_or_secret, 0.85, refine=_cron_path,
+      patterns=(r"(?P<exe>[\w./+-]+): command not found",
+                r"^(?:/bin/|/usr/bin/)?(?:ba|da|z|k)?sh: (?:\d+: |line \d+: )?(?P<exe>[^\s:]+): not found",
+                r"env: '?(?P<exe>[^':\s]+)'?: No such file or directory"),
+      causes=("{exe} was not found (command not found)",),
+      commands=C.CRONTAB + C.POD + ("ls -l {exe}",),
+      reason="Shows the PATH and command the cron entry runs with"),
+    S("shell_permission_denied", K.permissions_rbac, 0.85,
+      patterns=(r"PermissionError: \[Errno 13\] Permission denied: '(?P<path>[^']+)'",
+                r"EACCES: permission denied, \w+ '(?P<path>[^']+)'",
+                r"open (?P<path>/\S+): permission denied",
+                r"(?:can't|cannot) (?:open|create|write|remove|read) '?(?P<path>/[^':\s]+)'?: Permission denied",
+                r"(?P<path>/[^\s:'\"]+): Permission denied",
+                r"\bPermission denied\b", r"\bOperation not permitted\b"),
+      causes=("The job may not access {path} (permission denied)", "The job was denied access to a file or resource (permission denied)"),
+      commands=("ls -ld {path}", "stat {path}", "id {cron_user}") + C.POD,
+      reason="Shows the owner and mode of the path against the job's user"),
+    S("shell_locale", K.missing_config_or_secret, 0.75,
+      patterns=(r"setlocale: LC_\w+: cannot change locale", r"locale\.Error: unsupported locale setting",
+                r"'ascii' codec can't (?:en|de)code", r"Python was configured to use ASCII as encoding",
+                r"perl: warning: Setting locale failed"),
+      causes=("The job runs without a UTF-8 locale (cron sets no LANG/LC_ALL), so text outside ASCII fails",),
+      commands=C.CRONTAB + ("cat /etc/default/locale",),
+      reason="Shows whether the cron entry sets LANG/LC_ALL"),
+    S("shell_unbound_variable", K.missing_config_or_secret, 0.82,
+      patterns=(r"(?P<var>\w+): unbound variable", r"(?P<var>\w+): parameter (?:null or )?not set"),
+      causes=("The environment variable {var} is not set when the job runs (set -u stopped the script)",),
+      commands=C.CRONTAB + C.POD),
+    S("shell_syntax_error", K.bad_code_or_bug, 0.85,
+      patterns=(r"syntax error near unexpected token", r"syntax error: unexpected end of file",
+                r"unexpected EOF while looking for matching", r"\bbad substitution\b", r"Syntax error: \"[^\"]+\" unexpected"),
+      causes=("The job's shell script has a syntax error",),
+      commands=C.CRONTAB + C.POD),
+    S("shell_cd_failed", K.missing_config_or_secret, 0.72,
+      patterns=(r"cd: can't cd to (?P<path>\S+)", r"cd: (?P<path>[^\s:]+): No such file or directory"),
+      causes=("The directory {path} the job changes into does not exist",),
+      commands=("ls -ld {path}",) + C.CRONTAB),
+    S("shell_lock_held", K.overlap_concurrency, 0.85,
+      patterns=(r"flock: .*(?:failed to get lock|Resource temporarily unavailable)",
+                r"(?:could not|couldn't|unable to|cannot) (?:get|acquire|obtain) (?:the )?lock(?: on| file)?:? (?P<path>/\S+)",
+                r"(?:could not|couldn't|unable to|cannot) (?:get|acquire|obtain) (?:the )?lock\b",
+                r"lock(?:file)? (?P<path>/\S+) (?:is )?(?:already )?(?:held|exists|locked)",
+                r"another instance (?:of \S+ )?is already running", r"already running \(pid \d+\)",
+                r"is another process using it\?"),
+      causes=("Another run still held the lock {path}: the previous run had not finished (runs overlap)",
+              "Another run of the job still held its lock: the previous run had not finished (runs overlap)"),
+      commands=("ls -l {path}", "ps -ef") + C.K8S_EVENTS,
+      reason="Shows who holds the lock and whether an earlier run is still going"),
+    S("shell_killed", K.oom, 0.8,
+      patterns=(r"^\s*Killed\s*$", r"line \d+:\s+\d+ Killed\b", r"^\S*sh: \d+: .*Killed\b", r"\bKilled\s+(?:\S+/)?\S+\s*$",
+                r"^signal: (?:SIG)?KILL\b", r"^signal: 9$"),
+      causes=("The process was killed with SIGKILL (the shell printed `Killed`), most often by the kernel OOM killer",),
+      commands=C.KERNEL_OOM + C.POD + C.FREE,
+      reason="The kernel log names the process the OOM killer chose"),
+    S("kernel_oom_killer", K.oom, 0.95,
+      patterns=(r"Out of memory: Kill(?:ed)? process (?P<pid>\d+) \((?P<proc>[^)]+)\)", r"Killed process (?P<pid>\d+) \((?P<proc>[^)]+)\)",
+                r"invoked oom-killer", r"\boom-kill:", r"Memory cgroup out of memory"),
+      causes=("The kernel OOM killer killed {proc} (pid {pid}): the machine or cgroup ran out of memory",
+              "The kernel OOM killer killed the job's process: the machine or cgroup ran out of memory"),
+      commands=C.KERNEL_OOM + C.FREE + C.POD),
+    S("exit_124_timeout", K.timeout_deadline, 0.62,
+      patterns=(_EXIT.format(code="124"), r"timeout: sending signal \w+ to command"),
+      causes=("The command was stopped by `timeout` (exit code 124): it ran past its time limit",),
+      commands=C.CRONTAB + C.CRON_LOG + C.POD),
+    S("exit_126_not_executable", K.permissions_rbac, 0.5,
+      patterns=(_EXIT.format(code="126"),),
+      causes=("The command could not be executed (exit code 126: not executable or permission denied)",),
+      commands=C.CRONTAB + C.POD),
+    S("exit_127_not_found", K.missing_config_or_secret, 0.5,
+      patterns=(_EXIT.format(code="127"),),
+      causes=("The command was not found (exit code 127), often cron's short PATH",),
+      commands=C.CRONTAB + C.POD),
+    S("exit_143_terminated", K.scheduler_infra, 0.35, generic=True,
+      patterns=(_EXIT.format(code="143"), r"^\s*Terminated\s*$"),
+      causes=("The process was stopped with SIGTERM (exit code 143) from outside the job",),
+      commands=C.POD + C.CRON_LOG),
+    S("exit_nonzero", K.other, 0.2, generic=True, refine=_generic_exit,
+      patterns=(_EXIT.format(code=r"(?P<code>[1-9]\d{0,2})"),),
+      causes=("The job exited with code {code}; the lines before the exit say why",),
+      commands=C.WHERE_IT_RAN),
+    S("cron_daemon_error", K.scheduler_infra, 0.75,
+      patterns=(r"errors in crontab file", r"\bbad (?:minute|hour|day-of-month|month|day-of-week|command)\b",
+                r"\(CRON\) (?:ORPHAN|error \(|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
+      causes=("cron itself could not run the entry (crontab syntax or cron's PAM session failed)",),
+      commands=C.CRON_LOG + C.CRONTAB),
+    S("account_expired", K.credentials_expired, 0.86,
+      patterns=(r"Your account has expired", r"(?:password|account) (?:has )?expired", r"Authentication token is no longer valid",
+                r"pam_unix\(cron:account\): .*expired"),
+      causes=("The account the job runs as has an expired password or account, so cron/PAM refused it",),
+      commands=("chage -l {cron_user}",) + C.CRON_LOG),
+]
