@@ -48,10 +48,10 @@ def read_pod_logs(api: KubeAPI, pod: dict[str, Any], notes: list[str]) -> list[t
         st, last = c["state"] or {}, c["lastState"] or {}
         if c["init"] and st.get("state") == "terminated" and st.get("exitCode") == 0:
             continue  # an init container that succeeded says nothing about the failure
-        never_ran = st.get("state") == "waiting" and st.get("reason") in _NOT_STARTED and not last
+        never_ran = not last and (not st or (st.get("state") == "waiting" and st.get("reason") in _NOT_STARTED))
         if never_ran:
-            _add_note(notes, f"no logs for {namespace}/{name} ({c['name']}): the container never started "
-                             f"({st.get('reason')})")
+            why = st.get("reason") or "no container status: the pod was never scheduled or started"
+            _add_note(notes, f"no logs for {namespace}/{name} ({c['name']}): the container never started ({why})")
             continue
         attempts = [False]
         if c["restartCount"] or last.get("state") == "terminated":

@@ -1,0 +1,209 @@
+"""The Job watcher against the loopback API server, through the real `kubernetes` client.
+
+Watch streams are real chunked HTTP responses; 410 Gone and dropped connections are made
+by the server (history compaction, sockets shut down mid-stream), not simulated in the client.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.kube_apiserver import FakeKubeAPIServer, install_scenario, load_scenario
+from triage.models import FailureEvent
+from triage.settings import Settings
+from triage.sources.kube.api import KubeAPI, api_client_from_settings
+from triage.sources.kube.watcher import JobWatcher
+
+DATA = Path(__file__).parent / "data" / "kubernetes"
+
+
+@pytest.fixture
+def kube():
+    with FakeKubeAPIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def api(kube, tmp_path):
+    settings = Settings(kubeconfig=str(kube.write_kubeconfig(tmp_path / "kubeconfig")), kubernetes_timeout_seconds=5)
+    return KubeAPI(api_client_from_settings(settings), settings.kubernetes_timeout_seconds)
+
+
+class Running:
+    """A JobWatcher on a thread, with its reports collected."""
+
+    def __init__(self, api: KubeAPI, namespace: str | None, **kw):
+        self.reports: list[FailureEvent] = []
+        self.watcher = JobWatcher(api, namespace, self.reports.append, backoff_initial=0.1, **kw)
+        self.thread = threading.Thread(target=self.watcher.run, daemon=True)
+
+    def __enter__(self) -> Running:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.watcher.close()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+
+    def wait(self, predicate, timeout: float = 10.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}: reports={self.reports} lists={self.watcher.lists} "
+                             f"reconnects={self.watcher.reconnects} gone={self.watcher.gone}")
+
+
+def watching(kube: FakeKubeAPIServer, path_part: str) -> int:
+    return len([p for p in kube.requests_matching("GET", path_part) if "watch=" in p])
+
+
+def oom_scenario() -> dict:
+    return load_scenario(DATA / "oomkilled.json")
+
+
+def active_copy(job: dict) -> dict:
+    """The same Job while it is still running (before its Failed condition)."""
+    running = copy.deepcopy(job)
+    running["status"] = {"startTime": job["status"]["startTime"], "active": 1}
+    return running
+
+
+def failed_job(name: str, namespace: str = "batch-jobs", reason: str = "BackoffLimitExceeded") -> dict:
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+            "spec": {"backoffLimit": 0, "template": {"spec": {"containers": [{"name": "main", "image": "busybox:1.36"}],
+                                                              "restartPolicy": "Never"}}},
+            "status": {"startTime": now, "failed": 1, "conditions": [
+                {"type": "FailureTarget", "status": "True", "reason": reason, "lastTransitionTime": now},
+                {"type": "Failed", "status": "True", "reason": reason, "message": "Job has reached the specified backoff limit",
+                 "lastTransitionTime": now}]}}
+
+
+def test_job_that_fails_is_reported_once_with_its_logs(kube, api):
+    scenario = oom_scenario()
+    job = next(o for o in scenario["objects"] if o["kind"] == "Job" and o["metadata"]["name"] == scenario["failed_job"]["job"])
+    kube.put(active_copy(job))
+    with Running(api, "reports", watch_timeout_seconds=30) as run:
+        run.wait(lambda: watching(kube, "/namespaces/reports/jobs") >= 1, what="the watch request")
+        # The pods and their logs exist when the Job's Failed condition arrives.
+        install_scenario(kube, {**scenario, "objects": [o for o in scenario["objects"] if o["kind"] == "Pod"]})
+        kube.put(copy.deepcopy(job))
+        run.wait(lambda: len(run.reports) == 1, what="one report")
+        # Later changes to the same failed Job (labels, finalizers) are not new failures.
+        again = copy.deepcopy(kube.get("Job", "reports", job["metadata"]["name"]))
+        again["metadata"]["labels"]["touched"] = "yes"
+        kube.put(again)
+        marker = failed_job("marker-1", namespace="reports")
+        kube.put(marker)
+        run.wait(lambda: len(run.reports) == 2, what="the marker Job")
+    first, second = run.reports
+    assert second.kubernetes.job == "marker-1"
+    assert first.kubernetes.job == job["metadata"]["name"]
+    assert first.kubernetes.uid is None and first.attributes["job_uid"] == job["metadata"]["uid"]
+    assert first.kubernetes.pod == scenario["expect"]["pod"]
+    assert first.kubernetes.cronjob == "nightly-report"
+    assert (first.reason, first.exit_code) == ("OOMKilled", 137)
+    assert "loaded 48213442 rows" in first.log_excerpt
+    assert first.failure_key == f"kubernetes/reports/{job['metadata']['name']}"
+
+
+def test_job_that_retried_then_completed_is_not_a_failure(kube, api):
+    with Running(api, "batch-jobs", watch_timeout_seconds=30) as run:
+        run.wait(lambda: watching(kube, "/namespaces/batch-jobs/jobs") >= 1, what="the watch request")
+        flaky = failed_job("flaky-1")
+        flaky["status"] = {"startTime": flaky["status"]["startTime"], "active": 1, "failed": 2}
+        kube.put(flaky)  # two pods failed, a third is running
+        done = copy.deepcopy(kube.get("Job", "batch-jobs", "flaky-1"))
+        t = done["status"]["startTime"]
+        done["status"] = {"startTime": t, "completionTime": t, "failed": 2, "succeeded": 1, "conditions": [
+            {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": t},
+            {"type": "Complete", "status": "True", "lastTransitionTime": t}]}
+        kube.put(done)
+        # A Job that did fail, after it: once it is reported, the stream was read past flaky-1.
+        kube.put(failed_job("broken-1"))
+        run.wait(lambda: len(run.reports) >= 1, what="the failed Job")
+        time.sleep(0.3)
+    assert [r.kubernetes.job for r in run.reports] == ["broken-1"]
+
+
+def test_410_gone_lists_again_and_finds_what_it_missed(kube, api):
+    with Running(api, "batch-jobs", watch_timeout_seconds=1) as run:
+        run.wait(lambda: watching(kube, "/namespaces/batch-jobs/jobs") >= 1, what="the watch request")
+        assert run.watcher.lists == 1
+        # A Job fails, and the server compacts its history before the watcher resumes:
+        # resuming from the old resourceVersion gets an ERROR event with a 410 Status.
+        with kube.cluster.cond:
+            kube.put(failed_job("missed-1"))
+            kube.compact()
+        run.wait(lambda: [r.kubernetes.job for r in run.reports] == ["missed-1"], timeout=15, what="missed-1 after a re-list")
+    assert run.watcher.gone >= 1
+    assert run.watcher.lists >= 2
+
+
+def test_dropped_connection_reconnects_from_the_last_version(kube, api):
+    kube.put(failed_job("old-failure", reason="DeadlineExceeded"))  # reported by the first list
+    with Running(api, "batch-jobs", watch_timeout_seconds=60) as run:
+        run.wait(lambda: watching(kube, "/namespaces/batch-jobs/jobs") >= 1 and len(run.reports) == 1, what="the watch")
+        kube.drop_watches()
+        run.wait(lambda: run.watcher.reconnects >= 1, what="a reconnect")
+        kube.put(failed_job("after-drop"))
+        run.wait(lambda: len(run.reports) == 2, what="after-drop")
+        lists = run.watcher.lists
+    assert [r.kubernetes.job for r in run.reports] == ["old-failure", "after-drop"]
+    assert lists == 1  # resumed from its resourceVersion, no re-list needed
+    assert run.reports[0].reason == "DeadlineExceeded"
+
+
+def test_old_failures_are_not_reported_on_start(kube, api):
+    old = failed_job("last-week")
+    for cond in old["status"]["conditions"]:
+        cond["lastTransitionTime"] = "2025-01-01T00:00:00Z"
+    kube.put(old)
+    kube.put(failed_job("just-now"))
+    with Running(api, "batch-jobs", watch_timeout_seconds=30, max_age_seconds=3600) as run:
+        run.wait(lambda: len(run.reports) >= 1, what="just-now")
+        time.sleep(0.2)
+    assert [r.kubernetes.job for r in run.reports] == ["just-now"]
+
+
+def test_undelivered_report_is_retried(kube, api):
+    delivered: list[str] = []
+    attempts = {"n": 0}
+
+    def flaky_report(event: FailureEvent) -> None:
+        attempts["n"] += 1
+        if attempts["n"] == 1:
+            raise RuntimeError("triage service unreachable")
+        delivered.append(event.kubernetes.job)
+
+    watcher = JobWatcher(api, "batch-jobs", flaky_report, watch_timeout_seconds=1, backoff_initial=0.1)
+    kube.put(failed_job("needs-retry"))
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not delivered and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        watcher.close()
+        thread.join(timeout=10)
+    assert delivered == ["needs-retry"]
+    assert attempts["n"] == 2
+
+
+def test_all_namespaces(kube, api):
+    with Running(api, None, watch_timeout_seconds=30) as run:
+        run.wait(lambda: watching(kube, "/apis/batch/v1/jobs") >= 1, what="the cluster-wide watch")
+        kube.put(failed_job("a", namespace="team-a"))
+        kube.put(failed_job("b", namespace="team-b"))
+        run.wait(lambda: len(run.reports) == 2, what="two namespaces")
+    assert sorted(r.kubernetes.namespace for r in run.reports) == ["team-a", "team-b"]
