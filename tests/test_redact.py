@@ -1,0 +1,189 @@
+"""Redaction: no secret from the seeded corpus survives, benign look-alikes stay as they are."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.redaction_corpus import benign_lines, secret_samples
+from triage.engine.redact import StreamRedactor, redact, redact_obj, redact_stream
+
+SAMPLES = secret_samples(n=240, seed=7)
+BENIGN = benign_lines(n=1000, seed=11)
+
+
+def _leaks(outputs: list[str]) -> list[tuple[str, str]]:
+    return [(s.kind, v) for s, out in zip(SAMPLES, outputs) for v in s.secrets if v in out]
+
+
+def test_corpus_is_large_and_varied() -> None:
+    assert len(SAMPLES) >= 200
+    assert len({s.kind for s in SAMPLES}) >= 25
+    assert len(BENIGN) == 1000
+
+
+def test_no_leaks_whole_text() -> None:
+    assert _leaks([redact(s.text) for s in SAMPLES]) == []
+
+
+def test_no_leaks_line_by_line() -> None:
+    outs = ["".join(StreamRedactor().redact_lines(s.text.splitlines(keepends=True))) for s in SAMPLES]
+    assert _leaks(outs) == []
+
+
+def test_no_leaks_in_one_stream_with_small_chunks() -> None:
+    """All samples in one log, read in chunks far smaller than a key block, so blocks are
+    cut across chunks and the redactor must carry its state."""
+    log = "\n".join(s.text for s in SAMPLES) + "\n"
+    out = io.StringIO()
+    redact_stream(io.StringIO(log), out, chunk_chars=300)
+    text = out.getvalue()
+    assert [(s.kind, v) for s in SAMPLES for v in s.secrets if v in text] == []
+    assert text.count("\n") == log.count("\n")  # line for line
+
+
+def test_benign_lines_altered_at_most_one_percent() -> None:
+    altered = [line for line in BENIGN if redact(line) != line]
+    assert len(altered) <= len(BENIGN) // 100, altered[:10]
+
+
+def test_placeholders_are_typed() -> None:
+    assert redact("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") == "AWS_SECRET_ACCESS_KEY=[REDACTED:aws_secret]"
+    assert redact("id AKIAIOSFODNN7EXAMPLE") == "id [REDACTED:aws_access_key_id]"
+    assert redact("postgres://etl:Sup3r-secret@db:5432/x") == "postgres://etl:[REDACTED:url_password]@db:5432/x"
+    assert redact("> Authorization: Bearer abc.DEF123-ghi") == "> Authorization: Bearer [REDACTED:authorization]"
+    assert "[REDACTED:github_token]" in redact("token ghp_" + "a1B2" * 9)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'Error from server (NotFound): secrets "db-creds" not found',
+        'psql: error: FATAL:  password authentication failed for user "etl"',
+        "Error: secret key not set",
+        "token expired",
+        "invalid token: expired",
+        "Caused by: java.sql.SQLException: Access denied for user 'etl'@'10.0.0.3' (using password: YES)",
+        "  DB_PASSWORD:  <set to the key 'password' in secret 'db-creds'>  Optional: false",
+        "password:  16 bytes",
+        "  Image ID: docker-pullable://reg.io/etl@sha256:" + "ab12" * 16,
+        "commit 3f5a9c0b1d2e4f60718293a4b5c6d7e8f9012345",
+        "request_id=0af7651916cd43dd8448eb211c80319c trace_id=4bf92f3577b34da6a3ce929d0e0e4736",
+        "Task instance 6f1c2b7e-3d4a-4e5f-9a8b-7c6d5e4f3a2b exited with return code 1",
+        "Name: nightly-etl-28391234-x7k2p  Node: ip-10-0-3-17.eu-west-1.compute.internal",
+        "+ /opt/etl/run.sh --password-file /run/secrets/db_password",
+        "    conn = psycopg2.connect(host=cfg.host, password=cfg.password)",
+        "GET /v1/jobs?page_token=AbC123xyz 200",
+        "s3://bucket/path/part-00001.parquet uploaded (12 MiB)",
+        "disk-usage-task-391 finished",
+        "password: ${DB_PASSWORD}",
+        'token: ""',
+    ],
+)
+def test_evidence_is_kept(line: str) -> None:
+    assert redact(line) == line
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("+ mysql -h db -u root -pS3cr3tPass -e 'select 1'", "S3cr3tPass"),
+        ("+ PGPASSWORD=Pg-Pass_99 psql -h db -U etl", "Pg-Pass_99"),
+        ("+ pg_dump --password Hunter22x warehouse", "Hunter22x"),
+        ("--password=Hunter22x", "Hunter22x"),
+        ('{"user": "etl", "password": "p\\"q9Z"}', 'p\\"q9Z'),
+        ("  password: correcthorsebattery", "correcthorsebattery"),
+        ("export API_KEY='k-ABCdef123'", "k-ABCdef123"),
+        ("spark.hadoop.fs.s3a.secret.key=Zx9/abcDEF", "Zx9/abcDEF"),
+        ("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9vYmFy+/==;EndpointSuffix=x", "Zm9vYmFy+/=="),
+        ("GET https://a.blob.core.windows.net/c/b?sv=2022-11-02&sig=AbCdEf0123456789%2B%3D", "AbCdEf0123456789%2B%3D"),
+        ("redis://:R3disPass@redis-master:6379/0", "R3disPass"),
+        ("https://user:p@ss:w0rd@host.example.com/x", "p@ss:w0rd"),
+        ("curl -u etl:Pw_12345 https://x", "Pw_12345"),
+        ("Cookie: session=abcDEF123; csrftoken=zz9", "abcDEF123"),
+        ("log: password: hunter2 for etl", "hunter2"),
+    ],
+)
+def test_assignments_are_redacted(line: str, secret: str) -> None:
+    out = redact(line)
+    assert secret not in out
+    assert "[REDACTED:" in out
+
+
+def test_pem_block_across_lines_keeps_markers_and_line_count() -> None:
+    body = ["MIIEowIBAAKCAQEAx" + "Q" * 47, "abcDEF+/" * 8, "ZZ9=="]
+    text = "start\n-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END RSA PRIVATE KEY-----\nnext line\n"
+    for out in (redact(text), "".join(StreamRedactor().redact_lines(text.splitlines(keepends=True)))):
+        assert not any(b in out for b in body)
+        assert out.count("\n") == text.count("\n")
+        assert "-----BEGIN RSA PRIVATE KEY-----" in out and "-----END RSA PRIVATE KEY-----" in out
+        assert out.startswith("start\n") and out.endswith("next line\n")
+
+
+def test_unterminated_key_block_ends_at_the_first_non_key_line() -> None:
+    r = StreamRedactor()
+    lines = ["-----BEGIN PRIVATE KEY-----\n", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n", "2024-05-01 ERROR job failed: exit code 1\n"]
+    out = list(r.redact_lines(lines))
+    assert "MIIEvQ" not in "".join(out)
+    assert out[2] == lines[2]
+    assert not r.in_key_block
+
+
+def test_redaction_is_idempotent() -> None:
+    once = [redact(s.text) for s in SAMPLES[:60]]
+    assert [redact(o) for o in once] == once
+
+
+def test_redact_obj_by_key_name_and_recursively() -> None:
+    obj = {
+        "password": "hunter2",
+        "api_key": 123456,
+        "user": "etl",
+        "note": "connect with postgres://etl:Pa55word@db/x",
+        "env": [{"name": "DB_PASSWORD", "value": "s3cret!"}, {"name": "LOG_LEVEL", "value": "debug"}],
+        "nested": {"client_secret": "abc", "tokens_used": 10, "secretName": "db-creds"},
+        "ok": True,
+        "password_file": "/run/secrets/pw",
+    }
+    out = redact_obj(obj)
+    assert out["password"] == "[REDACTED:password]"
+    assert out["api_key"] == "[REDACTED:api_key]"
+    assert out["user"] == "etl"
+    assert "Pa55word" not in out["note"] and "etl" in out["note"]
+    assert out["env"][0]["value"] == "[REDACTED:password]"
+    assert out["env"][1]["value"] == "debug"
+    assert out["nested"] == {"client_secret": "[REDACTED:secret]", "tokens_used": 10, "secretName": "db-creds"}
+    assert out["ok"] is True
+    assert out["password_file"] == "/run/secrets/pw"
+
+
+def test_cli_filters_line_for_line_and_flushes_each_line() -> None:
+    """Real process on a pipe: each redacted line comes back before stdin is closed."""
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triage", "redact"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONUNBUFFERED": "0"},
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdin and proc.stdout
+        proc.stdin.write("DB_PASSWORD=Zq9-xx_Yy\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == "DB_PASSWORD=[REDACTED:password]\n"
+        proc.stdin.write("plain line\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == "plain line\n"
+        proc.stdin.close()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
