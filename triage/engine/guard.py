@@ -31,6 +31,7 @@ SQL (psql -c, mysql -e) in guard_sql.py.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 import bashlex
@@ -44,6 +45,11 @@ _SYSTEM_DIRS = frozenset({"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/s
 _GLOB_CHARS = frozenset("*?[")
 _SAFE_GLOB_PREFIXES = ("/", "./", "../", "~/")
 _CHAIN_OPERATORS = frozenset({"&&", "||", ";"})
+# Files whose whole content is a credential; reading them is read-only but leaks secrets.
+_SECRET_PATH = re.compile(
+    r"/etc/g?shadow\b|\.aws/credentials|\.ssh/id_|\.pgpass|\.netrc|\.git-credentials|\.docker/config\.json"
+    r"|/proc/[^/\s]+/environ|\.my\.cnf|\.vault-token|/(var/)?run/secrets/|\.kube/.*token"
+)
 
 
 class GuardVerdict(BaseModel):
@@ -312,6 +318,10 @@ class CommandGuard:
             if word.globs and not word.value.startswith(_SAFE_GLOB_PREFIXES):
                 raise Refusal(f"glob {word.value!r} could expand to an option; anchor it with ./ or /")
         argv = [program] + [w.value for w in words[1:]]
+        for arg in argv[1:]:
+            secret = _SECRET_PATH.search(arg)
+            if secret:
+                raise Refusal(f"reads a credentials file ({secret.group(0)}); the card must not show secrets")
         if redirects.stdin_null:
             stdin = "null"
         elif upstream is not None:

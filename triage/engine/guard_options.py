@@ -83,7 +83,7 @@ def _check_value(option: str, value: str | None, spec: OptionSpec) -> None:
     if check is not None:
         reason = check(value or "")
         if reason:
-            raise Refusal(f"{option} {value!r}: {reason}" if value is not None else f"{option}: {reason}")
+            raise Refusal(f"{option} {value!r}: {reason}" if value is not None else reason)
 
 
 def parse_options(args: list[str], spec: OptionSpec) -> ParsedArgs:

@@ -71,6 +71,9 @@ def _deny(reason: str, *names: str) -> dict[str, str]:
 
 
 def _needs_input(program: str, files: list[str], context: CommandContext) -> None:
+    for name in files:
+        if name.startswith("/dev/") and name != "/dev/null" or name in ("/proc/kmsg",):
+            raise Refusal(f"{program} {name}: reading a device can block or stream forever")
     if not files and context.stdin == "terminal":
         raise Refusal(f"{program} with no file and nothing piped in would wait for terminal input")
 
@@ -93,6 +96,13 @@ def filter_rule(
             _needs_input(program, parsed.operands, context)
 
     return rule
+
+
+def _tr(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, _spec())
+    if len(parsed.operands) > 2:
+        raise Refusal("tr: too many operands")
+    _needs_input("tr", [], context)
 
 
 def _grep_rule(program: str) -> Rule:
@@ -293,9 +303,16 @@ def _nslookup(args: list[str], context: CommandContext) -> None:
 
 
 _SS = _spec("FADfN", ("filter", "query", "socket", "family", "diag", "net"),
-            denied={**_deny("kills sockets", "-K", "--kill"), **_deny(WRITES_FILE, "-D", "--diag")})
+            denied={**_deny("kills sockets", "-K", "--kill"), **_deny(WRITES_FILE, "-D", "--diag"),
+                    **_deny(NEVER_ENDS, "-E", "--events")})
 _NETSTAT = _spec("", (), denied=_deny("repeats until interrupted", "-c", "--continuous"))
 _LSOF = _spec("", (), denied=_deny("repeats until interrupted", "-r"))
+def _lsof(args: list[str], context: CommandContext) -> None:
+    if any(a.startswith(("+r", "-r")) for a in args):
+        raise Refusal(f"lsof -r/+r repeats until interrupted")
+    parse_options([a for a in args if not a.startswith("+")], _LSOF)
+
+
 _FILE = _spec("emfFP", ("exclude", "magic-file", "files-from", "separator", "parameter", "exclude-quiet"),
               denied=_deny("compiles and writes a magic file", "-C", "--compile"))
 _DF = _spec("Btx", ("block-size", "type", "exclude-type"))
@@ -386,6 +403,13 @@ def _curl_write_out(value: str) -> str | None:
     return "%output{...} writes a file" if "%output" in value else None
 
 
+def _curl_header(value: str) -> str | None:
+    name = value.split(":", 1)[0].strip().lower()
+    if "method" in name:
+        return "a method-override header can turn the GET into a write"
+    return None
+
+
 def _curl_method(value: str) -> str | None:
     return None if value.upper() in ("GET", "HEAD") else f"method {value} can change state"
 
@@ -430,12 +454,14 @@ _CURL = _spec(
     },
     checks={"-X": _curl_method, "--request": _curl_method, "-w": _curl_write_out, "--write-out": _curl_write_out,
             "-o": _curl_output, "--output": _curl_output, "-D": _curl_dump_header, "--dump-header": _curl_dump_header,
-            "--url": _http_url, "-x": _http_url, "--proxy": _http_url},
+            "--url": _http_url, "-x": _http_url, "--proxy": _http_url, "-H": _curl_header, "--header": _curl_header},
     abbreviations=False,
 )
 
 
 def _curl(args: list[str], context: CommandContext) -> None:
+    if args in (["--version"], ["-V"]):
+        return
     parsed = parse_options(args, _CURL)
     urls = parsed.operands + parsed.values("--url")
     if not urls:
@@ -690,7 +716,7 @@ _KUBECTL_DENIED_GLOBAL = {
 
 def _must_be_false(flag: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
-        return None if value.lower() == "false" else f"{NEVER_ENDS}"
+        return None if value.lower() == "false" else f"{flag} {NEVER_ENDS}"
 
     return check
 
@@ -749,6 +775,8 @@ def _kubectl_secret_output(parsed: ParsedArgs) -> None:
     for raw in parsed.values("--raw"):
         if "secret" in raw.lower():
             raise Refusal("kubectl get --raw on secrets prints secret values")
+        if re.search(r"/(exec|attach|portforward|proxy)\b", raw):
+            raise Refusal("kubectl get --raw on exec/attach/portforward/proxy reaches into pods and nodes")
     if not reveals:
         return
     for operand in parsed.operands[:1] + [o for o in parsed.operands if "/" in o]:
@@ -822,10 +850,11 @@ def _airflow(args: list[str], context: CommandContext) -> None:
         raise Refusal(f"airflow {' '.join(pair)} {_AIRFLOW_SECRETS[pair]}")
     if pair not in _AIRFLOW_READ:
         raise Refusal(f"airflow {' '.join(pair)} is not a read-only airflow command")
-    # argparse accepts unambiguous prefixes: --sa is --save.
-    spec = _spec("oSsv", ("output", "subdir", "save", "start-date", "end-date", "state", "map-index"),
-                 denied={"-s": "airflow dags show -s writes a file", "--save": "airflow dags show --save writes a file"})
-    parsed = parse_options(args[2:], spec)
+    # argparse accepts unambiguous prefixes: --sa is --save, --subd is --subdir.
+    denied = {**_deny("imports and runs the Python files in that folder", "-S", "--subdir")}
+    if pair == ("dags", "show"):
+        denied.update({"-s": "airflow dags show -s writes a file", "--save": "airflow dags show --save writes a file"})
+    parsed = parse_options(args[2:], _spec("o", ("output",), denied=denied))
     if pair == ("config", "get-value"):
         key = " ".join(parsed.operands)
         if _AIRFLOW_SECRET_KEYS.search(key):
@@ -926,7 +955,7 @@ _GCLOUD_GLOBAL_VALUES = _fs("--project", "--account", "--configuration", "--form
 
 
 def _cloud_path(program: str, args: list[str], groups: frozenset[str], verbs: frozenset[str],
-                values: frozenset[str]) -> list[str]:
+                values: frozenset[str], bools: frozenset[str]) -> list[str]:
     """The command words of a gcloud/az command up to and including its read-only verb."""
     path: list[str] = []
     i = 0
@@ -936,11 +965,15 @@ def _cloud_path(program: str, args: list[str], groups: frozenset[str], verbs: fr
             name = arg.split("=", 1)[0]
             if name in ("--flags-file", "--flatten-file") or name.startswith("--cli-input"):
                 raise Refusal(f"{program} {name} reads options from a file the guard cannot see")
+            # Before the verb an unknown option could take the next word as its value and
+            # hide the real command from us: only known options are accepted there.
+            if name not in values and name not in bools:
+                raise Refusal(f"{program}: option {name} before the command is not understood")
             if name in values and "=" not in arg:
                 i += 1
             i += 1
             continue
-        if arg in verbs:
+        if arg in verbs and path:
             return path + [arg]
         if arg not in groups:
             raise Refusal(f"{program} {' '.join(path + [arg])} is not a read-only {program} command "
@@ -954,7 +987,8 @@ def _gcloud(args: list[str], context: CommandContext) -> None:
     for arg in args:
         if arg.split("=", 1)[0] in ("--flags-file",):
             raise Refusal("gcloud --flags-file reads options from a file the guard cannot see")
-    _cloud_path("gcloud", args, _GCLOUD_GROUPS, _GCLOUD_VERBS, _GCLOUD_GLOBAL_VALUES)
+    _cloud_path("gcloud", args, _GCLOUD_GROUPS, _GCLOUD_VERBS, _GCLOUD_GLOBAL_VALUES,
+                _fs("--quiet", "-q", "--log-http", "--no-user-output-enabled"))
 
 
 _AZ_GROUPS = _fs(
@@ -976,7 +1010,8 @@ def _az(args: list[str], context: CommandContext) -> None:
     for arg in args:
         if arg in _AZ_SECRET_WORDS:
             raise Refusal(f"az ... {arg} prints secrets")
-    _cloud_path("az", args, _AZ_GROUPS, _fs("show", "list", "query"), _AZ_GLOBAL_VALUES)
+    _cloud_path("az", args, _AZ_GROUPS, _fs("show", "list", "query"), _AZ_GLOBAL_VALUES,
+                _fs("--debug", "--verbose", "--only-show-errors"))
 
 
 _HELM_GLOBAL_VALUES = _fs("-n", "--namespace", "--kube-context", "--kubeconfig", "--registry-config",
@@ -1005,6 +1040,22 @@ def _helm(args: list[str], context: CommandContext) -> None:
         raise Refusal(f"helm {' '.join(key)} is not a read-only helm command")
 
 
+def _pip(args: list[str], context: CommandContext) -> None:
+    if args in (["--version"], ["-V"]):
+        return
+    spec = _spec("", ("python", "path", "exclude", "format", "cache-dir", "proxy", "timeout"),
+                 denied=_deny(WRITES_FILE, "--log", "--log-file"))
+    parsed = parse_options(args, spec)
+    verb = parsed.operands[0] if parsed.operands else ""
+    if verb not in ("show", "list", "freeze"):
+        raise Refusal(f"pip {verb} is not read-only (only show, list, freeze, --version)")
+
+
+def _chage(args: list[str], context: CommandContext) -> None:
+    if len(args) != 2 or args[0] != "-l" or args[1].startswith("-"):
+        raise Refusal("chage changes password ageing; only `chage -l USER` is allowed")
+
+
 # --- The table -----------------------------------------------------------------------------
 
 _SHELLS = "runs shell code"
@@ -1022,7 +1073,7 @@ PROGRAMS: dict[str, Rule] = {
     "sort": filter_rule("sort", _SORT),
     "uniq": filter_rule("uniq", _UNIQ, max_operands=1, operand_reason="a second operand is an output file uniq would write"),
     "cut": filter_rule("cut", _CUT),
-    "tr": filter_rule("tr", _spec(), max_operands=2, reads_stdin=False),
+    "tr": _tr,
     "jq": _jq,
     "sed": _sed,
     "awk": _awk,
@@ -1047,7 +1098,7 @@ PROGRAMS: dict[str, Rule] = {
     "date": _date,
     "ss": filter_rule("ss", _SS, reads_stdin=False),
     "netstat": filter_rule("netstat", _NETSTAT, reads_stdin=False),
-    "lsof": filter_rule("lsof", _LSOF, reads_stdin=False),
+    "lsof": _lsof,
     "ip": _ip,
     "dig": _anything,
     "host": _anything,
@@ -1086,7 +1137,12 @@ PROGRAMS: dict[str, Rule] = {
     "php": _version_only("php", ("--version", "-v"), _INTERPRETER),
     "go": _version_only("go", ("version",), "builds and runs programs"),
     "terraform": _version_only("terraform", ("version", "-version"), "changes infrastructure"),
-    "pip": _version_only("pip", ("--version", "-V"), "installs packages"),
+    "pip": _pip,
+    "pip3": _pip,
+    "chage": _chage,
+    "ldd": _version_only("ldd", ("--version",), "may run the program it inspects"),
+    "pg_dump": _version_only("pg_dump", ("--version", "-V"), "writes dumps"),
+    "pg_restore": _version_only("pg_restore", ("--version", "-V"), "writes to the database"),
     "bash": _version_only("bash", ("--version",), _SHELLS),
     # Refused with a specific reason, so the card says why rather than "unknown program".
     **{name: _refuse(f"{name} {_SHELLS}") for name in ("sh", "zsh", "dash", "ksh", "fish", "eval", "exec", "source", ".")},

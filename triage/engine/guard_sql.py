@@ -138,6 +138,8 @@ def check_postgres_sql(sql: str) -> None:
         if statement.query is None:
             return  # COPY table TO STDOUT
         statement = statement.query
+    if isinstance(statement, pg.VariableShowStmt):
+        return
     _PgWalker()(statement)
 
 
@@ -172,6 +174,8 @@ def check_mysql_sql(sql: str) -> None:
             raise Refusal(f"mysql text contains {marker!r} (client commands, comments or a second statement)")
     if not _MYSQL_START.match(text):
         raise Refusal("mysql -e must be a SELECT, SHOW, DESCRIBE or EXPLAIN")
+    if re.search(r"\binto\s+(outfile|dumpfile)\b", text, re.IGNORECASE):
+        raise Refusal("SELECT ... INTO OUTFILE writes a file on the server")
     if _MYSQL_EXPLAIN_ANALYZE.match(text):
         raise Refusal("EXPLAIN ANALYZE executes the statement")
     try:
@@ -186,7 +190,7 @@ def check_mysql_sql(sql: str) -> None:
     for node in root.walk():
         if isinstance(node, _MYSQL_WRITES):
             raise Refusal(f"SQL {type(node).__name__} is not read-only")
-        if isinstance(node, exp.Func):
+        if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary, exp.Connector)):
             if isinstance(node, exp.Anonymous):
                 name = str(node.name).upper()
             else:
