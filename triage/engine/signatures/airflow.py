@@ -40,6 +40,14 @@ def _sensor(hit: Hit, view: object) -> Hit:
     return hit
 
 
+def _import_error(hit: Hit, view: object) -> Hit:
+    """Name the exception that broke the DAG file, from the traceback that follows."""
+    final = view.final_exception  # type: ignore[attr-defined]
+    if final is not None and final >= hit.index:
+        hit.groups["error"] = view.lines[final].strip()[:200]  # type: ignore[attr-defined]
+    return hit
+
+
 SIGNATURES = [
     S("airflow_zombie", K.scheduler_infra, 0.82,
       patterns=(r"Detected zombie job", r"Marked zombie job", r"Failing \(\d+\) jobs without heartbeat",
@@ -88,11 +96,12 @@ SIGNATURES = [
       causes=("The Airflow Variable {var} is not defined",),
       commands=("airflow variables list",),
       reason="Lists the Variables this Airflow knows (keys only)"),
-    S("airflow_dag_import_error", K.bad_code_or_bug, 0.8,
+    S("airflow_dag_import_error", K.bad_code_or_bug, 0.85, refine=_import_error,
       patterns=(r"Broken DAG: \[(?P<dag_file>[^\]]+)\]", r"Failed to import: (?P<dag_file>\S+)",
                 r"Dag '(?P<af_dag>[^']+)' could not be found", r"DAG \"?(?P<af_dag>[\w.-]+)\"? (?:could not be found|not found)",
                 r"\bDagNotFound\b"),
-      causes=("The DAG file {dag_file} failed to import, so its tasks could not run", "The DAG could not be loaded (import error)"),
+      causes=("The DAG file {dag_file} failed to import ({error}), so its tasks could not run",
+              "The DAG file {dag_file} failed to import, so its tasks could not run", "The DAG could not be loaded (import error)"),
       commands=("airflow dags list-import-errors",),
       reason="Lists DAG files that fail to import, with their tracebacks"),
     S("airflow_upstream_failed", K.other, 0.35, generic=True,

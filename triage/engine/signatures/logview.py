@@ -30,6 +30,8 @@ _CHAIN_MARKERS = (
 _PY_EXC = re.compile(
     r"^(?:\S+ \| )?(?P<exc>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Timeout|Warning|NotFound|Failure|Fault|Denied|Expired|Conflict|Refused|Exhausted))(?::\s?(?P<msg>.*))?$"
 )
+# Inside a traceback the first unindented line is the exception, whatever its class is called.
+_PY_EXC_ANY = re.compile(r"^(?P<exc>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
 _PY_EXC_BARE = re.compile(r"^(?P<exc>KeyError|StopIteration|GeneratorExit|KeyboardInterrupt|MemoryError|SystemExit|RecursionError|AssertionError)(?::\s?(?P<msg>.*))?$")
 _JAVA_CAUSED_BY = re.compile(r"^\s*Caused by: (?P<exc>[\w.$]+)(?::\s?(?P<msg>.*))?")
 _JAVA_TOP = re.compile(r"Exception in thread \"[^\"]*\" (?P<exc>[\w.$]+)(?::\s?(?P<msg>.*))?")
@@ -197,10 +199,10 @@ def _exception_line(lines: list[str], start: int, end: int) -> int | None:
         text = strip_prefix(lines[i]).rstrip()
         if not text or text.startswith((" ", "\t")) or text.lstrip().startswith(("File ", "^", "~")):
             continue
-        if _PY_EXC.match(text) or _PY_EXC_BARE.match(text):
-            return i
         if text.startswith(("Traceback", "During handling", "The above exception")):
             return None
+        if _PY_EXC.match(text) or _PY_EXC_BARE.match(text) or _PY_EXC_ANY.match(text):
+            return i
     return None
 
 

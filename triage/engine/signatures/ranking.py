@@ -123,7 +123,14 @@ def _values(view: LogView, hit: Hit) -> dict[str, str]:
     return values
 
 
-def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: str) -> str:
+# Commands that inspect the machine they run on: meaningless for a job that ran in a pod.
+_LOCAL_HOST = ("df ", "ls ", "stat ", "du ", "cat ", "ss ", "ps ", "free", "journalctl ", "crontab ", "id ", "pip ",
+               "ldd ", "java ", "chage ", "pg_dump ", "psql --version")
+
+
+def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: str, in_pod: bool = False) -> str:
+    if in_pod:
+        templates = [t for t in templates if not t.startswith(_LOCAL_HOST)]
     rendered = [c for c in (render(t, values, quote=True) for t in templates) if c]
     for command in [*rendered, fallback]:
         if guard.check_command(command).allowed:
@@ -137,7 +144,8 @@ def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
     cause = next((c for c in (render(t, values, quote=False) for t in (hit.causes or sig.causes)) if c), None)
     if cause is None:
         cause = sig.id.replace("_", " ")
-    command = _pick_command(hit.commands or sig.commands, values, job_check_command(view.event))
+    command = _pick_command(hit.commands or sig.commands, values, job_check_command(view.event),
+                            in_pod=view.event.kubernetes is not None)
     return Hypothesis(
         category=hit.category,
         cause=cause,
@@ -164,7 +172,8 @@ def decide(view: LogView, candidates: list[Candidate]) -> Hypothesis:
     hypothesis = best.hypothesis.model_copy(deep=True)
     rival = next((c for c in strong[1:] if c.hypothesis.category != hypothesis.category), None)
     if rival and best.score - rival.score < AMBIGUOUS_WITHIN and rival.hypothesis.confidence >= 0.6:
-        hypothesis.confidence = round(max(0.3, hypothesis.confidence - 0.15), 2)
+        # Two specific causes at once: neither is certain, so stay below the "confident" band.
+        hypothesis.confidence = round(max(0.3, min(hypothesis.confidence - 0.15, 0.7)), 2)
         hypothesis.notes.append(
             f"close alternative: {rival.hypothesis.category.value} ({rival.hypothesis.signature})"
         )

@@ -1,0 +1,117 @@
+"""Airflow signatures on real task, scheduler and DAG-processor log lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case, diagnose
+
+TB = """[2023-02-12, 10:01:02 UTC] {{taskinstance.py:1768}} ERROR - Task failed with exception
+Traceback (most recent call last):
+  File "/usr/local/airflow/.local/lib/python3.10/site-packages/airflow/hooks/base.py", line 70, in get_connection
+    conn = Connection.get_connection_from_secrets(conn_id)
+  File "/usr/local/airflow/.local/lib/python3.10/site-packages/airflow/models/connection.py", line 432, in get_connection_from_secrets
+    raise AirflowNotFoundException(f"The conn_id `{{conn_id}}` isn't defined")
+{last}"""
+
+CASES = [
+    # https://github.com/aws/aws-mwaa-local-runner/issues/209
+    Case("connection_missing", "airflow",
+         TB.format(last="airflow.exceptions.AirflowNotFoundException: The conn_id `postgres` isn't defined"),
+         "missing_config_or_secret", ("postgres",), (), 0.9),
+    # https://github.com/apache/airflow/pull/52968 (Airflow 3 task SDK wording)
+    Case("connection_missing_af3", "airflow",
+         "[2025-07-07, 13:41:04] ERROR - Task failed with exception: source=\"task\"\n"
+         "AirflowRuntimeError: CONNECTION_NOT_FOUND: {'conn_id': 'my_conn'}\n"
+         'File "/opt/airflow/task-sdk/src/airflow/sdk/execution_time/task_runner.py", line 875 in run',
+         "missing_config_or_secret", ("my_conn",), (), 0.9),
+    # https://github.com/astronomer/astronomer-providers/issues/238
+    Case("variable_missing", "airflow",
+         "Broken DAG: [/usr/local/airflow/dags/example_livy.py] Traceback (most recent call last):\n"
+         '  File "/usr/local/airflow/dags/example_livy.py", line 30, in <module>\n'
+         '    PRIVATE_KEY = Variable.get("providers_team_keypair")\n'
+         '  File "/usr/local/lib/python3.9/site-packages/airflow/models/variable.py", line 140, in get\n'
+         "    raise KeyError(f'Variable {key} does not exist')\n"
+         "KeyError: 'Variable providers_team_keypair does not exist'",
+         "missing_config_or_secret", ("providers_team_keypair",), (), 0.9),
+    # https://github.com/apache/airflow/issues/51969
+    Case("zombie", "airflow",
+         "[2025-06-20T00:41:18.162+0000] {scheduler_job_runner.py:2086} WARNING - Failing (1) jobs without heartbeat after 2025-06-20 00:41:08.156992+00:00\n"
+         "[2025-06-20T00:41:18.162+0000] {scheduler_job_runner.py:2110} ERROR - Detected zombie job: {'full_filepath': '/usr/local/airflow/dags/zombie.py', "
+         "'processor_subdir': '/usr/local/airflow/dags', 'msg': \"{'DAG Id': 'my_dag', 'Task Id': 'test', 'Run Id': 'scheduled__2025-06-19T00:00:00+00:00'}\"}",
+         "scheduler_infra", ("zombie",), (), 0.8),
+    # https://github.com/apache/airflow/issues/27741 (title); the usual local_task_job line around it
+    Case("negsignal_sigkill", "airflow",
+         "[2022-11-17, 10:12:01 UTC] {local_task_job.py:159} INFO - Task exited with return code Negsignal.SIGKILL",
+         "oom", ("SIGKILL",), (), 0.8),
+    # https://github.com/apache/airflow/issues/15766
+    Case("execution_timeout", "airflow",
+         "[2021-05-08 19:48:35,385] {timeout.py:36} ERROR - Process timed out, PID: 10082\n"
+         "[2021-05-08 19:48:35,392] {taskinstance.py:1482} ERROR - Task failed with exception\n"
+         "Traceback (most recent call last):\n"
+         '  File "/usr/local/lib/python3.7/site-packages/airflow/utils/timeout.py", line 37, in handle_timeout\n'
+         "    raise AirflowTaskTimeout(self.error_message)\n"
+         "airflow.exceptions.AirflowTaskTimeout: Timeout, PID: 10082",
+         "timeout_deadline", ("execution_timeout",), (), 0.9),
+    # https://github.com/apache/airflow/issues/16573 (title line)
+    Case("externally_set", "airflow",
+         "[2021-07-27 09:54:50,123] {local_task_job.py:194} WARNING - State of this instance has been externally set to up_for_retry. Terminating instance.",
+         "scheduler_infra", ("up_for_retry",), (), 0.55, 0.7),
+    # https://github.com/NASA-IMPACT/veda-data-airflow/issues/282
+    Case("dag_import_module_missing", "airflow",
+         "Broken DAG: [/opt/airflow/dags/veda_data_pipeline/utils/build_stac/utils/stac.py]\n"
+         "Traceback (most recent call last):\n"
+         '  File "<frozen importlib._bootstrap>", line 241, in _call_with_frames_removed\n'
+         '  File "/opt/airflow/dags/veda_data_pipeline/utils/build_stac/utils/stac.py", line 7, in <module>\n'
+         "    from rio_stac import stac\n"
+         "ModuleNotFoundError: No module named 'rio_stac'",
+         "dependency_version", ("rio_stac",), (), 0.8),
+    # https://github.com/Snowflake-Labs/OpenLineage-AccessHistory-Setup/issues/6
+    Case("dag_import_name_error", "airflow",
+         "Broken DAG: [/opt/airflow/dags/etl/etl_new_deliveries.py] Traceback (most recent call last):\n"
+         '  File "<frozen importlib._bootstrap>", line 219, in _call_with_frames_removed\n'
+         '  File "/opt/airflow/dags/etl/etl_new_deliveries.py", line 19, in <module>\n'
+         "    'start_date': days_ago(1),\n"
+         "NameError: name 'days_ago' is not defined",
+         "bad_code_or_bug", ("etl_new_deliveries.py",), (), 0.75),
+    Case("sensor_timeout_file", "airflow",
+         "[2024-05-01, 06:00:00 UTC] {filesystem.py:64} INFO - Poking for file /data/incoming/orders_2024-05-01.csv\n"
+         "[2024-05-01, 08:00:00 UTC] {taskinstance.py:1937} ERROR - Task failed with exception\n"
+         "airflow.exceptions.AirflowSensorTimeout: Sensor has timed out; run duration of 7200.1 seconds exceeds the specified timeout of 7200.0.",
+         "data_input_missing", ("/data/incoming/orders_2024-05-01.csv",), (), 0.75),
+    Case("sensor_timeout_generic", "airflow",
+         "airflow.exceptions.AirflowSensorTimeout: Sensor has timed out; run duration of 3600.2 seconds exceeds the specified timeout of 3600.0.",
+         "timeout_deadline", (), (), 0.6, 0.75),
+    Case("pool_full", "airflow",
+         "[2024-05-01 02:00:05,011] {scheduler_job.py:1012} INFO - Not scheduling since there are 0 open slots in pool etl_pool",
+         "resource_quota_scheduling", ("etl_pool",), (), 0.7),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_airflow_signature(case: Case) -> None:
+    check_case(case)
+
+
+def test_upstream_failed_points_elsewhere() -> None:
+    h = diagnose("airflow", "", {"state": "upstream_failed"})
+    assert h.category.value == "other" and h.confidence <= 0.3
+    assert "upstream" in h.cause
+    assert "states-for-dag-run" in h.command or "sales_etl" in h.command
+
+
+def test_upstream_failed_loses_to_a_real_error_in_the_same_log() -> None:
+    log = ("[2024-05-01] {taskinstance.py:1} INFO - Dependencies not met for <TaskInstance: sales_etl.report>, upstream_failed\n"
+           "[2024-05-01] ERROR - psycopg2.OperationalError: FATAL:  password authentication failed for user \"etl\"")
+    h = diagnose("airflow", log)
+    assert h.category.value == "credentials_expired"
+    assert "etl" in h.cause
+
+
+def test_airflow3_json_exception_is_read() -> None:
+    # Airflow 3's task log API returns structured events; the exception type and value are fields.
+    log = ('{"event": "Task failed with exception", "level": "error", "error_detail": [{"exc_type": "KeyError", '
+           '"exc_value": "\'Variable sales_target does not exist\'", "syntax_error": null, "is_cause": false, "frames": []}]}')
+    h = diagnose("airflow", log)
+    assert h.category.value == "missing_config_or_secret"
+    assert "sales_target" in h.cause

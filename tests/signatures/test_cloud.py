@@ -1,0 +1,50 @@
+"""Cloud CLI/SDK signatures on real AWS, Google and Azure error text."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case
+
+CASES = [
+    # https://github.com/aws-samples/aws-iot-twinmaker-samples/issues/147
+    Case("aws_expired_token", "cron",
+         "botocore.exceptions.ClientError: An error occurred (ExpiredToken) when calling the CreateRole operation: "
+         "The security token included in the request is expired", "credentials_expired", ("expired",), (), 0.9),
+    # https://github.com/awslabs/aws-orbit-workbench/issues/707
+    Case("aws_expired_web_identity", "k8s",
+         "botocore.errorfactory.ExpiredTokenException: An error occurred (ExpiredTokenException) when calling the "
+         "AssumeRoleWithWebIdentity operation: Token expired: current date/time 1624482533 must be before the expiration date/time1624482335",
+         "credentials_expired", (), (), 0.9),
+    Case("aws_no_credentials", "cron", "botocore.exceptions.NoCredentialsError: Unable to locate credentials",
+         "missing_config_or_secret", (), (), 0.8),
+    Case("aws_access_denied", "k8s",
+         "An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: "
+         "arn:aws:sts::123456789012:assumed-role/reports-job/botocore-session-1 is not authorized to perform: "
+         "secretsmanager:GetSecretValue on resource: reports/db because no identity-based policy allows the secretsmanager:GetSecretValue action",
+         "permissions_rbac", ("secretsmanager:GetSecretValue", "reports-job"), (), 0.85),
+    # https://github.com/googleworkspace/python-samples/issues/1644 and rosenpin/i3-agenda#78
+    Case("gcp_refresh_error", "cron",
+         "google.auth.exceptions.RefreshError: ('invalid_grant: Token has been expired or revoked.', "
+         "{'error': 'invalid_grant', 'error_description': 'Token has been expired or revoked.'})",
+         "credentials_expired", (), (), 0.85),
+    # https://github.com/facebookresearch/dynabench/issues/482
+    Case("aws_throttled", "airflow",
+         "botocore.exceptions.ClientError: An error occurred (ThrottlingException) when calling the CreateTransformJob "
+         "operation (reached max retries: 4): Rate exceeded", "resource_quota_scheduling", ("rate limit",), (), 0.8),
+    Case("s3_no_such_key", "airflow",
+         "botocore.errorfactory.NoSuchKey: An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.",
+         "data_input_missing", (), (), 0.8),
+    Case("http_401_expired", "cron", "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://api.example.com/v1/export "
+         "(token expired)", "credentials_expired", (), (), 0.8),
+    Case("http_503", "cron", "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://api.example.com/v1/export",
+         "dependency_unavailable", (), (), 0.7),
+    Case("azure_expired_secret", "k8s",
+         "AADSTS7000222: The provided client secret keys for app '6c1f...' are expired. Visit the Azure portal to create new keys for your app.",
+         "credentials_expired", (), (), 0.85),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_cloud_signature(case: Case) -> None:
+    check_case(case)

@@ -1,0 +1,54 @@
+"""Database signatures on real PostgreSQL/MySQL/driver messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case
+
+CASES = [
+    # https://github.com/gregsadetsky/tps/issues/21
+    Case("too_many_clients", "cron",
+         'psycopg2.OperationalError: connection to server at "localhost" (::1), port 5432 failed: FATAL:  sorry, too many clients already',
+         "dependency_unavailable", ("connection slots",), ("psql",), 0.85),
+    # https://github.com/openstate/open-raadsinformatie/issues/198
+    Case("too_many_clients_sqlalchemy", "airflow",
+         "(psycopg2.OperationalError) FATAL: sorry, too many clients already (Background on this error at: http://sqlalche.me/e/e3q8)",
+         "dependency_unavailable", (), (), 0.85),
+    Case("pg_connection_refused", "cron",
+         'psycopg2.OperationalError: connection to server at "10.0.3.7", port 5432 failed: Connection refused\n'
+         "\tIs the server running on that host and accepting TCP/IP connections?",
+         "dependency_unavailable", ("10.0.3.7:5432",), ("psql -h 10.0.3.7 -p 5432 -c 'SELECT 1'",), 0.85),
+    Case("pg_connection_refused_k8s_service", "k8s",
+         'psycopg2.OperationalError: connection to server at "reports-db.data.svc.cluster.local" (10.96.4.12), port 5432 failed: Connection refused',
+         "dependency_unavailable", ("reports-db.data.svc.cluster.local",), ("kubectl get endpoints reports-db -n data",), 0.85),
+    # https://github.com/DemocracyClub/WhoCanIVoteFor/issues/529
+    Case("deadlock", "cron",
+         "psycopg2.errors.DeadlockDetected: deadlock detected\nDETAIL:  Process 11031 waits for ShareLock on transaction 14635008; "
+         "blocked by process 11109.", "overlap_concurrency", ("deadlocked",), (), 0.75),
+    # https://github.com/inventree/InvenTree/issues/10936
+    Case("pg_dump_version_mismatch", "cron",
+         "pg_dump: error: aborting because of server version mismatch\n"
+         "pg_dump: detail: server version: 17.7 (Debian 17.7-3.pgdg13+1); pg_dump version: 15.14 (Debian 15.14-0+deb12u1)",
+         "dependency_version", ("15.14", "17.7"), ("pg_dump --version",), 0.85),
+    # https://github.com/pgadmin-org/pgadmin4/issues/3948
+    Case("pg_dump_version_mismatch_old_wording", "cron",
+         "pg_dump: error: server version: 13.0 (Debian 13.0-1.pgdg100+1); pg_dump version: 12.4\n"
+         "pg_dump: error: aborting because of server version mismatch",
+         "dependency_version", ("12.4", "13.0"), (), 0.85),
+    Case("password_failed", "k8s",
+         'psycopg2.OperationalError: connection to server at "db" (10.1.2.3), port 5432 failed: FATAL:  password authentication failed for user "reporter"',
+         "credentials_expired", ("reporter",), (), 0.7, 0.79),
+    Case("database_missing", "cron", 'FATAL:  database "sales_archive" does not exist', "missing_config_or_secret",
+         ("sales_archive",), (), 0.8),
+    Case("statement_timeout", "airflow", "psycopg2.errors.QueryCanceled: canceling statement due to statement timeout",
+         "timeout_deadline", (), (), 0.8),
+    Case("table_missing", "airflow", 'psycopg2.errors.UndefinedTable: relation "staging.orders_daily" does not exist\nLINE 1: SELECT * FROM staging.orders_daily',
+         "data_input_missing", ("staging.orders_daily",), (), 0.6, 0.79),
+    Case("mysql_gone_away", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away", "dependency_unavailable", (), (), 0.7),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_database_signature(case: Case) -> None:
+    check_case(case)

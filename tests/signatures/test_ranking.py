@@ -1,0 +1,89 @@
+"""Ranking competing signatures, and abstaining when nothing is decisive."""
+
+from __future__ import annotations
+
+import shlex
+
+from triage.engine import signatures
+from triage.engine.guard import check_command
+from triage.models import Evidence
+from tests.signatures.support import CRON, K8S, diagnose
+
+
+def test_match_returns_candidates_best_first() -> None:
+    log = ("2024-05-01 02:00:00 WARNING connection refused by cache-1:6379, retrying in 5s\n"
+           "2024-05-01 02:00:05 INFO cache is back\n"
+           "/backups/db.tar: No space left on device")
+    cands = signatures.match(CRON, Evidence(log_text=log))
+    assert [c.hypothesis.category.value for c in cands][:2] == ["disk_full", "dependency_unavailable"]
+    assert cands[0].score > cands[1].score
+    assert all(c.hypothesis.signature for c in cands)
+
+
+def test_an_early_retried_error_loses_to_the_final_traceback() -> None:
+    log = ("[2024-05-01 02:00:01] ERROR - Connection refused (cache:6379); will retry in 10 seconds\n"
+           "[2024-05-01 02:00:11] INFO - connected\n"
+           "Traceback (most recent call last):\n  File \"/app/job.py\", line 10, in main\n    n = int(row['qty'])\n"
+           "ValueError: invalid literal for int() with base 10: 'N/A'")
+    h = diagnose("cron", log)
+    assert h.category.value == "bad_code_or_bug"
+    assert "ValueError" in h.cause
+
+
+def test_the_same_error_as_the_final_exception_wins() -> None:
+    log = ("[2024-05-01 02:00:01] ERROR - Connection refused (cache:6379); will retry in 10 seconds\n"
+           "Traceback (most recent call last):\n  File \"/app/job.py\", line 10, in main\n    db.connect()\n"
+           "ConnectionRefusedError: [Errno 111] Connection refused")
+    h = diagnose("cron", log)
+    assert h.category.value == "dependency_unavailable"
+
+
+def test_status_fact_outranks_noisy_log_errors() -> None:
+    log = "ERROR: request to https://metrics.example.com failed: 503 Service Unavailable\nprocessing 9000000 rows"
+    h = diagnose("k8s", log, {"reason": "OOMKilled", "exit_code": 137})
+    assert h.category.value == "oom" and h.confidence >= 0.9
+
+
+def test_two_strong_different_causes_lower_the_confidence() -> None:
+    status = {"containers": [{"name": "a", "reason": "OOMKilled"},
+                             {"name": "b", "reason": "ImagePullBackOff", "message": 'Back-off pulling image "x/y:1"'}]}
+    h = diagnose("k8s", "", status)
+    assert h.category.value in ("oom", "image_pull")
+    assert h.confidence < 0.8
+    assert any("close alternative" in n for n in h.notes)
+
+
+def test_nothing_decisive_is_an_honest_abstention() -> None:
+    log = "starting nightly report\nfetched 1200 rows\nreport step 3 of 5 did not complete\ndone with errors"
+    h = diagnose("k8s", log)
+    assert h.category.value == "other"
+    assert h.confidence <= 0.3
+    assert h.cause.startswith("Unclear")
+    assert h.command == signatures.job_check_command(K8S)
+    assert check_command(h.command).allowed
+    assert "done with errors" in h.evidence
+
+
+def test_empty_evidence_abstains_with_the_generic_check() -> None:
+    h = signatures.diagnose(CRON, Evidence())
+    assert h.category.value == "other" and h.confidence <= 0.3
+    assert h.command == signatures.job_check_command(CRON)
+
+
+def test_log_values_in_commands_are_quoted_not_executed() -> None:
+    log = 'Error: secrets "x; rm -rf /" not found'
+    h = diagnose("k8s", log)
+    assert h.category.value == "missing_config_or_secret"
+    argv = shlex.split(h.command)
+    assert "rm" not in argv and ";" not in argv
+    assert check_command(h.command).allowed
+
+
+def test_job_check_command_per_source() -> None:
+    from tests.signatures.support import AIRFLOW, K8S_NO_POD
+
+    assert signatures.job_check_command(K8S) == "kubectl describe pod nightly-report-28911-x7k2p -n reports"
+    assert signatures.job_check_command(K8S_NO_POD) == "kubectl describe job nightly-report-28911 -n reports"
+    assert signatures.job_check_command(AIRFLOW) == \
+        "airflow tasks states-for-dag-run sales_etl scheduled__2024-05-01T02:00:00+00:00"
+    assert signatures.job_check_command(CRON) == "grep -i db-backup /var/log/syslog"

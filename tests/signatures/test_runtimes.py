@@ -1,0 +1,103 @@
+"""Runtime signatures: Python, JVM, Go and Node failures, and how tracebacks are read."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case, diagnose
+
+CASES = [
+    # https://github.com/spark-jobserver/spark-jobserver/issues/1161
+    Case("java_heap", "k8s",
+         "2019-02-25 20:44:36 ERROR JobManagerActor:606 - Got Throwable\njava.lang.OutOfMemoryError: Java heap space\n"
+         "        at scala.collection.mutable.ResizableArray$class.ensureSize(ResizableArray.scala:103)",
+         "oom", ("Java heap space",), ("kubectl describe pod",), 0.9),
+    # https://github.com/website-local/mdn-local/issues/1144
+    Case("node_heap", "cron",
+         "<--- JS stacktrace --->\n\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n"
+         "----- Native stack trace -----\n\n 1: 0xb8d11b node::OOMErrorHandler(char const*, v8::OOMDetails const&) [node]",
+         "oom", ("heap",), (), 0.9),
+    # https://github.com/bcicen/grmon/issues/8
+    Case("go_nil_pointer", "k8s",
+         "panic: runtime error: invalid memory address or nil pointer dereference\n"
+         "[signal SIGSEGV: segmentation violation code=0x1 addr=0x28 pc=0x1385f7c]\n\ngoroutine 1 [running]:\n"
+         "main.ReadRoutines(0xc000228000, 0xa1, 0x200, 0x10, 0xff, 0x0, 0x0, 0x0)\n\t/Users/me/go/src/github.com/bcicen/grmon/parse.go:76 +0x19c",
+         "bad_code_or_bug", ("nil pointer",), (), 0.7, 0.79),
+    Case("python_memory_error", "cron",
+         'Traceback (most recent call last):\n  File "/opt/etl/load.py", line 40, in <module>\n    df = pd.read_csv(path)\nMemoryError',
+         "oom", (), (), 0.85),
+    Case("module_not_found", "cron",
+         "Traceback (most recent call last):\n  File \"/opt/etl/load.py\", line 3, in <module>\n    import boto3\n"
+         "ModuleNotFoundError: No module named 'boto3'", "dependency_version", ("boto3",), (), 0.8),
+    Case("cannot_import_name", "k8s",
+         "ImportError: cannot import name 'soft_unicode' from 'markupsafe' (/usr/local/lib/python3.9/site-packages/markupsafe/__init__.py)",
+         "dependency_version", ("markupsafe", "soft_unicode"), (), 0.8),
+    Case("numpy_abi", "k8s", "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, got 88 from PyObject",
+         "dependency_version", ("binary",), (), 0.85),
+    Case("java_class_version", "k8s",
+         "Error: LinkageError occurred while loading main class com.acme.Report\n\tjava.lang.UnsupportedClassVersionError: com/acme/Report "
+         "has been compiled by a more recent version of the Java Runtime (class file version 61.0), this version of the Java Runtime "
+         "only recognizes class file versions up to 55.0", "dependency_version", ("newer Java",), (), 0.9),
+    Case("glibc", "cron", "/opt/tools/exporter: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /opt/tools/exporter)",
+         "dependency_version", ("2.34",), (), 0.85),
+    Case("env_key_error", "k8s",
+         "Traceback (most recent call last):\n  File \"/app/report.py\", line 12, in <module>\n"
+         "    DB_URL = os.environ[\"REPORT_DB_URL\"]\n  File \"/usr/local/lib/python3.11/os.py\", line 679, in __getitem__\n"
+         "    raise KeyError(key) from None\nKeyError: 'REPORT_DB_URL'",
+         "missing_config_or_secret", ("REPORT_DB_URL",), ("kubectl describe pod",), 0.8),
+    Case("plain_key_error_is_a_bug", "k8s",
+         "Traceback (most recent call last):\n  File \"/app/report.py\", line 40, in build\n    total = row[\"amount_eur\"]\n"
+         "KeyError: 'amount_eur'", "bad_code_or_bug", ("KeyError",), (), 0.5, 0.65),
+    Case("unknown_exception", "airflow",
+         "Traceback (most recent call last):\n  File \"/opt/dags/sales.py\", line 88, in load\n    check(df)\n"
+         "sales.errors.ReconciliationMismatch: totals differ by 12.40", "bad_code_or_bug", ("ReconciliationMismatch",), (), 0.45, 0.6),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_runtime_signature(case: Case) -> None:
+    check_case(case)
+
+
+def test_the_last_exception_of_the_traceback_decides_not_the_first_error_line() -> None:
+    log = ("2024-05-01 02:00:01 ERROR could not reach cache, continuing without it\n"
+           "2024-05-01 02:00:09 INFO loaded 1200 rows\n"
+           "Traceback (most recent call last):\n  File \"/app/job.py\", line 30, in main\n    send(total / count)\n"
+           "ZeroDivisionError: division by zero")
+    h = diagnose("cron", log)
+    assert h.category.value == "bad_code_or_bug"
+    assert "ZeroDivisionError" in h.cause
+
+
+# https://github.com/DemocracyClub/WhoCanIVoteFor/issues/529: a chained traceback whose root is a deadlock
+CHAINED = """Traceback (most recent call last):
+  File "/var/www/wcivf/env/lib/python3.6/site-packages/django/db/backends/base/base.py", line 240, in _commit
+    return self.connection.commit()
+psycopg2.errors.DeadlockDetected: deadlock detected
+DETAIL:  Process 11031 waits for ShareLock on transaction 14635008; blocked by process 11109.
+Process 11109 waits for ShareLock on transaction 14634444; blocked by process 11031.
+HINT:  See server log for query details.
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "manage.py", line 10, in <module>
+    execute_from_command_line(sys.argv)
+  File "/var/www/wcivf/env/lib/python3.6/site-packages/django/db/utils.py", line 89, in __exit__
+    raise dj_exc_value.with_traceback(traceback) from exc_value
+django.db.utils.OperationalError: deadlock detected"""
+
+
+def test_a_chained_traceback_is_read_down_to_its_root() -> None:
+    h = diagnose("cron", CHAINED)
+    assert h.category.value == "overlap_concurrency"
+    assert h.signature == "db_deadlock"
+
+
+def test_an_unknown_exception_with_a_known_root_names_the_root() -> None:
+    log = ("Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n    g()\nValueError: bad row 7\n\n"
+           "During handling of the above exception, another exception occurred:\n\n"
+           "Traceback (most recent call last):\n  File \"a.py\", line 9, in main\n    f()\nacme.JobFailed: load step failed")
+    h = diagnose("cron", log)
+    assert h.category.value == "bad_code_or_bug"
+    assert "JobFailed" in h.cause and "ValueError: bad row 7" in h.cause

@@ -1,0 +1,73 @@
+"""Shell and cron signatures: what sh/bash, coreutils, apt/flock and cron print."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case, diagnose
+
+CASES = [
+    Case("dash_not_found_cron", "cron", "/bin/sh: 1: pg_dump: not found", "missing_config_or_secret",
+         ("pg_dump", "PATH"), ("crontab -l",), 0.8),
+    Case("bash_command_not_found_cron", "cron", "/opt/backup/run.sh: line 12: aws: command not found",
+         "missing_config_or_secret", ("aws",), ("crontab -l",), 0.8),
+    Case("env_interpreter_missing", "cron", "/usr/bin/env: 'python3.11': No such file or directory",
+         "missing_config_or_secret", ("python3.11",), (), 0.8),
+    Case("command_not_found_in_image", "k8s", "sh: 1: jq: not found", "bad_code_or_bug", ("jq", "image"), (), 0.7),
+    Case("permission_denied_path", "cron",
+         "PermissionError: [Errno 13] Permission denied: '/var/backups/db/2024-05-01.sql.gz'",
+         "permissions_rbac", ("/var/backups/db/2024-05-01.sql.gz",), ("ls -ld /var/backups/db/2024-05-01.sql.gz",), 0.8),
+    Case("permission_denied_script", "cron", "/bin/sh: 1: /opt/backup/run.sh: Permission denied", "permissions_rbac",
+         ("/opt/backup/run.sh",), ("ls -ld /opt/backup/run.sh",), 0.8),
+    # https://trac.edgewall.org/wiki/UnicodeEncodeError (the message); cron sets no LANG
+    Case("ascii_codec_under_cron", "cron",
+         "UnicodeEncodeError: 'ascii' codec can't encode character u'\\xee' in position 3: ordinal not in range(128)",
+         "missing_config_or_secret", ("UTF-8",), ("crontab -l",), 0.7),
+    Case("setlocale", "cron", "/opt/backup/run.sh: line 3: warning: setlocale: LC_ALL: cannot change locale (en_US.UTF-8)",
+         "missing_config_or_secret", ("locale",), (), 0.7),
+    Case("unbound_variable", "cron", "/opt/backup/run.sh: line 8: BACKUP_BUCKET: unbound variable",
+         "missing_config_or_secret", ("BACKUP_BUCKET",), ("crontab -l",), 0.8),
+    Case("apt_lock_held", "cron",
+         "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 2211 (apt)\n"
+         "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
+         "overlap_concurrency", ("/var/lib/dpkg/lock-frontend",), ("ls -l /var/lib/dpkg/lock-frontend",), 0.8),
+    Case("another_instance", "cron", "2024-05-01 02:00:01 backup: another instance is already running (pid 4121), exiting",
+         "overlap_concurrency", (), (), 0.8),
+    # https://github.com/equinor/ert/issues/7797 (perl under the OOM killer prints `Killed`)
+    Case("shell_killed", "cron", "loading table orders\nKilled", "oom", ("Killed",), (), 0.75),
+    Case("bash_job_killed", "cron", "/opt/backup/run.sh: line 14:  4121 Killed                  pg_dump -Fc sales > /var/backups/sales.dump",
+         "oom", (), (), 0.75),
+    # https://github.com/equinor/ert/issues/7797 and docker/for-linux#1001 (kernel log lines)
+    Case("kernel_oom_killer", "cron",
+         "2024-04-29T14:55:41,679700+02:00 Out of memory: Killed process 1440763 (perl) total-vm:87033376kB, "
+         "anon-rss:60356340kB, file-rss:0kB, shmem-rss:0kB, UID:21417 pgtables:169956kB oom_score_adj:0",
+         "oom", ("perl", "1440763"), (), 0.9),
+    Case("timeout_124", "cron", "dumping...\ncommand exited with status 124", "timeout_deadline", ("timeout",), (), 0.55, 0.7),
+    Case("syntax_error", "cron", "/opt/backup/run.sh: line 22: syntax error near unexpected token `fi'", "bad_code_or_bug",
+         ("syntax",), (), 0.8),
+    Case("cd_failed", "cron", "/bin/sh: 1: cd: can't cd to /srv/exports", "missing_config_or_secret", ("/srv/exports",),
+         ("ls -ld /srv/exports",), 0.7),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_shell_signature(case: Case) -> None:
+    check_case(case)
+
+
+def test_a_bare_exit_code_is_not_a_diagnosis() -> None:
+    h = diagnose("cron", "starting backup\nbackup failed\nexit status 1")
+    assert h.category.value == "other" and h.confidence <= 0.3
+    assert h.cause.startswith("Unclear")
+    assert "backup failed" in h.evidence
+
+
+def test_killed_beats_the_generic_exit_code() -> None:
+    h = diagnose("cron", "rows: 1000000\nKilled\nexit status 1")
+    assert h.category.value == "oom"
+
+
+def test_exit_code_from_the_event_is_used() -> None:
+    h = diagnose("cron", "processing", {"exit_code": 127})
+    assert h.category.value == "missing_config_or_secret"
+    assert h.confidence <= 0.6

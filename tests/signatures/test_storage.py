@@ -1,0 +1,44 @@
+"""Disk and input-data signatures, and how a missing path is classified."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.engine.signatures.storage import classify_path
+from tests.signatures.support import Case, check_case
+
+CASES = [
+    Case("tar_no_space", "cron", "tar: /backups/db.tar: Wrote only 4096 of 10240 bytes\n/backups/db.tar: No space left on device",
+         "disk_full", ("/backups/db.tar",), ("df -h /backups",), 0.9),
+    Case("python_no_space", "airflow", "OSError: [Errno 28] No space left on device: '/tmp/airflow/spill/part-0007.parquet'",
+         "disk_full", ("/tmp/airflow/spill/part-0007.parquet",), ("df -h /tmp/airflow/spill",), 0.9),
+    Case("go_no_space", "k8s", "write /data/cache/000123.sst: no space left on device", "disk_full", ("/data/cache/000123.sst",),
+         ("kubectl describe pod",), 0.9),
+    Case("pg_no_space", "cron", 'ERROR:  could not extend file "base/16384/24576.1": No space left on device', "disk_full", (), (), 0.9),
+    Case("input_csv_missing", "airflow",
+         "FileNotFoundError: [Errno 2] No such file or directory: '/data/incoming/orders_2024-05-01.csv'", "data_input_missing",
+         ("/data/incoming/orders_2024-05-01.csv",), ("ls -l /data/incoming",), 0.8),
+    Case("config_missing", "cron", "FileNotFoundError: [Errno 2] No such file or directory: '/etc/backup/backup.yaml'",
+         "missing_config_or_secret", ("/etc/backup/backup.yaml",), (), 0.8),
+    Case("script_missing", "cron", "python3: can't open file '/opt/jobs/nightly.py': [Errno 2] No such file or directory",
+         "missing_config_or_secret", ("/opt/jobs/nightly.py",), (), 0.7, 0.79),
+    Case("spark_path_missing", "airflow",
+         "pyspark.sql.utils.AnalysisException: [PATH_NOT_FOUND] Path does not exist: s3a://lake/raw/orders/dt=2024-05-01.",
+         "data_input_missing", ("s3a://lake/raw/orders/dt=2024-05-01",), (), 0.8),
+    Case("empty_csv", "cron", "pandas.errors.EmptyDataError: No columns to parse from file", "data_input_missing", (), (), 0.8),
+    Case("read_only_rootfs", "k8s", "OSError: [Errno 30] Read-only file system: '/app/cache'", "permissions_rbac", ("read-only",), (), 0.7),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_storage_signature(case: Case) -> None:
+    check_case(case)
+
+
+@pytest.mark.parametrize("path,kind", [
+    ("/data/incoming/x.csv", "data"), ("/srv/exports/", "data"), ("report.parquet", "data"),
+    ("/etc/app/app.conf", "config"), ("/home/job/.aws/credentials", "config"), ("/run/secrets/db", "config"),
+    ("/opt/jobs/run.sh", "program"), ("/usr/local/bin/tool", "program"), ("/var/tmp/xyz", "unknown"),
+])
+def test_missing_path_classification(path: str, kind: str) -> None:
+    assert classify_path(path) == kind
