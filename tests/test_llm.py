@@ -94,7 +94,9 @@ def test_json_schema_answer_becomes_the_hypothesis():
     assert hyp.prompt_version == "diagnose.v1"
     assert hyp.evidence == ["2024-05-01T02:01:40Z container nightly-report terminated: OOMKilled (exit code 137)"]
     assert hyp.command == "kubectl describe pod -n reports -l job-name=nightly-report-28551720"
-    assert hyp.signature == "oom"  # the model agreed with the signature candidate
+    # The model agreed with the best signature candidate, which is named.
+    best = max(signatures.match(_event(), _evidence()), key=lambda c: c.score).hypothesis
+    assert best.category is Category.oom and hyp.signature == best.signature
     assert hyp.notes == []
     [req] = server.completions
     body = req.json
@@ -115,8 +117,9 @@ def test_request_carries_identity_status_history_notes_candidates_and_fenced_log
     system, user = server.completions[0].json["messages"]
     assert system["role"] == "system" and user["role"] == "user"
     text = user["content"]
+    best = max(signatures.match(_event(), _evidence()), key=lambda c: c.score).hypothesis
     for expected in ("nightly-report-28551720", "namespace=reports", "exit code 137", '"memory": "1Gi"',
-                     "success", "could not read previous container logs", "oom: oom (score", "Killed process 4242"):
+                     "success", "could not read previous container logs", f"{best.signature}: oom (score", "Killed process 4242"):
         assert expected in text, expected
     first, last = text.splitlines()[0], [ln for ln in text.splitlines() if ln.startswith("END DATA")][0]
     fence = first.removeprefix("BEGIN DATA ")
@@ -208,6 +211,23 @@ def test_overloaded_server_while_probing_is_retried_in_the_same_mode_not_downgra
     assert [r.response_format_type for r in server.completions] == ["json_schema"] * 3
     assert hyp.engine == "signatures" and "model unavailable (HTTP 503)" in hyp.notes[-1]
     assert remembered_mode(server.base_url) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        # OpenAI's wording and code; llama-cpp-python's wording without a code.
+        ("This model's maximum context length is 8192 tokens. However, your messages resulted in 9331 tokens.", "context_length_exceeded"),
+        ("This model's maximum context length is 8192 tokens. However, you requested 9331 tokens (8531 in the messages, 800 in the completion).", None),
+    ],
+)
+def test_context_overflow_is_not_mistaken_for_an_unsupported_mode(message, code):
+    with FakeOpenAIServer(default=Reply(status=400, error=message, code=code)) as server:
+        hyp, _ = _run(server)
+    assert len(server.completions) == 1  # no probing of other modes: they would fail the same way
+    assert hyp.notes[-1] == (
+        "model unavailable (prompt too long for the model's context; lower TRIAGE_TOKEN_BUDGET); showing the signature diagnosis"
+    )
 
 
 def test_timeout_falls_back_with_a_note():

@@ -43,6 +43,8 @@ class Reply:
     # The assistant's text; in a forced tool call it becomes the function arguments.
     content: str | None = None
     error: str = ""
+    # The error body's "code" (OpenAI sends e.g. "context_length_exceeded"); default: the type.
+    code: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     # Seconds to wait before answering (to provoke client timeouts).
     delay: float = 0.0
@@ -181,16 +183,17 @@ class FakeOpenAIServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.status != 200:
-                    self._error(reply.status, reply.error or "error", reply.headers)
+                    self._error(reply.status, reply.error or "error", reply.headers, reply.code)
                     return
                 if reply.raw_body is not None:
                     self._send_bytes(200, reply.raw_body, reply.headers)
                     return
                 self._send(200, server._completion(body, reply), reply.headers)
 
-            def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+            def _error(self, status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None) -> None:
                 err_type = _ERROR_TYPES.get(status, "server_error")
-                self._send(status, {"error": {"message": message, "type": err_type, "param": None, "code": err_type}}, headers)
+                body = {"error": {"message": message, "type": err_type, "param": None, "code": code or err_type}}
+                self._send(status, body, headers)
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
                 self._send_bytes(status, json.dumps(payload).encode(), headers)

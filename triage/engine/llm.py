@@ -345,6 +345,13 @@ def _retry_after_seconds(exc: openai.APIStatusError) -> float:
     return min(max(seconds, 0.0), MAX_PROBE_RETRY_AFTER)
 
 
+def _context_overflow(exc: openai.APIStatusError) -> bool:
+    if exc.code == "context_length_exceeded":
+        return True
+    message = str(exc.message).lower()
+    return exc.status_code == 400 and any(k in message for k in ("context length", "context window", "context size"))
+
+
 def _unavailable(exc: openai.OpenAIError, settings: Settings) -> ModelUnavailable:
     if isinstance(exc, openai.APITimeoutError):
         return ModelUnavailable(f"timeout after {settings.llm_timeout_seconds:g} s")
@@ -383,6 +390,9 @@ def complete(client: OpenAI, settings: Settings, messages: list[dict[str, Any]],
                 reply = _create(client, settings, messages, mode, usage)
         except openai.APIStatusError as exc:
             last_error = exc
+            if _context_overflow(exc):
+                # Not a mode problem: every mode would fail the same way.
+                raise ModelUnavailable("prompt too long for the model's context; lower TRIAGE_TOKEN_BUDGET") from exc
             if probing and exc.status_code in _MODE_REJECTED:
                 log.info("model server %s rejected response mode %s (HTTP %s); trying the next", base_url, mode.value, exc.status_code)
                 continue
@@ -531,7 +541,7 @@ def diagnose_with_llm(
         command, command_reason = fallback.command, fallback.command_reason
         if not command_refused:
             notes.append("the model suggested no command; showing the signature's command")
-    agreeing = [c.hypothesis for c in candidates if c.hypothesis.category == answer.category]
+    agreeing = [c.hypothesis for c in sorted(candidates, key=lambda c: c.score, reverse=True) if c.hypothesis.category == answer.category]
     return Hypothesis(
         category=answer.category,
         cause=answer.cause,
