@@ -16,7 +16,7 @@ from triage.models import Category
 READ_ONLY_PREFIXES = (
     "kubectl get ", "kubectl describe ", "kubectl logs ", "kubectl top ", "kubectl auth can-i ",
     "airflow tasks states-for-dag-run ", "airflow tasks state ", "airflow dags list-runs ", "airflow dags list-import-errors",
-    "airflow connections get ", "airflow connections list", "airflow variables list", "airflow pools list", "airflow jobs check ",
+    "airflow variables list", "airflow pools list", "airflow jobs check ",
     "journalctl ", "grep ", "cat ", "df ", "ls ", "stat ", "ps ", "ss ", "free ", "dig ", "getent hosts ", "curl -sS ",
     "psql ", "crontab -l", "id ", "aws sts get-caller-identity", "gcloud auth list", "az account show", "pip show ",
     "ldd --version", "java -version", "chage -l ", "pg_dump --version",

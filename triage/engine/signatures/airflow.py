@@ -89,8 +89,9 @@ SIGNATURES = [
       patterns=(r"The conn_id `(?P<conn>[^`]+)` isn't defined", r"CONNECTION_NOT_FOUND: \{'conn_id': '(?P<conn>[^']+)'",
                 r"conn_id (?P<conn>[\w.-]+) (?:isn't defined|not found)"),
       causes=("The Airflow connection {conn} is not defined",),
-      commands=("airflow connections get {conn}", "airflow connections list"),
-      reason="Shows whether the connection exists in this Airflow"),
+      # `airflow connections get/list` print passwords, so the guard refuses them.
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN,
+      reason="The connection must be defined (UI, secrets backend or AIRFLOW_CONN_*) before a re-run; this shows the task's state"),
     S("airflow_variable_missing", K.missing_config_or_secret, 0.93,
       patterns=(r"Variable (?P<var>[^\s']+) does not exist", r"VARIABLE_NOT_FOUND: \{'key': '(?P<var>[^']+)'"),
       causes=("The Airflow Variable {var} is not defined",),

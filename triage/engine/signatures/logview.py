@@ -40,6 +40,7 @@ _AIRFLOW3_EXC = re.compile(r'"exc_type":\s*"(?P<exc>[^"]+)",\s*"exc_value":\s*"(
 _PREFIX = re.compile(
     r"^(?:\S+\s+\|\s+)?(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*)?(?:\{[^}]*\}\s*)?(?:(?:INFO|ERROR|WARNING|WARN|DEBUG|CRITICAL|FATAL)\s*[-:]?\s*)?"
 )
+_DB_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+)')
 _RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bup_for_retry\b|\bretrying in\b", re.I)
 _WARNING = re.compile(r"\bWARN(?:ING)?\b|\[warn", re.I)
 _PUBLIC_SUFFIXES = {"com", "net", "org", "io", "dev", "cloud", "internal", "local", "co", "ai", "app", "edu", "gov", "de", "uk", "fr"}
@@ -169,6 +170,9 @@ def build(event: FailureEvent, evidence: Evidence) -> LogView:
     status_lines = [s for s in status_lines if not (s in seen or seen.add(s))]
     view = LogView(event=event, evidence=evidence, lines=lines + status_lines, n_log=n_log,
                    values=event_values(event))
+    # The database a driver names anywhere in the log serves every database signature's check.
+    for m in _DB_AT.finditer(evidence.log_text[-200_000:]):
+        view.values["db_host"], view.values["db_port"] = m.group(1), m.group(2)
     limit = _memory_limit(evidence.status, status_lines)
     if limit:
         view.values["memory_limit"] = limit
