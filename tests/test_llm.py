@@ -398,3 +398,16 @@ def test_no_secret_reaches_the_model_server():
     for req in server.requests:
         for secret in (secret_key, key_id, password):
             assert secret.encode() not in req.raw
+
+
+def test_packaged_prompt_templates_are_the_canonical_ones():
+    # Installed wheels read triage/prompts/ (package data); the source of truth is prompts/.
+    from importlib import resources
+    from pathlib import Path
+
+    canonical = Path(__file__).resolve().parents[1] / "prompts"
+    names = sorted(p.name for p in canonical.glob("*.j2"))
+    assert {"diagnose.v1.system.j2", "diagnose.v1.user.j2", "diagnose.v1.refused.j2"} <= set(names)
+    packaged = resources.files("triage") / "prompts"
+    for name in names:
+        assert (packaged / name).read_text() == (canonical / name).read_text(), name
