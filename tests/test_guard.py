@@ -12,7 +12,7 @@ import pytest
 from triage.cli import main as triage_main
 from triage.engine.analyze import guard_hypothesis
 from triage.engine.guard import CommandGuard, GuardVerdict, check_command, read_word
-from triage.engine.guard_options import Refusal
+from triage.engine.guard_rules.options import Refusal
 from triage.models import Category, Hypothesis
 
 DATA = Path(__file__).parent / "data" / "guard"

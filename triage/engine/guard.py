@@ -24,8 +24,8 @@ The shell layer (this module) decides what the shell itself will do:
 - the program is named bare (`kubectl`) or by a path in a root-owned system directory
   (`/usr/bin/grep`); `./x`, `/tmp/x`, `~/bin/x` are refused.
 
-Which programs, subcommands and options are read-only is decided in guard_programs.py, and
-SQL (psql -c, mysql -e) in guard_sql.py.
+Which programs, subcommands and options are read-only is decided in guard_rules/ (the table
+is guard_rules/programs.py), and SQL (psql -c, mysql -e) in guard_rules/sql.py.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import bashlex
 from pydantic import BaseModel
 
-from triage.engine.guard_options import Refusal
-from triage.engine.guard_programs import PROGRAMS, CommandContext
+from triage.engine.guard_rules.options import Refusal
+from triage.engine.guard_rules.programs import PROGRAMS, CommandContext
 
 MAX_COMMAND_LENGTH = 4000
 _SYSTEM_DIRS = frozenset({"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin"})

@@ -24,7 +24,7 @@ from pglast import ast as pg
 from pglast.visitors import Visitor
 from sqlglot import exp
 
-from triage.engine.guard_options import Refusal
+from triage.engine.guard_rules.options import Refusal
 
 # Read-only PostgreSQL functions (pg_catalog). Anything else is refused by name.
 PG_READ_ONLY_FUNCTIONS = frozenset(

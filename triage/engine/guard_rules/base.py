@@ -1,0 +1,150 @@
+"""Shared pieces of the guard's program rules: the rule signature, option-spec builders,
+and helpers for the common shapes (text filters, `PROGRAM SUBCOMMAND ...` paths).
+
+A rule is `rule(args, context)`: it returns when the invocation is read-only and raises
+`Refusal` with a reason otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from triage.engine.guard_rules.options import OptionSpec, Refusal, parse_options
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    stdin: str  # "terminal", "pipe" (fed by the previous command) or "null" (</dev/null)
+    upstream: list[str] | None = None  # argv of the command piping into this one
+
+
+Rule = Callable[[list[str], CommandContext], None]
+
+NEVER_ENDS = "never ends (follows or watches until interrupted)"
+WRITES_FILE = "writes a file"
+
+
+def name_set(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def option_spec(
+    short_values: str = "",
+    long_values: Iterable[str] = (),
+    *,
+    allowed: Iterable[str] | None = None,
+    denied: dict[str, str] | None = None,
+    checks: dict | None = None,
+    abbreviations: bool = True,
+    pflag: bool = False,
+) -> OptionSpec:
+    return OptionSpec(
+        short_values=short_values,
+        long_values=frozenset(long_values),
+        allowed=None if allowed is None else frozenset(allowed),
+        denied=denied or {},
+        checks=checks or {},
+        abbreviations=abbreviations and not pflag,
+        normalise_underscores=pflag,
+    )
+
+
+def deny(reason: str, *names: str) -> dict[str, str]:
+    return {name: f"{name} {reason}" for name in names}
+
+
+def needs_input(program: str, files: list[str], context: CommandContext) -> None:
+    for name in files:
+        if name.startswith("/dev/") and name != "/dev/null" or name in ("/proc/kmsg",):
+            raise Refusal(f"{program} {name}: reading a device can block or stream forever")
+    if not files and context.stdin == "terminal":
+        raise Refusal(f"{program} with no file and nothing piped in would wait for terminal input")
+
+
+def filter_rule(
+    program: str,
+    spec: OptionSpec,
+    *,
+    max_operands: int | None = None,
+    reads_stdin: bool = True,
+    operand_reason: str = "too many operands",
+) -> Rule:
+    """A rule for a text filter or inspector: options checked by `spec`, operands are files."""
+
+    def rule(args: list[str], context: CommandContext) -> None:
+        parsed = parse_options(args, spec)
+        if max_operands is not None and len(parsed.operands) > max_operands:
+            raise Refusal(f"{program}: {operand_reason}")
+        if reads_stdin:
+            needs_input(program, parsed.operands, context)
+
+    return rule
+
+
+
+def no_operands(program: str, spec: OptionSpec = OptionSpec(), reason: str = "takes no operands here") -> Rule:
+    def rule(args: list[str], context: CommandContext) -> None:
+        parsed = parse_options(args, spec)
+        if parsed.operands:
+            raise Refusal(f"{program} {parsed.operands[0]!r}: {reason}")
+
+    return rule
+
+
+def no_check(args: list[str], context: CommandContext) -> None:
+    """For programs with no option that writes, executes or runs forever (ps, id, uptime)."""
+
+
+def refuse(reason: str) -> Rule:
+    def rule(args: list[str], context: CommandContext) -> None:
+        raise Refusal(reason)
+
+    return rule
+
+
+def version_only(program: str, flags: Iterable[str], reason: str) -> Rule:
+    allowed = frozenset(flags)
+
+    def rule(args: list[str], context: CommandContext) -> None:
+        if len(args) != 1 or args[0] not in allowed:
+            raise Refusal(f"{program} {reason}; only `{program} {sorted(allowed)[0]}` is allowed")
+
+    return rule
+
+
+def split_command_path(program: str, args: list[str], values: frozenset[str], bools: frozenset[str], depth: int,
+             normalise: bool = True) -> tuple[list[str], list[str]]:
+    """Split off the command path (e.g. `get`, `tasks list`) from global options before it.
+
+    An option before the command path must be known: otherwise we cannot tell whether it takes
+    the next word, and so which word is the subcommand.
+    """
+    path: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args) and len(path) < depth:
+        arg = args[i]
+        i += 1
+        if not arg.startswith("-") or arg == "-":
+            path.append(arg)
+            continue
+        rest.append(arg)
+        if arg.startswith("--"):
+            name = arg.split("=", 1)[0]
+            if normalise:
+                name = name.replace("_", "-")
+            takes_value, known = name in values and "=" not in arg, name in values or name in bools
+        else:
+            name = arg[:2]
+            takes_value, known = name in values and len(arg) == 2, name in values or (name in bools and len(arg) == 2)
+        if not known:
+            raise Refusal(f"{program}: option {arg} before the subcommand is not understood")
+        if takes_value:
+            if i >= len(args):
+                raise Refusal(f"{program} {name} needs a value")
+            rest.append(args[i])
+            i += 1
+    rest.extend(args[i:])
+    return path, rest
+

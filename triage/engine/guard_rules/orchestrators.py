@@ -1,0 +1,241 @@
+"""Rules for kubectl, airflow, docker and helm: read-only subcommands, no following or
+watching, nothing that prints secret values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from triage.engine.guard_rules.base import (
+    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, name_set, option_spec, split_command_path,
+)
+from triage.engine.guard_rules.options import OptionSpec, ParsedArgs, Refusal, parse_options
+
+_KUBECTL_GLOBAL_VALUES = name_set(
+    "-n", "--namespace", "--context", "--cluster", "--user", "--kubeconfig", "-s", "--server", "--token", "--as",
+    "--as-group", "--as-uid", "--request-timeout", "--cache-dir", "--certificate-authority",
+    "--client-certificate", "--client-key", "--tls-server-name", "--username", "--password", "-v", "--v",
+    "--vmodule", "--profile",
+)
+_KUBECTL_GLOBAL_BOOLS = name_set("--insecure-skip-tls-verify", "--warnings-as-errors", "--match-server-version",
+                            "--disable-compression", "-A", "--all-namespaces")
+_KUBECTL_DENIED_GLOBAL = {
+    **deny(WRITES_FILE, "--profile-output", "--log-file", "--log-dir"),
+    "--profile": "kubectl --profile writes a profile file",
+}
+
+
+def _must_be_false(flag: str) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value.lower() == "false" else f"{flag} {NEVER_ENDS}"
+
+    return check
+
+
+def _kubectl_spec(short_values: str, long_values: Iterable[str], denied: dict[str, str] | None = None,
+                  checks: dict | None = None) -> OptionSpec:
+    return option_spec(
+        "nsv" + short_values,
+        {v.lstrip("-") for v in _KUBECTL_GLOBAL_VALUES if v.startswith("--")} | set(long_values),
+        denied={**_KUBECTL_DENIED_GLOBAL, **(denied or {})},
+        checks=checks,
+        pflag=True,
+    )
+
+
+_KUBECTL_SPECS: dict[str, OptionSpec] = {
+    "get": _kubectl_spec(
+        "olfkL",
+        ("output", "selector", "field-selector", "filename", "kustomize", "label-columns", "sort-by", "template",
+         "chunk-size", "raw", "subresource"),
+        denied={"-w": f"kubectl get -w {NEVER_ENDS}"},
+        checks={"--watch": _must_be_false("--watch"), "--watch-only": _must_be_false("--watch-only")},
+    ),
+    "describe": _kubectl_spec("lfk", ("selector", "filename", "kustomize", "chunk-size")),
+    "logs": _kubectl_spec(
+        "cl",
+        ("container", "since", "since-time", "tail", "limit-bytes", "selector", "max-log-requests",
+         "pod-running-timeout"),
+        denied={"-f": f"kubectl logs -f {NEVER_ENDS}"},
+        checks={"--follow": _must_be_false("--follow")},
+    ),
+    "top": _kubectl_spec("l", ("selector", "sort-by", "field-selector")),
+    "events": _kubectl_spec("o", ("for", "types", "output", "chunk-size"), denied={"-w": f"kubectl events -w {NEVER_ENDS}"},
+                            checks={"--watch": _must_be_false("--watch")}),
+    "explain": _kubectl_spec("o", ("api-version", "output")),
+    "version": _kubectl_spec("o", ("output",)),
+    "api-resources": _kubectl_spec("o", ("output", "api-group", "sort-by", "verbs", "categories")),
+    "api-versions": _kubectl_spec("", ()),
+    "cluster-info": _kubectl_spec("o", ("output", "namespaces", "pod-running-timeout", "output-directory"),
+                                  denied={"--output-directory": f"kubectl cluster-info dump --output-directory {WRITES_FILE}"}),
+    "auth": _kubectl_spec("o", ("subresource", "output")),
+    "config": _kubectl_spec("o", ("output",), denied={"--raw": "kubectl config view --raw prints credentials"}),
+    "rollout": _kubectl_spec("o", ("revision", "output")),
+}
+_KUBECTL_MUTATING = name_set(
+    "apply", "create", "delete", "edit", "patch", "replace", "scale", "autoscale", "exec", "attach",
+    "port-forward", "proxy", "cp", "debug", "run", "expose", "drain", "cordon", "uncordon", "taint", "label",
+    "annotate", "set", "certificate", "wait", "diff", "kustomize", "plugin", "alpha", "completion", "convert",
+)
+_SECRET_OUTPUTS = re.compile(r"^(yaml|json|jsonpath|go-template|template|custom-columns)", re.IGNORECASE)
+
+
+def _kubectl_secret_output(parsed: ParsedArgs) -> None:
+    outputs = parsed.values("-o", "--output")
+    reveals = any(_SECRET_OUTPUTS.match(o) for o in outputs) or parsed.has("--template")
+    for raw in parsed.values("--raw"):
+        if "secret" in raw.lower():
+            raise Refusal("kubectl get --raw on secrets prints secret values")
+        if re.search(r"/(exec|attach|portforward|proxy)\b", raw):
+            raise Refusal("kubectl get --raw on exec/attach/portforward/proxy reaches into pods and nodes")
+    if not reveals:
+        return
+    for operand in parsed.operands[:1] + [o for o in parsed.operands if "/" in o]:
+        for item in operand.split(","):
+            kind = item.split("/", 1)[0].split(".", 1)[0].lower()
+            if kind in ("secret", "secrets"):
+                raise Refusal("kubectl get secrets with -o yaml/json/jsonpath prints secret values")
+
+
+def _kubectl(args: list[str], context: CommandContext) -> None:
+    path, rest = split_command_path("kubectl", args, _KUBECTL_GLOBAL_VALUES, _KUBECTL_GLOBAL_BOOLS, 1)
+    if not path:
+        raise Refusal("kubectl without a subcommand")
+    sub = path[0]
+    if sub in _KUBECTL_MUTATING:
+        raise Refusal(f"kubectl {sub} is not read-only")
+    spec = _KUBECTL_SPECS.get(sub)
+    if spec is None:
+        raise Refusal(f"kubectl {sub} is not a known read-only kubectl subcommand (plugins are refused)")
+    parsed = parse_options(rest, spec)
+    operands = parsed.operands
+    if sub == "get":
+        _kubectl_secret_output(parsed)
+    elif sub == "top" and (not operands or operands[0] not in ("node", "nodes", "no", "pod", "pods", "po")):
+        raise Refusal("kubectl top needs `node` or `pod`")
+    elif sub == "cluster-info" and operands and operands != ["dump"]:
+        raise Refusal(f"kubectl cluster-info {operands[0]} is not understood")
+    elif sub == "auth" and (not operands or operands[0] not in ("can-i", "whoami")):
+        raise Refusal(f"kubectl auth {operands[0] if operands else ''} is not read-only (only can-i, whoami)")
+    elif sub == "config" and (not operands or operands[0] not in
+                              ("view", "get-contexts", "current-context", "get-clusters", "get-users")):
+        raise Refusal(f"kubectl config {operands[0] if operands else ''} is not read-only")
+    elif sub == "rollout" and (not operands or operands[0] != "history"):
+        raise Refusal(f"kubectl rollout {operands[0] if operands else ''} is not read-only (only history)")
+
+
+_AIRFLOW_READ = {
+    ("tasks", "states-for-dag-run"), ("tasks", "state"), ("tasks", "list"), ("tasks", "failed-deps"),
+    ("dags", "list"), ("dags", "list-runs"), ("dags", "state"), ("dags", "show"), ("dags", "list-import-errors"),
+    ("dags", "details"), ("dags", "list-jobs"), ("dags", "next-execution"),
+    ("config", "get-value"), ("pools", "list"), ("pools", "get"), ("jobs", "check"), ("providers", "list"),
+    ("db", "check"), ("variables", "list"), ("dag-processor", "--help"),
+}
+_AIRFLOW_SINGLE = name_set("info", "version", "cheat-sheet")
+_AIRFLOW_SECRETS = {
+    ("connections", "get"): "prints the connection's password",
+    ("connections", "export"): "prints connection passwords",
+    ("connections", "list"): "prints connection URIs with passwords",
+    ("variables", "get"): "prints variable values, which hold secrets",
+    ("variables", "export"): "prints variable values, which hold secrets",
+    ("config", "list"): "prints the configuration with its secrets",
+}
+_AIRFLOW_SECRET_KEYS = re.compile(r"conn|password|secret|key|token|broker_url|result_backend|dsn", re.IGNORECASE)
+
+
+def _airflow(args: list[str], context: CommandContext) -> None:
+    words = [a for a in args if not a.startswith("-")]
+    if not words:
+        if args in (["--version"], ["-h"], ["--help"]):
+            return
+        raise Refusal("airflow without a subcommand")
+    group = words[0]
+    if args[0] != group:
+        raise Refusal("airflow: put the subcommand first")
+    if group in _AIRFLOW_SINGLE:
+        return
+    if len(words) < 2 or args[1] != words[1]:
+        raise Refusal(f"airflow {group} needs a subcommand right after it")
+    pair = (group, words[1])
+    if pair in _AIRFLOW_SECRETS:
+        raise Refusal(f"airflow {' '.join(pair)} {_AIRFLOW_SECRETS[pair]}")
+    if pair not in _AIRFLOW_READ:
+        raise Refusal(f"airflow {' '.join(pair)} is not a read-only airflow command")
+    # argparse accepts unambiguous prefixes: --sa is --save, --subd is --subdir.
+    denied = {**deny("imports and runs the Python files in that folder", "-S", "--subdir")}
+    if pair == ("dags", "show"):
+        denied.update({"-s": "airflow dags show -s writes a file", "--save": "airflow dags show --save writes a file"})
+    parsed = parse_options(args[2:], option_spec("o", ("output",), denied=denied))
+    if pair == ("config", "get-value"):
+        key = " ".join(parsed.operands)
+        if _AIRFLOW_SECRET_KEYS.search(key):
+            raise Refusal(f"airflow config get-value {key} prints a secret")
+
+
+_DOCKER_GLOBAL_VALUES = name_set("-H", "--host", "-c", "--context", "--config", "-l", "--log-level", "--tlscacert",
+                            "--tlscert", "--tlskey")
+_DOCKER_GLOBAL_BOOLS = name_set("-D", "--debug", "--tls", "--tlsverify")
+_DOCKER_READ = {
+    ("ps",), ("logs",), ("inspect",), ("images",), ("stats",), ("events",), ("version",), ("info",), ("top",),
+    ("port",), ("history",), ("diff",),
+    ("container", "ls"), ("container", "ps"), ("container", "list"), ("container", "logs"),
+    ("container", "inspect"), ("container", "top"), ("container", "port"), ("container", "stats"),
+    ("container", "diff"), ("image", "ls"), ("image", "list"), ("image", "inspect"), ("image", "history"),
+    ("network", "ls"), ("network", "list"), ("network", "inspect"), ("volume", "ls"), ("volume", "list"),
+    ("volume", "inspect"), ("system", "df"), ("system", "info"), ("system", "events"),
+}
+_DOCKER_GROUPS = name_set("container", "image", "network", "volume", "system")
+
+
+def _docker(args: list[str], context: CommandContext) -> None:
+    path, rest = split_command_path("docker", args, _DOCKER_GLOBAL_VALUES, _DOCKER_GLOBAL_BOOLS, 1, normalise=False)
+    if not path:
+        raise Refusal("docker without a subcommand")
+    key: tuple[str, ...] = (path[0],)
+    if path[0] in _DOCKER_GROUPS:
+        sub_path, rest = split_command_path("docker", rest, name_set(), name_set(), 1, normalise=False)
+        key = (path[0], *(sub_path[:1]))
+    if key not in _DOCKER_READ:
+        raise Refusal(f"docker {' '.join(key)} is not a read-only docker command")
+    action = key[-1]
+    spec = option_spec("nf" if action != "logs" else "n",
+                 ("tail", "since", "until", "format", "filter", "type", "last"),
+                 denied={"-f": f"docker logs -f {NEVER_ENDS}", "--follow": f"docker logs --follow {NEVER_ENDS}"}
+                 if action == "logs" else {}, pflag=True)
+    parsed = parse_options(rest, spec)
+    if action == "stats" and not parsed.has("--no-stream"):
+        raise Refusal(f"docker stats without --no-stream {NEVER_ENDS}")
+    if action == "events" and not parsed.has("--until"):
+        raise Refusal(f"docker events without --until {NEVER_ENDS}")
+
+
+
+_HELM_GLOBAL_VALUES = name_set("-n", "--namespace", "--kube-context", "--kubeconfig", "--registry-config",
+                          "--repository-cache", "--repository-config", "--burst-limit", "--qps", "--kube-apiserver",
+                          "--kube-as-user", "--kube-token", "--kube-ca-file", "--kube-tls-server-name")
+_HELM_GLOBAL_BOOLS = name_set("--debug", "--kube-insecure-skip-tls-verify")
+_HELM_READ = {("status",), ("history",), ("hist",), ("list",), ("ls",), ("version",), ("get", "notes"),
+              ("get", "metadata"), ("show", "chart"), ("show", "readme")}
+_HELM_SECRETS = {("get", "values"): "prints release values, which often hold passwords and tokens",
+                 ("get", "manifest"): "prints the release's Secret objects",
+                 ("get", "all"): "prints release values and Secret objects",
+                 ("get", "hooks"): "prints hook manifests, which may hold secrets"}
+
+
+def _helm(args: list[str], context: CommandContext) -> None:
+    path, rest = split_command_path("helm", args, _HELM_GLOBAL_VALUES, _HELM_GLOBAL_BOOLS, 1)
+    if not path:
+        raise Refusal("helm without a subcommand")
+    key: tuple[str, ...] = (path[0],)
+    if path[0] in ("get", "show"):
+        sub, rest = split_command_path("helm", rest, _HELM_GLOBAL_VALUES, _HELM_GLOBAL_BOOLS, 1)
+        key = (path[0], *(sub[:1]))
+    if key in _HELM_SECRETS:
+        raise Refusal(f"helm {' '.join(key)} {_HELM_SECRETS[key]}")
+    if key not in _HELM_READ:
+        raise Refusal(f"helm {' '.join(key)} is not a read-only helm command")
+
+
+
+RULES: dict[str, Rule] = {"kubectl": _kubectl, "airflow": _airflow, "docker": _docker, "helm": _helm}

@@ -1,0 +1,176 @@
+"""Rules for inspecting the host: journalctl, dmesg, systemctl, ps, df, date, crontab, version checks.
+"""
+
+from __future__ import annotations
+
+from triage.engine.guard_rules.base import (
+    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, filter_rule, name_set, no_check, no_operands,
+    option_spec, version_only,
+)
+from triage.engine.guard_rules.options import Refusal, parse_options
+
+# --- System inspection -----------------------------------------------------------------
+
+_JOURNALCTL = option_spec(
+    "uptSUDMoiFgcT",
+    ("unit", "user-unit", "identifier", "priority", "since", "until", "directory", "machine", "output",
+     "file", "field", "grep", "cursor", "after-cursor", "namespace", "output-fields", "facility", "root",
+     "image", "boot-id", "case-sensitive"),
+    denied={
+        "-f": f"journalctl -f {NEVER_ENDS}",
+        **deny(NEVER_ENDS, "--follow"),
+        **deny("deletes journal files", "--vacuum-size", "--vacuum-time", "--vacuum-files", "--rotate"),
+        **deny("changes the journal", "--flush", "--sync", "--relinquish-var", "--smart-relinquish-var",
+                "--setup-keys", "--update-catalog"),
+        "--cursor-file": f"journalctl --cursor-file {WRITES_FILE}",
+    },
+)
+_DMESG = option_spec(
+    "flsFn",
+    ("facility", "level", "buffer-size", "file", "console-level", "time-format"),
+    denied={
+        **deny("clears the kernel ring buffer", "-C", "--clear", "-c", "--read-clear"),
+        **deny("changes console logging", "-D", "--console-off", "-E", "--console-on", "-n", "--console-level"),
+        **deny(NEVER_ENDS, "-w", "--follow", "-W", "--follow-new"),
+    },
+)
+
+
+def _date(args: list[str], context: CommandContext) -> None:
+    spec = option_spec("dfr", ("date", "file", "reference", "rfc-3339"),
+                 denied=deny("sets the system clock", "-s", "--set"))
+    parsed = parse_options(args, spec)
+    for operand in parsed.operands:
+        if not operand.startswith("+"):
+            raise Refusal(f"date {operand!r} would set the system clock")
+
+
+def _hostname(args: list[str], context: CommandContext) -> None:
+    spec = option_spec("", (), denied=deny("sets the hostname", "-F", "--file", "-b", "--boot"))
+    parsed = parse_options(args, spec)
+    if parsed.operands:
+        raise Refusal(f"hostname {parsed.operands[0]!r} would set the hostname")
+
+
+def _free(args: list[str], context: CommandContext) -> None:
+    parse_options(args, option_spec("c", ("count",), denied=deny("repeats until interrupted", "-s", "--seconds")))
+
+
+def _top(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, option_spec("dnpuUoOE", ()))
+    if not parsed.has("-b") or not parsed.has("-n"):
+        raise Refusal("top is interactive; only `top -b -n N` (batch, N iterations) is allowed")
+
+
+
+
+_LSOF = option_spec("", (), denied=deny("repeats until interrupted", "-r"))
+def _lsof(args: list[str], context: CommandContext) -> None:
+    if any(a.startswith(("+r", "-r")) for a in args):
+        raise Refusal("lsof -r/+r repeats until interrupted")
+    parse_options([a for a in args if not a.startswith("+")], _LSOF)
+
+
+_FILE = option_spec("emfFP", ("exclude", "magic-file", "files-from", "separator", "parameter", "exclude-quiet"),
+              denied=deny("compiles and writes a magic file", "-C", "--compile"))
+_DF = option_spec("Btx", ("block-size", "type", "exclude-type"))
+_DU = option_spec("BdtX", ("block-size", "max-depth", "threshold", "exclude", "exclude-from", "files0-from", "time-style"))
+_LS = option_spec("ITw", ("ignore", "hide", "tabsize", "width", "format", "sort", "time", "time-style", "block-size",
+                    "quoting-style", "indicator-style"))
+_STAT = option_spec("c", ("format", "printf"))
+
+def _systemctl(args: list[str], context: CommandContext) -> None:
+    spec = option_spec("tpsHMnoP", ("type", "property", "signal", "host", "machine", "lines", "output", "state",
+                              "root", "job-mode", "kill-whom", "what", "timestamp", "message", "image"))
+    parsed = parse_options(args, spec)
+    verb = parsed.operands[0] if parsed.operands else "list-units"
+    if verb not in _SYSTEMCTL_READ:
+        raise Refusal(f"systemctl {verb} is not read-only (allowed: {', '.join(sorted(_SYSTEMCTL_READ))})")
+
+
+_SYSTEMCTL_READ = name_set("status", "show", "list-units", "list-timers", "list-unit-files", "list-sockets",
+                      "list-dependencies", "list-jobs", "is-active", "is-failed", "is-enabled",
+                      "is-system-running", "cat", "get-default", "list-machines")
+
+
+def _timedatectl(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, option_spec("HM", ("host", "machine")))
+    verb = parsed.operands[0] if parsed.operands else "status"
+    if verb not in ("status", "show", "list-timezones", "timesync-status", "show-timesync"):
+        raise Refusal(f"timedatectl {verb} is not read-only")
+
+
+def _crontab(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, option_spec("u", (), allowed=("-l", "-u")))
+    if not parsed.has("-l") or parsed.operands:
+        raise Refusal("only `crontab -l` is read-only (a file operand installs a new crontab)")
+
+
+def _command_builtin(args: list[str], context: CommandContext) -> None:
+    if not args or args[0] not in ("-v", "-V"):
+        raise Refusal("`command` runs its argument; only `command -v NAME` is allowed")
+
+
+
+def _pip(args: list[str], context: CommandContext) -> None:
+    if args in (["--version"], ["-V"]):
+        return
+    spec = option_spec("", ("python", "path", "exclude", "format", "cache-dir", "proxy", "timeout"),
+                 denied=deny(WRITES_FILE, "--log", "--log-file"))
+    parsed = parse_options(args, spec)
+    verb = parsed.operands[0] if parsed.operands else ""
+    if verb not in ("show", "list", "freeze"):
+        raise Refusal(f"pip {verb} is not read-only (only show, list, freeze, --version)")
+
+
+def _chage(args: list[str], context: CommandContext) -> None:
+    if len(args) != 2 or args[0] != "-l" or args[1].startswith("-"):
+        raise Refusal("chage changes password ageing; only `chage -l USER` is allowed")
+
+
+
+_INTERPRETER = "runs programs"
+
+RULES: dict[str, Rule] = {
+    "df": filter_rule("df", _DF, reads_stdin=False),
+    "du": filter_rule("du", _DU, reads_stdin=False),
+    "free": _free,
+    "dmesg": filter_rule("dmesg", _DMESG, max_operands=0, reads_stdin=False),
+    "journalctl": filter_rule("journalctl", _JOURNALCTL, reads_stdin=False),
+    "ls": filter_rule("ls", _LS, reads_stdin=False),
+    "stat": filter_rule("stat", _STAT, reads_stdin=False),
+    "file": filter_rule("file", _FILE, reads_stdin=False),
+    "lsof": _lsof,
+    "ps": no_check,
+    "pgrep": no_check,
+    "top": _top,
+    "uptime": no_check,
+    "uname": no_check,
+    "id": no_check,
+    "whoami": no_operands("whoami"),
+    "hostname": _hostname,
+    "date": _date,
+    "systemctl": _systemctl,
+    "timedatectl": _timedatectl,
+    "crontab": _crontab,
+    "locale": no_check,
+    "which": no_check,
+    "type": no_check,
+    "command": _command_builtin,
+    "pip": _pip,
+    "pip3": _pip,
+    "chage": _chage,
+    "python": version_only("python", ("--version", "-V"), _INTERPRETER),
+    "python3": version_only("python3", ("--version", "-V"), _INTERPRETER),
+    "perl": version_only("perl", ("--version", "-v"), _INTERPRETER),
+    "ruby": version_only("ruby", ("--version",), _INTERPRETER),
+    "node": version_only("node", ("--version", "-v"), _INTERPRETER),
+    "java": version_only("java", ("-version", "--version"), _INTERPRETER),
+    "php": version_only("php", ("--version", "-v"), _INTERPRETER),
+    "go": version_only("go", ("version",), "builds and runs programs"),
+    "terraform": version_only("terraform", ("version", "-version"), "changes infrastructure"),
+    "ldd": version_only("ldd", ("--version",), "may run the program it inspects"),
+    "pg_dump": version_only("pg_dump", ("--version", "-V"), "writes dumps"),
+    "pg_restore": version_only("pg_restore", ("--version", "-V"), "writes to the database"),
+    "bash": version_only("bash", ("--version",), "runs shell code"),
+}
