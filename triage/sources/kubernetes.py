@@ -65,6 +65,10 @@ class KubernetesSource(SourcePlugin):
         body.setdefault("source", Source.kubernetes.value)
         if body["source"] != Source.kubernetes.value:
             raise PayloadError(f"{prefix}.source" if prefix else "source", "must be 'kubernetes' on this endpoint")
+        if not isinstance(body.get("kubernetes"), dict):
+            # The model's own check would blame the whole body; name the missing part.
+            raise PayloadError(f"{prefix}.kubernetes" if prefix else "kubernetes",
+                               "needs the Job's identity: {namespace, job[, cronjob, pod]}")
         try:
             return [FailureEvent.model_validate(body)]
         except ValidationError as exc:
