@@ -21,6 +21,41 @@ def load(path: Path) -> list[str]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
+def signature_commands() -> list[str]:
+    """Commands the signature library can show, rendered with typical names: a corpus no
+    guard test was written against."""
+    try:
+        import importlib
+        import pkgutil
+        import shlex
+
+        import triage.engine.signatures as package
+        from triage.engine.signatures.model import Signature, template_fields
+    except ImportError:
+        return []
+    templates: set[str] = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"triage.engine.signatures.{info.name}")
+        for value in vars(module).values():
+            items = value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                if isinstance(item, Signature):
+                    templates.update(item.commands)
+                elif isinstance(item, str) and "{" in item and " " in item and item.split()[0].isidentifier():
+                    templates.add(item)
+    names = {"ns": "jobs", "k8s_job": "nightly-export-283", "pod": "nightly-export-283-abcde", "cronjob": "nightly-export",
+             "dag": "etl_daily", "run": "manual__2024-05-01T00:00:00+00:00", "task": "extract", "cron_user": "etl",
+             "cron_job": "backup", "cron_host": "batch-1", "host": "db.internal", "port": "5432", "svc": "postgres",
+             "svc_ns": "data", "url": "https://api.example.com/health", "path": "/var/lib/app/data"}
+    commands = []
+    for template in sorted(templates):
+        try:
+            commands.append(template.format(**{f: shlex.quote(names.get(f, "value-1")) for f in template_fields(template)}))
+        except (KeyError, IndexError, ValueError):
+            continue
+    return commands
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus-dir", type=Path, default=Path(__file__).parent.parent / "tests" / "data" / "guard")
@@ -43,6 +78,14 @@ def main() -> int:
             print(f"  LEAKED: {command}")
         for command, reason in blocked:
             print(f"  BLOCKED: {command}  ({reason})")
+
+    held_out = signature_commands()
+    if held_out:
+        refused_held = [(c, check_command(c).reason) for c in held_out if not check_command(c).allowed]
+        print(f"held-out: signature command templates (written by others) allowed "
+              f"{len(held_out) - len(refused_held)}/{len(held_out)}")
+        for command, reason in refused_held:
+            print(f"  refused: {command}  ({reason})")
 
     mixed = adversarial + read_only
     checks = 0
