@@ -21,13 +21,14 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from triage.db import make_engine
+from triage.intake import IntakeBatcher
 from triage.migrate import upgrade
-from triage.models import FailureEvent, RunReport, TriageView
+from triage.models import TriageView
 from triage.observability import EVENTS_RECEIVED, EVENTS_REJECTED, REGISTRY, StoreCollector
 from triage.pipeline import Publisher
 from triage.settings import Settings
 from triage.sources import build_sources
-from triage.sources.base import PayloadError, Resolved, SourcePlugin
+from triage.sources.base import PayloadError, SourcePlugin
 from triage.store import TriageStore
 from triage.worker import Worker, WorkerPool
 
@@ -77,15 +78,22 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
     services = services or build_services(settings)
     start_workers = settings.worker_threads > 0 if run_workers is None else run_workers
 
+    intake = IntakeBatcher(services.store)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         upgrade(services.store.engine)
+        await intake.start()
         REGISTRY.register(collector := StoreCollector(services.store))
         pool = None
         if start_workers:
             pool = WorkerPool(Worker(services.store, services.sources, settings, services.publishers),
-                              settings.worker_threads)
+                              settings.worker_threads, intake_busy=intake.busy)
             pool.start()
+        # Human actions and Slack (issue 6): the Slack outbox drain, re-run recovery.
+        background = list(services.extras.get("background", []))
+        for loop in background:
+            loop.start()
         if not settings.slack_enabled:
             log.info("no Slack token set (TRIAGE_SLACK_BOT_TOKEN): cards go to the web inbox only")
         if not settings.llm_enabled:
@@ -93,6 +101,9 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         try:
             yield
         finally:
+            for loop in background:
+                await run_in_threadpool(loop.stop)
+            await intake.stop()
             if pool:
                 await run_in_threadpool(pool.shutdown)
             REGISTRY.unregister(collector)
@@ -149,9 +160,15 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         except ValidationError as exc:
             EVENTS_REJECTED.labels("malformed").inc()
             raise HTTPException(422, _field_errors(exc))
-        results = await run_in_threadpool(_persist, services.store, items)
+        try:
+            results = await intake.submit(items)
+        except Exception:
+            log.exception("could not persist an event")
+            raise HTTPException(503, "could not store the event; nothing was accepted, send it again")
         for kind in results:
             EVENTS_RECEIVED.labels(source, kind["kind"]).inc()
+        # A redelivered failure edits its Slack card instead of posting another (issue 6).
+        await run_in_threadpool(note_redeliveries, services, results)
         first = next((r.get("triage_id") for r in results if r.get("triage_id")), None)
         return {"triage_id": first, "items": results}
 
@@ -187,24 +204,15 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         data = await run_in_threadpool(generate_latest, REGISTRY)
         return Response(data, media_type=CONTENT_TYPE_LATEST)
 
+    # Acknowledge / dismiss / wrong cause / approve re-run, from Slack and the inbox (issue 6).
+    from triage.actions import install_actions, note_redeliveries
+
+    install_actions(app, services)
+
     from triage.web import register_inbox
 
     register_inbox(app, services)
     return app
-
-
-def _persist(store: TriageStore, items: list) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for item in items:
-        if isinstance(item, FailureEvent):
-            intake = store.accept_failure(item)
-            out.append({"kind": "failure", "triage_id": intake.triage_id, "created": intake.created,
-                        "failure_key": item.failure_key})
-        elif isinstance(item, RunReport):
-            out.append({"kind": "run", "recorded": store.record_run(item)})
-        elif isinstance(item, Resolved):
-            out.append({"kind": "resolved", "triage_id": store.mark_resolved(item.failure_key, item.detail)})
-    return out
 
 
 def _history_for(services: Services, view: TriageView):

@@ -76,36 +76,65 @@ class TriageStore:
     # --- intake ---------------------------------------------------------------------
     def accept_failure(self, event: FailureEvent) -> Intake:
         """Persist a failure once; a redelivery returns the triage already there."""
+        with self.session() as s:
+            return self._accept_failure(s, event)
+
+    def _accept_failure(self, s: Session, event: FailureEvent) -> Intake:
         now = utcnow()
         new_id = uuid.uuid4().hex
-        with self.session() as s:
-            stmt = (
-                self._insert(TriageRow)
-                .values(
-                    id=new_id,
-                    failure_key=event.failure_key,
-                    job_key=event.job_key,
-                    source=event.source.value,
-                    job=event.job,
-                    state=TriageState.received.value,
-                    event=event.model_dump(mode="json"),
-                    attempts=0,
-                    next_attempt_at=now,
-                    timeline={TriageState.received.value: now.isoformat()},
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["failure_key"])
-                .returning(TriageRow.id)
+        stmt = (
+            self._insert(TriageRow)
+            .values(
+                id=new_id,
+                failure_key=event.failure_key,
+                job_key=event.job_key,
+                source=event.source.value,
+                job=event.job,
+                state=TriageState.received.value,
+                event=event.model_dump(mode="json"),
+                attempts=0,
+                next_attempt_at=now,
+                timeline={TriageState.received.value: now.isoformat()},
+                created_at=now,
+                updated_at=now,
             )
-            # rowcount is unreliable for ON CONFLICT across drivers; RETURNING is not.
-            created = s.execute(stmt).first() is not None
-            if created:
-                self._record_run(s, event_run_report(event, new_id), new_id)
-                return Intake(new_id, True)
-            existing = s.scalar(select(TriageRow.id).where(TriageRow.failure_key == event.failure_key))
-            assert existing is not None
-            return Intake(existing, False)
+            .on_conflict_do_nothing(index_elements=["failure_key"])
+            .returning(TriageRow.id)
+        )
+        # rowcount is unreliable for ON CONFLICT across drivers; RETURNING is not.
+        if s.execute(stmt).first() is not None:
+            self._record_run(s, event_run_report(event), new_id)
+            return Intake(new_id, True)
+        existing = s.scalar(select(TriageRow.id).where(TriageRow.failure_key == event.failure_key))
+        assert existing is not None
+        return Intake(existing, False)
+
+    def accept_batch(self, batches: list[list[Any]]) -> list[list[dict[str, Any]]]:
+        """Persist the intake items of many requests in ONE transaction (group commit).
+
+        Items are FailureEvent, RunReport or Resolved; the answer per item says what
+        happened. Committing many requests at once is what makes SQLite intake fast.
+        """
+        from triage.sources.base import Resolved
+
+        out: list[list[dict[str, Any]]] = []
+        with self.session() as s:
+            for items in batches:
+                results: list[dict[str, Any]] = []
+                for item in items:
+                    if isinstance(item, FailureEvent):
+                        intake = self._accept_failure(s, item)
+                        results.append({"kind": "failure", "triage_id": intake.triage_id, "created": intake.created,
+                                        "failure_key": item.failure_key})
+                    elif isinstance(item, RunReport):
+                        results.append({"kind": "run", "recorded": self._record_run(s, item, None)})
+                    elif isinstance(item, Resolved):
+                        results.append({"kind": "resolved",
+                                        "triage_id": self._mark_resolved(s, item.failure_key, item.detail)})
+                    else:
+                        raise TypeError(f"not an intake item: {type(item).__name__}")
+                out.append(results)
+        return out
 
     def record_run(self, report: RunReport) -> bool:
         with self.session() as s:
@@ -132,17 +161,20 @@ class TriageStore:
 
     def mark_resolved(self, failure_key: str, detail: str = "") -> str | None:
         """Note that the failure cleared (e.g. Alertmanager `resolved`); no new triage."""
-        now = utcnow()
         with self.session() as s:
-            row = s.scalar(select(TriageRow).where(TriageRow.failure_key == failure_key))
-            if row is None:
-                return None
-            if row.resolved_at is None:
-                row.resolved_at = now
-                row.timeline = {**row.timeline, "resolved": now.isoformat()}
-                row.updated_at = now
-                s.add(AuditRow(triage_id=row.id, actor="source", action="resolved", detail=detail or None, at=now))
-            return row.id
+            return self._mark_resolved(s, failure_key, detail)
+
+    def _mark_resolved(self, s: Session, failure_key: str, detail: str) -> str | None:
+        now = utcnow()
+        row = s.scalar(select(TriageRow).where(TriageRow.failure_key == failure_key))
+        if row is None:
+            return None
+        if row.resolved_at is None:
+            row.resolved_at = now
+            row.timeline = {**row.timeline, "resolved": now.isoformat()}
+            row.updated_at = now
+            s.add(AuditRow(triage_id=row.id, actor="source", action="resolved", detail=detail or None, at=now))
+        return row.id
 
     # --- work queue -----------------------------------------------------------------
     def claim(self, owner: str, lease_seconds: float) -> Claim | None:

@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 
 from triage.observability import ERRORS, current_triage_id
 from triage.pipeline import Publisher, run_triage
@@ -76,8 +77,14 @@ class Worker:
                 ERRORS.labels("heartbeat").inc()
                 log.exception("heartbeat failed")
 
-    def run_forever(self, stop: threading.Event) -> None:
+    def run_forever(self, stop: threading.Event, intake_busy: Callable[[], bool] | None = None) -> None:
         while not stop.is_set():
+            # Accepting a burst durably comes first (it is what the sender waits for); the
+            # queue is drained right after. Bounded, so a steady stream never starves triage.
+            deferred = 0.0
+            while intake_busy and intake_busy() and deferred < MAX_DEFER_SECONDS and not stop.is_set():
+                stop.wait(0.02)
+                deferred += 0.02
             try:
                 busy = self.run_once()
             except Exception:  # e.g. the database is briefly unreachable: wait and go on
@@ -92,14 +99,18 @@ class Worker:
                 stop.wait(self.settings.worker_poll_seconds)
 
 
+# Longest a worker defers to a burst of intake before claiming anyway.
+MAX_DEFER_SECONDS = 2.0
+
+
 class WorkerPool:
     """The worker threads `triage serve` runs beside the API."""
 
-    def __init__(self, worker: Worker, threads: int):
+    def __init__(self, worker: Worker, threads: int, intake_busy: Callable[[], bool] | None = None):
         self.worker = worker
         self.stop = threading.Event()
-        self.threads = [threading.Thread(target=worker.run_forever, args=(self.stop,), name=f"triage-worker-{i}",
-                                         daemon=True) for i in range(threads)]
+        self.threads = [threading.Thread(target=worker.run_forever, args=(self.stop, intake_busy),
+                                         name=f"triage-worker-{i}", daemon=True) for i in range(threads)]
 
     def start(self) -> None:
         for t in self.threads:
