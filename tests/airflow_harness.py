@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 DAGS_FOLDER = REPO / "tests" / "data" / "airflow" / "dags"
 NOTIFIER_SOURCE = REPO / "integrations" / "airflow"
 READY_MARKER = ".triage-ready"
+JWT_SECRET = "triage-test-jwt-secret-0123456789abcdef"
 
 
 def venv_path() -> Path:
@@ -66,9 +67,13 @@ def install_notifier(venv: Path, target: Path) -> Path:
     Installing into a separate folder keeps the shared cached venv clean while still proving
     the package builds and installs the way users install it.
     """
+    # Build from a copy: pip leaves build/ and *.egg-info beside the sources it builds.
+    source = target.parent / "triage-airflow-src"
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(NOTIFIER_SOURCE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-         "--target", str(target), str(NOTIFIER_SOURCE)],
+         "--target", str(target), str(source)],
         check=True, timeout=300,
     )
     return target
@@ -112,7 +117,7 @@ class AirflowServer:
             "AIRFLOW__API__BASE_URL": self.url,
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
-            "AIRFLOW__API_AUTH__JWT_SECRET": "triage-test-jwt-secret-0123456789abcdef",
+            "AIRFLOW__API_AUTH__JWT_SECRET": JWT_SECRET,
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
@@ -187,6 +192,21 @@ class AirflowServer:
         r = httpx.post(f"{self.url}/auth/token", json={"username": user, "password": self.users[user]}, timeout=10)
         r.raise_for_status()
         return r.json()["access_token"]
+
+    def expired_token(self, user: str = "admin") -> str:
+        """A real token of this Airflow, re-signed with its secret so that it expired a minute ago."""
+        script = (
+            "import jwt, sys, time\n"
+            "tok, secret = sys.argv[1], sys.argv[2]\n"
+            "alg = jwt.get_unverified_header(tok)['alg']\n"
+            "claims = jwt.decode(tok, options={'verify_signature': False})\n"
+            "now = int(time.time())\n"
+            "claims.update(iat=now - 3600, nbf=now - 3600, exp=now - 60)\n"
+            "print(jwt.encode(claims, secret, algorithm=alg))\n"
+        )
+        out = subprocess.run([str(self.venv / "bin" / "python"), "-c", script, self.token(user), JWT_SECRET],
+                             capture_output=True, text=True, timeout=60, check=True)
+        return out.stdout.strip()
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if self._token is None:

@@ -11,6 +11,7 @@ REST API is read for evidence and used for an approved re-run (clearing the task
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 from typing import Any, Literal
 
@@ -25,6 +26,10 @@ from triage.sources.base import IntakeItem, PayloadError, RerunResult, SourcePlu
 EARLIER_TRIES = 2
 EARLIER_TRY_LINES = 40
 HISTORY_RUNS = 10
+# A try the notifier reported may still look running for a moment (see _settled_task_instance).
+UNSETTLED_STATES = {"running", "queued", "scheduled", "restarting"}
+SETTLE_SECONDS = 20.0
+SETTLE_POLL_SECONDS = 0.5
 # Task states that mean "this attempt is over and failed": a re-run may clear them.
 FAILED_STATES = {"failed", "upstream_failed"}
 
@@ -169,7 +174,7 @@ class AirflowSource(SourcePlugin):
         assert ref is not None
         ti: dict[str, Any] = {}
         try:
-            ti = client.task_instance(ref.dag_id, ref.run_id, ref.task_id, ref.map_index)
+            ti = self._settled_task_instance(client, event)
             for key in ("state", "try_number", "max_tries", "duration", "hostname", "pool", "queue",
                         "operator", "start_date", "end_date", "pid", "executor"):
                 if ti.get(key) is not None:
@@ -202,6 +207,22 @@ class AirflowSource(SourcePlugin):
 
         self._collect_logs(client, ref.dag_id, ref.run_id, log_task, log_try, log_map, ev)
         self._collect_history(client, ref.dag_id, ev)
+
+    def _settled_task_instance(self, client: AirflowClient, event: FailureEvent) -> dict[str, Any]:
+        """The task instance once Airflow has recorded the end of the reported try.
+
+        The notifier runs inside the task process, before Airflow stores the final state (and
+        the last log lines), so a prompt worker may find the try still "running": wait a little.
+        """
+        ref = event.airflow
+        assert ref is not None
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            ti = client.task_instance(ref.dag_id, ref.run_id, ref.task_id, ref.map_index)
+            still_running = ti.get("state") in UNSETTLED_STATES and int(ti.get("try_number") or 0) == ref.try_number
+            if not still_running or time.monotonic() >= deadline:
+                return ti
+            time.sleep(SETTLE_POLL_SECONDS)
 
     def _first_failed_upstream(self, client: AirflowClient, dag_id: str, task_id: str,
                                run_tis: list[dict], ev: Evidence) -> dict | None:

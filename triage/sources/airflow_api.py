@@ -8,6 +8,7 @@ source turns into a note in the evidence.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import deque
 from datetime import datetime
@@ -42,8 +43,9 @@ class AirflowAPIError(Exception):
         return f"Airflow {self.method} {self.path}: {code}: {what}"
 
 
-# JWTs per (url, username), shared by every client in this process; refreshed on 401.
-_TOKENS: dict[tuple[str, str], str] = {}
+# JWTs per (url, username, password digest), shared by every client in this process; refreshed
+# on 401. The digest keeps a changed or wrong password from reusing another login's token.
+_TOKENS: dict[tuple[str, str, str], str] = {}
 _TOKENS_LOCK = threading.Lock()
 
 
@@ -66,10 +68,14 @@ class AirflowClient:
     def _password(self) -> str:
         return self.instance.password.get_secret_value() if self.instance.password else ""
 
+    def token_key(self) -> tuple[str, str, str]:
+        digest = hashlib.sha256(self._password().encode()).hexdigest()
+        return (self.base, self.instance.username or "", digest)
+
     def _token(self, refresh: bool = False) -> str | None:
         if not self.instance.username:
             return None
-        key = (self.base, self.instance.username)
+        key = self.token_key()
         with _TOKENS_LOCK:
             if not refresh and key in _TOKENS:
                 return _TOKENS[key]
