@@ -80,7 +80,7 @@ class CronSource(SourcePlugin):
             log_text=event.log_excerpt or "",
             log_origin=f"output of `{c.command}` on {c.host}" if c.command else f"output on {c.host}",
             status={k: v for k, v in status.items() if v is not None},
-            # Our own records, minus this very run.
-            history=[r for r in self.history(event.job_key, 11) if r.name != c.run_id][:10],
+            # Our own records, this failed run included (as the other sources' histories do).
+            history=self.history(event.job_key, 10),
             notes=notes,
         )
