@@ -211,3 +211,51 @@ def test_label_selector_keeps_other_jobs_pods_out(kube, settings):
     evidence = KubernetesSource(settings).collect_evidence(event)
     assert {p["name"] for p in evidence.status["pods"]} == {"orders-import-29032425-f5xlp", "orders-import-29032425-c8nqt"}
     assert "nightly" not in evidence.log_text
+
+
+def test_restarted_container_previous_log_and_failed_init_container(kube, settings):
+    """restartPolicy OnFailure: the current container is in CrashLoopBackOff, the reason is in
+    lastState, and the previous container's log holds the crash; a failed init container's
+    log is read too, a succeeded one's is not."""
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": {"name": "reindex-1", "namespace": "search"},
+           "spec": {"backoffLimit": 4, "template": {"spec": {"restartPolicy": "OnFailure", "containers": [
+               {"name": "reindex", "image": "ghcr.io/acme/reindex:9", "resources": {"limits": {"memory": "1Gi"}}}]}}},
+           "status": {"failed": 1, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                                                   "message": "Job has reached the specified backoff limit"}]}}
+    crash = {"terminated": {"exitCode": 137, "reason": "OOMKilled", "startedAt": "2025-03-14T05:00:10Z",
+                            "finishedAt": "2025-03-14T05:02:41Z"}}
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "reindex-1-7xq2v", "namespace": "search", "labels": {"batch.kubernetes.io/job-name": "reindex-1"}},
+           "spec": {"initContainers": [{"name": "wait-for-es", "image": "busybox:1.36"},
+                                       {"name": "fetch-mapping", "image": "curlimages/curl:8.8.0"}],
+                    "containers": [{"name": "reindex", "image": "ghcr.io/acme/reindex:9", "resources": {"limits": {"memory": "1Gi"}}}]},
+           "status": {"phase": "Running",
+                      "initContainerStatuses": [
+                          {"name": "wait-for-es", "restartCount": 0, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+                          {"name": "fetch-mapping", "restartCount": 1, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+                           "lastState": {"terminated": {"exitCode": 22, "reason": "Error"}}}],
+                      "containerStatuses": [{"name": "reindex", "restartCount": 3, "lastState": crash,
+                                             "state": {"waiting": {"reason": "CrashLoopBackOff",
+                                                                   "message": "back-off 40s restarting failed container=reindex"}}}]}}
+    kube.put(job)
+    kube.put(pod)
+    kube.set_log("search", "reindex-1-7xq2v", "reindex", "starting reindex, attempt 4\n")
+    kube.set_log("search", "reindex-1-7xq2v", "reindex", "indexed 1200000 docs\nbulk buffer 980MiB\n", previous=True)
+    kube.set_log("search", "reindex-1-7xq2v", "wait-for-es", "es is up\n")
+    kube.set_log("search", "reindex-1-7xq2v", "fetch-mapping", "", previous=False)
+    kube.set_log("search", "reindex-1-7xq2v", "fetch-mapping", "curl: (22) The requested URL returned error: 503\n", previous=True)
+    event = alert_event("search", "reindex-1")
+    evidence = KubernetesSource(settings).collect_evidence(event)
+    assert evidence.status["termination_reason"] == "OOMKilled" and evidence.status["exit_code"] == 137
+    assert evidence.status["container"] == "reindex" and evidence.status["memory_limit"] == "1Gi"
+    assert evidence.status["waiting_reason"] == "CrashLoopBackOff"
+    assert "==> search/reindex-1-7xq2v reindex (previous) <==\nindexed 1200000 docs" in evidence.log_text
+    assert "starting reindex, attempt 4" in evidence.log_text
+    assert "returned error: 503" in evidence.log_text
+    assert "es is up" not in evidence.log_text  # a succeeded init container says nothing
+    containers = {c["name"]: c for c in evidence.status["pods"][0]["containers"]}
+    assert containers["fetch-mapping"]["init"] and containers["fetch-mapping"]["lastState"]["exitCode"] == 22
+    assert containers["reindex"]["restartCount"] == 3
+    logs_asked = kube.requests_matching("GET", "/log")
+    assert all("tailLines=200" in p and "limitBytes=65536" in p for p in logs_asked)

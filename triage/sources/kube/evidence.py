@@ -46,8 +46,8 @@ def read_pod_logs(api: KubeAPI, pod: dict[str, Any], notes: list[str]) -> list[t
     out: list[tuple[str, str]] = []
     for c in facts.container_summaries(pod):
         st, last = c["state"] or {}, c["lastState"] or {}
-        if c["init"] and st.get("state") == "terminated" and st.get("exitCode") == 0:
-            continue  # an init container that succeeded says nothing about the failure
+        if c["init"] and st.get("state") == "terminated" and st.get("exitCode") == 0 and not last:
+            continue  # an init container that succeeded first time says nothing about the failure
         never_ran = not last and (not st or (st.get("state") == "waiting" and st.get("reason") in _NOT_STARTED))
         if never_ran:
             why = st.get("reason") or "no container status: the pod was never scheduled or started"
@@ -186,6 +186,8 @@ def collect(api: KubeAPI, event: FailureEvent, history: HistoryReader) -> Eviden
     cronjob_name = k.cronjob or (facts.owner_cronjob(job) if job else None)
     if cronjob_name:
         k.cronjob = cronjob_name
+        if event.job == k.job:
+            event.job = cronjob_name  # cards name the CronJob, as the watcher's events do
         try:
             cj = api.cronjob(k.namespace, cronjob_name)
         except KubeAPIError as exc:

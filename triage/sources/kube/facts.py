@@ -189,8 +189,10 @@ def failure_facts(pod: dict[str, Any] | None) -> dict[str, Any]:
     if s["unschedulable"]:
         facts["unschedulable_reason"] = s["unschedulable"]["reason"]
         facts["unschedulable_message"] = s["unschedulable"]["message"]
-    # Prefer a failed terminated state (current, then last), then a waiting reason.
-    for c in s["containers"]:
+    # Prefer a failed terminated state: app containers before init containers (an init
+    # container that failed once and then succeeded did not stop the pod), current before last.
+    ordered = [c for c in s["containers"] if not c["init"]] + [c for c in s["containers"] if c["init"]]
+    for c in ordered:
         for st in (c["state"], c["lastState"]):
             if st and st["state"] == "terminated" and st.get("exitCode", 0) != 0 and "exit_code" not in facts:
                 facts["container"] = c["name"]
