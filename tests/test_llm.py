@@ -256,7 +256,8 @@ def test_unreachable_server_falls_back():
         ('["oom"]', "not a JSON object"),
         (_answer(category="cosmic_rays"), "category 'cosmic_rays' is not in the taxonomy"),
         (_answer(cause="   "), "empty cause"),
-        (_answer(confidence=85), "confidence"),
+        (_answer(confidence=150), "confidence"),
+        (_answer(confidence=-0.2), "confidence"),
     ],
 )
 def test_nonsense_answers_fall_back_and_say_why(content, reason):
@@ -269,8 +270,15 @@ def test_nonsense_answers_fall_back_and_say_why(content, reason):
     assert hyp.prompt_tokens and hyp.prompt_tokens > 0 and hyp.cost_usd and hyp.cost_usd > 0
 
 
-def test_fenced_json_and_surrounding_prose_are_tolerated():
-    with FakeOpenAIServer(default=Reply(content="```json\n" + _answer() + "\n```")) as server:
+def test_confidence_given_as_a_percentage_is_read_as_a_fraction():
+    with FakeOpenAIServer(default=Reply(content=_answer(confidence=85))) as server:
+        hyp, _ = _run(server)
+    assert hyp.engine == "llm:fake-model" and hyp.confidence == pytest.approx(0.85)
+
+
+@pytest.mark.parametrize("wrap", ["```json\n{}\n```", "Here is my diagnosis:\n{}\nHope this helps."])
+def test_fenced_json_and_surrounding_prose_are_tolerated(wrap):
+    with FakeOpenAIServer(default=Reply(content=wrap.format(_answer()))) as server:
         hyp, _ = _run(server)
     assert hyp.engine == "llm:fake-model"
 

@@ -64,6 +64,15 @@ class ModelAnswer(BaseModel):
     def _normalise_category(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
 
+    @field_validator("confidence", mode="before")
+    @classmethod
+    def _percent_to_fraction(cls, v: Any) -> Any:
+        # Models often answer 85 for 0.85; llama.cpp's grammar cannot bound numbers. Anything
+        # else out of range stays invalid.
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 < v <= 100:
+            return v / 100
+        return v
+
     @field_validator("cause", "command", "command_reason", mode="before")
     @classmethod
     def _strip(cls, v: Any) -> Any:
