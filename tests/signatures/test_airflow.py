@@ -82,6 +82,16 @@ CASES = [
     Case("sensor_timeout_generic", "airflow",
          "airflow.exceptions.AirflowSensorTimeout: Sensor has timed out; run duration of 3600.2 seconds exceeds the specified timeout of 3600.0.",
          "timeout_deadline", (), (), 0.6, 0.75),
+    # https://github.com/apache/airflow/issues/39717 (newer scheduler wording of the same event)
+    Case("executor_lost_new_wording", "airflow",
+         "[2024-07-07 13:22:59,976] {scheduler_job_runner.py:843} ERROR - Executor CeleryExecutor(parallelism=32) reported that the task "
+         "instance <TaskInstance: CSDISPATCHER_OTHERS.dispatch_restores scheduled__2024-07-07T12:07:00+00:00 [queued]> finished with state "
+         "failed, but the task instance's state attribute is queued. Learn more: https://airflow.apache.org/docs/apache-airflow/stable/troubleshooting.html#task-state-changed-externally",
+         "scheduler_infra", ("executor",), (), 0.8),
+    Case("executor_lost_old_wording", "airflow",
+         "ERROR - Executor reports task instance <TaskInstance: CSDISPATCHER_OTHERS.dispatch_restores scheduled__2024-07-07T12:07:00+00:00 [queued]> "
+         "finished (failed) although the task says it's queued. (Info: None) Was the task killed externally?",
+         "scheduler_infra", (), (), 0.8),
     Case("pool_full", "airflow",
          "[2024-05-01 02:00:05,011] {scheduler_job.py:1012} INFO - Not scheduling since there are 0 open slots in pool etl_pool",
          "resource_quota_scheduling", ("etl_pool",), (), 0.7),

@@ -105,6 +105,24 @@ CASES = [
     Case("cronjob_forbid_overlap", "k8s_nopod",
          "Normal   JobAlreadyActive  2m    cronjob-controller  Not starting job because prior execution is running and concurrency policy is Forbid",
          "overlap_concurrency", ("still active",), ("kubectl get jobs -n reports",), 0.85),
+    # https://github.com/projectcalico/calico/issues/4087: the CNI error mentions "connection refused", yet the node is at fault
+    Case("pod_sandbox_cni", "k8s",
+         "0s          Warning   FailedCreatePodSandBox   pod/calico-kube-controllers-55b67d5544-kncnd    (combined from similar events): "
+         'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "07eba007cfd5": add cmd: '
+         'Error received from AddNetwork gRPC call: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while '
+         'dialing dial tcp 127.0.0.1:50051: connect: connection refused"',
+         "scheduler_infra", ("sandbox",), ("kubectl describe pod",), 0.85),
+    # https://github.com/kubernetes/kubernetes/issues/62451
+    Case("pod_sandbox_calico_nodename", "k8s",
+         "  Warning  FailedCreatePodSandBox  1m (x158 over 6m)  kubelet, centos-s-2vcpu-4gb-nyc1-01  Failed create pod sandbox: rpc error: "
+         'code = Unknown desc = NetworkPlugin cni failed to set up pod "kube-dns-86f4d74b45-kgjbk_kube-system" network: stat '
+         "/var/lib/calico/nodename: no such file or directory: check that the calico/node container is running and has mounted /var/lib/calico/",
+         "scheduler_infra", (), (), 0.85),
+    Case("service_account_missing", "k8s_nopod",
+         'Warning  FailedCreate  job-controller  Error creating: pods "nightly-report-28911-" is forbidden: error looking up service account reports/report-runner: serviceaccount "report-runner" not found',
+         "missing_config_or_secret", ("report-runner",), ("kubectl get serviceaccount report-runner -n reports",), 0.85),
+    Case("run_as_non_root", "k8s", "Error: container has runAsNonRoot and image will run as root (pod: \"nightly-report-28911-x7k2p_reports\", container: main)",
+         "permissions_rbac", ("non-root",), (), 0.8),
     Case("node_shutdown", "k8s", "Status: Failed\nReason: Terminated\nMessage: Pod was terminated in response to imminent node shutdown.",
          "scheduler_infra", ("node",), (), 0.75),
 ]

@@ -35,6 +35,8 @@ CASES = [
     Case("x509_expired", "k8s",
          "x509: certificate has expired or is not yet valid: current time 2023-01-28T09:08:05+01:00 is after 2023-01-08T09:42:48Z",
          "credentials_expired", ("expired",), (), 0.8),
+    Case("go_context_deadline", "k8s", 'Error: Post "https://ingest.example.com/v1/batch": context deadline exceeded',
+         "dependency_unavailable", (), (), 0.5, 0.7),
     Case("unknown_ca", "cron", "curl: (60) SSL certificate problem: unable to get local issuer certificate", "missing_config_or_secret",
          (), (), 0.7),
 ]

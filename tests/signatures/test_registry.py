@@ -18,7 +18,7 @@ READ_ONLY_PREFIXES = (
     "airflow tasks states-for-dag-run ", "airflow tasks state ", "airflow dags list-runs ", "airflow dags list-import-errors",
     "airflow variables list", "airflow pools list", "airflow jobs check ",
     "journalctl ", "grep ", "cat ", "df ", "ls ", "stat ", "ps ", "ss ", "free ", "dig ", "getent hosts ", "curl -sS ",
-    "psql ", "crontab -l", "id ", "aws sts get-caller-identity", "gcloud auth list", "az account show", "pip show ",
+    "psql ", "crontab -l", "systemctl status ", "timedatectl status", "id ", "aws sts get-caller-identity", "gcloud auth list", "az account show", "pip show ",
     "ldd --version", "java -version", "chage -l ", "pg_dump --version",
 )
 SAMPLE = {

@@ -23,6 +23,12 @@ CASES = [
          "[signal SIGSEGV: segmentation violation code=0x1 addr=0x28 pc=0x1385f7c]\n\ngoroutine 1 [running]:\n"
          "main.ReadRoutines(0xc000228000, 0xa1, 0x200, 0x10, 0xff, 0x0, 0x0, 0x0)\n\t/Users/me/go/src/github.com/bcicen/grmon/parse.go:76 +0x19c",
          "bad_code_or_bug", ("nil pointer",), (), 0.7, 0.79),
+    Case("yarn_memory", "airflow",
+         "ExecutorLostFailure (executor 7 exited caused by one of the running tasks) Reason: Container killed by YARN for exceeding "
+         "memory limits. 11.0 GB of 11 GB physical memory used. Consider boosting spark.yarn.executor.memoryOverhead.",
+         "oom", (), (), 0.85),
+    Case("bad_alloc", "cron", "terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc\nAborted (core dumped)",
+         "oom", (), (), 0.85),
     Case("python_memory_error", "cron",
          'Traceback (most recent call last):\n  File "/opt/etl/load.py", line 40, in <module>\n    df = pd.read_csv(path)\nMemoryError',
          "oom", (), (), 0.85),

@@ -45,6 +45,13 @@ CASES = [
     Case("timeout_124", "cron", "dumping...\ncommand exited with status 124", "timeout_deadline", ("timeout",), (), 0.55, 0.7),
     Case("syntax_error", "cron", "/opt/backup/run.sh: line 22: syntax error near unexpected token `fi'", "bad_code_or_bug",
          ("syntax",), (), 0.8),
+    Case("fork_limit", "cron", "/opt/backup/run.sh: fork: retry: Resource temporarily unavailable", "resource_quota_scheduling", (), (), 0.75),
+    Case("git_no_username", "cron", "fatal: could not read Username for 'https://github.com': No such device or address",
+         "missing_config_or_secret", ("https://github.com",), ("crontab -l",), 0.75),
+    Case("ssh_publickey", "cron", "git@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.",
+         "credentials_expired", (), (), 0.8),
+    Case("docker_daemon", "cron", "docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?.",
+         "dependency_unavailable", ("unix:///var/run/docker.sock",), (), 0.8),
     Case("cd_failed", "cron", "/bin/sh: 1: cd: can't cd to /srv/exports", "missing_config_or_secret", ("/srv/exports",),
          ("ls -ld /srv/exports",), 0.7),
 ]

@@ -40,6 +40,8 @@ class Candidate:
     hypothesis: Hypothesis
     score: float
     generic: bool = False
+    # The deciding line (index into the log view); two signatures on one line are one event.
+    line: int = -1
 
 
 def find_hits(view: LogView, signatures: Sequence[Signature], prefilter: re.Pattern[str]) -> list[Hit]:
@@ -159,7 +161,7 @@ def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
 
 
 def rank(view: LogView, hits: list[Hit]) -> list[Candidate]:
-    out = [Candidate(hypothesis_for(h, view), score(h, view), h.signature.generic) for h in hits]
+    out = [Candidate(hypothesis_for(h, view), score(h, view), h.signature.generic, h.index) for h in hits]
     out.sort(key=lambda c: (not c.generic, c.score), reverse=True)
     return out
 
@@ -170,7 +172,8 @@ def decide(view: LogView, candidates: list[Candidate]) -> Hypothesis:
         return abstain(view, candidates)
     best = strong[0]
     hypothesis = best.hypothesis.model_copy(deep=True)
-    rival = next((c for c in strong[1:] if c.hypothesis.category != hypothesis.category), None)
+    # A rival on the same line reads the same event less specifically: not a second cause.
+    rival = next((c for c in strong[1:] if c.hypothesis.category != hypothesis.category and c.line != best.line), None)
     if rival and best.score - rival.score < AMBIGUOUS_WITHIN and rival.hypothesis.confidence >= 0.6:
         # Two specific causes at once: neither is certain, so stay below the "confident" band.
         hypothesis.confidence = round(max(0.3, min(hypothesis.confidence - 0.15, 0.7)), 2)

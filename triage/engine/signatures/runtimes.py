@@ -94,11 +94,14 @@ def _module_pkg(hit: Hit, view: object) -> Hit:
 
 SIGNATURES = [
     S("python_memory_error", K.oom, 0.88,
-      patterns=(r"^\s*MemoryError\b", r"_ArrayMemoryError", r"Unable to allocate [\d.]+ [KMGTP]?i?B for an array"),
-      causes=("The Python process ran out of memory (MemoryError)",),
+      patterns=(r"^\s*MemoryError\b", r"_ArrayMemoryError", r"Unable to allocate [\d.]+ [KMGTP]?i?B for an array",
+                r"std::bad_alloc", r"\[Errno 12\] Cannot allocate memory", r"Cannot allocate memory"),
+      causes=("The process ran out of memory (an allocation failed)",),
       commands=C.POD + C.FREE),
     S("java_out_of_memory", K.oom, 0.92,
-      patterns=(r"java\.lang\.OutOfMemoryError(?::\s*(?P<kind>[^\n]+))?",),
+      patterns=(r"java\.lang\.OutOfMemoryError(?::\s*(?P<kind>[^\n]+))?",
+                r"Container killed by YARN for exceeding (?:physical )?memory limits",
+                r"exceeding memory limits\. [\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B (?:physical )?memory used"),
       causes=("The JVM ran out of memory (OutOfMemoryError: {kind})", "The JVM ran out of memory (OutOfMemoryError)"),
       commands=C.POD + C.FREE,
       reason="Shows the container's memory limit against the JVM's heap settings"),
