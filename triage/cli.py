@@ -14,17 +14,21 @@ import sys
 import triage.commands
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """All subcommands, or just `only` (so `triage wrap` in a crontab imports nothing heavy)."""
     parser = argparse.ArgumentParser(prog="triage", description="Triage failed scheduled jobs.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(triage.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"triage.commands.{info.name}")
-        module.register(subparsers)
+    names = sorted(m.name for m in pkgutil.iter_modules(triage.commands.__path__))
+    if only is not None and only.replace("-", "_") in names:
+        names = [only.replace("-", "_")]
+    for name in names:
+        importlib.import_module(f"triage.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
