@@ -207,3 +207,13 @@ def test_all_namespaces(kube, api):
         kube.put(failed_job("b", namespace="team-b"))
         run.wait(lambda: len(run.reports) == 2, what="two namespaces")
     assert sorted(r.kubernetes.namespace for r in run.reports) == ["team-a", "team-b"]
+
+
+def test_list_follows_continue_pages(kube, api):
+    for i in range(7):
+        kube.put(failed_job(f"paged-{i}"))
+    with Running(api, "batch-jobs", watch_timeout_seconds=30, list_page_size=3) as run:
+        run.wait(lambda: len(run.reports) == 7, what="all seven failed Jobs")
+    assert sorted(r.kubernetes.job for r in run.reports) == [f"paged-{i}" for i in range(7)]
+    pages = [p for p in kube.requests_matching("GET", "/namespaces/batch-jobs/jobs") if "watch=" not in p]
+    assert len(pages) == 3 and sum("continue=" in p for p in pages) == 2

@@ -3,8 +3,8 @@
 It speaks the real wire format the official `kubernetes` client expects, for the few
 resources triage reads and writes:
 
-- lists (`{"kind": "JobList", "apiVersion": "batch/v1", "metadata": {"resourceVersion"}, "items"}`)
-  and single objects for Jobs, CronJobs, Pods and Events, honouring `labelSelector`
+- lists (`{"kind": "JobList", "apiVersion": "batch/v1", "metadata": {"resourceVersion"}, "items"}`,
+  paged with `limit` and `continue`) and single objects for Jobs, CronJobs, Pods and Events, honouring `labelSelector`
   (=, ==, !=, in, notin, exists, !exists) and `fieldSelector` (involvedObject.*, metadata.*);
 - watch streams (`?watch=true`) as chunked newline-delimited `{"type", "object"}` events,
   resuming after `resourceVersion`, answering a too-old version with an ERROR event carrying
@@ -18,6 +18,7 @@ Tests arrange state with `put`/`delete` (which bump resourceVersion and feed wat
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import socket
@@ -401,12 +402,20 @@ def _make_handler(server: FakeKubeAPIServer) -> type[BaseHTTPRequestHandler]:
                     and fields_match(o, query.get("fieldSelector"))
                 ]
                 rv = cluster.rv
-            self._send_json(200, {
-                "kind": f"{kind}List",
-                "apiVersion": api_version,
-                "metadata": {"resourceVersion": str(rv)},
-                "items": sorted(items, key=lambda o: int(o["metadata"]["resourceVersion"])),
-            })
+            items.sort(key=lambda o: int(o["metadata"]["resourceVersion"]))
+            meta: dict[str, Any] = {"resourceVersion": str(rv)}
+            # Paging: `limit` and an opaque `continue` token (here: snapshot version and offset).
+            offset = 0
+            if query.get("continue"):
+                token = json.loads(base64.urlsafe_b64decode(query["continue"]).decode())
+                offset, meta["resourceVersion"] = token["offset"], token["rv"]
+            limit = int(query.get("limit") or 0)
+            if limit and len(items) - offset > limit:
+                token = {"rv": meta["resourceVersion"], "offset": offset + limit}
+                meta["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+                meta["remainingItemCount"] = len(items) - offset - limit
+            items = items[offset:offset + limit] if limit else items[offset:]
+            self._send_json(200, {"kind": f"{kind}List", "apiVersion": api_version, "metadata": meta, "items": items})
 
         def do_POST(self) -> None:  # noqa: N802
             m, _ = self._route()

@@ -104,6 +104,27 @@ class KubeAPI:
     def all_jobs(self, limit: int = 500) -> dict[str, Any]:
         return self._json("Jobs in all namespaces", self.batch.list_job_for_all_namespaces, limit=limit)
 
+    def every_job(self, namespace: str | None, page_size: int = 500) -> tuple[list[dict[str, Any]], str]:
+        """All Jobs, following `continue` tokens, and the list's resourceVersion (for a watch).
+        The pages of one list are a consistent snapshot at the first page's version."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        version = ""
+        while True:
+            extra = {"_continue": token} if token else {}
+            if namespace:
+                page = self._json(f"Jobs in {namespace}", self.batch.list_namespaced_job, namespace,
+                                  limit=page_size, **extra)
+            else:
+                page = self._json("Jobs in all namespaces", self.batch.list_job_for_all_namespaces,
+                                  limit=page_size, **extra)
+            items += page.get("items") or []
+            meta = page.get("metadata") or {}
+            version = version or str(meta.get("resourceVersion") or "")
+            token = meta.get("continue")
+            if not token:
+                return items, version
+
     def cronjob(self, namespace: str, name: str) -> dict[str, Any]:
         return self._json(f"CronJob {namespace}/{name}", self.batch.read_namespaced_cron_job, name, namespace)
 

@@ -43,7 +43,7 @@ class WatchGone(Exception):
 class JobWatcher:
     def __init__(self, api: KubeAPI, namespace: str | None, report: Report, *,
                  watch_timeout_seconds: int = 300, backoff_initial: float = 0.5, backoff_max: float = 30.0,
-                 max_age_seconds: float = 3600.0, stop: threading.Event | None = None):
+                 max_age_seconds: float = 3600.0, list_page_size: int = 500, stop: threading.Event | None = None):
         self.api = api
         self.namespace = namespace  # None: all namespaces
         self.report = report
@@ -51,6 +51,7 @@ class JobWatcher:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.max_age_seconds = max_age_seconds
+        self.list_page_size = list_page_size
         self.stop = stop or threading.Event()
         self.reported: set[JobKey] = set()
         self.pending: dict[JobKey, FailureEvent] = {}
@@ -91,10 +92,10 @@ class JobWatcher:
             self._watch.stop()
 
     def _list(self) -> str:
-        listing = self.api.jobs(self.namespace) if self.namespace else self.api.all_jobs()
+        jobs, version = self.api.every_job(self.namespace, self.list_page_size)
         self.lists += 1
         now = datetime.now(timezone.utc)
-        for job in listing.get("items") or []:
+        for job in jobs:
             cond = facts.failed_condition(job)
             if not cond:
                 continue
@@ -102,7 +103,7 @@ class JobWatcher:
             # Failures older than max_age were someone else's business before we started.
             if failed_at is None or (now - failed_at).total_seconds() <= self.max_age_seconds:
                 self._on_failed(job)
-        return str((listing.get("metadata") or {}).get("resourceVersion") or "")
+        return version
 
     def _watch_window(self, resource_version: str) -> str:
         self._watch = w = watch.Watch()
