@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     slack_routes: dict[str, str] = Field(default_factory=dict)
     # Slack user ids (or a user group id) allowed to approve re-runs.
     approvers: list[str] = Field(default_factory=list)
+    # Noise control: this many distinct jobs failing with one signature within the window
+    # become one incident card; a new card waits slack_hold_seconds so a storm can be seen.
+    slack_storm_threshold: int = Field(5, ge=2)
+    slack_storm_window_seconds: float = Field(120.0, gt=0)
+    slack_hold_seconds: float = Field(5.0, ge=0)
+    # Slack accepts about one message per second per channel.
+    slack_min_interval_seconds: float = Field(1.0, ge=0)
+    # Published triages this recent that have no card yet are posted at start-up (crash recovery).
+    slack_backfill_hours: float = Field(24.0, ge=0)
 
     # --- web inbox actions --------------------------------------------------------------
     # Users allowed to log into the inbox to act on cards, as "user:password" pairs.

@@ -1,0 +1,282 @@
+"""The Slack publisher against a loopback Slack Web API, through the real slack_sdk client:
+the card's parts, edits instead of duplicates, threads, storms, pacing, outages, crashes."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.slack_support import cron_event, hypothesis, make_store, published, record_successes
+from triage.models import Category, TriageState
+from triage.observability import ERRORS
+from triage.settings import Settings
+from triage.slack.publisher import SlackPublisher, make_client
+from triage.slack.tables import SlackCardRow
+
+PLAN = "Create a new Job in namespace batch from CronJob nightly-etl's jobTemplate"
+
+
+@pytest.fixture
+def slack():
+    with FakeSlackAPI() as api:
+        yield api
+
+
+def make_publisher(slack: FakeSlackAPI, url: str, plan: str | None = None, **overrides) -> SlackPublisher:
+    settings = Settings(database_url=url, slack_bot_token=slack.token, slack_channel="#ops", slack_api_url=slack.url,
+                        public_url="https://triage.example.com", **{"slack_hold_seconds": 0,
+                                                                    "slack_min_interval_seconds": 0, **overrides})
+    store = make_store(settings.sqlalchemy_url)
+    return SlackPublisher(settings, store, make_client(settings), rerun_plan=lambda view: plan)
+
+
+def all_text(blocks: list[dict]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def drain(pub: SlackPublisher, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        pub.tick()
+
+
+def test_one_failure_gives_one_card_with_every_part(slack, database_url):
+    pub = make_publisher(slack, database_url, plan=PLAN)
+    event = cron_event("nightly-etl")
+    record_successes(pub.store, event, 9, seconds=60)
+    tid = published(pub.store, event, links={"airflow_log": "https://airflow.example.com/log?x=1",
+                                              "source": "https://prometheus.example.com/graph?g0.expr=up"})
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    posts = slack.calls_of("chat.postMessage")
+    assert len(posts) == 1
+    args = posts[0].args
+    assert args["channel"] == "#ops"
+    assert posts[0].headers["authorization"] == f"Bearer {slack.token}"
+    blocks = args["blocks"]
+    header = blocks[0]
+    assert header["type"] == "header" and "nightly-etl" in header["text"]["text"] and "cron" in header["text"]["text"]
+    text = all_text(blocks)
+    assert "PostgreSQL refused the connection" in text and "82% confidence" in text
+    assert "signatures (postgres-connection-refused)" in text
+    assert "> psql: error: connection to server" in text and "> Connection refused" in text
+    assert "```pg_isready -h db -p 5432```" in text and "Shows whether PostgreSQL accepts" in text
+    assert "✅" * 9 + "❌" in text and "first failure after 9 successes" in text
+    assert "This run took 1m 35s; usually 1m 00s (median of 9 successful runs)" in text
+    assert "<https://airflow.example.com/log?x=1|Airflow log>" in text
+    assert "<https://prometheus.example.com/graph?g0.expr=up|Alert source>" in text
+    assert f"https://triage.example.com/triages/{tid}" in text
+    actions = next(b for b in blocks if b["type"] == "actions")
+    buttons = {e["action_id"]: e for e in actions["elements"]}
+    assert set(buttons) == {"triage_ack", "triage_wrong_cause", "triage_approve"}
+    assert all(b["value"] == tid for b in buttons.values())
+    assert buttons["triage_approve"]["confirm"]["text"]["text"] == PLAN
+    # The reporter's raw excerpt (with a password in it) never reaches Slack.
+    assert "hunter2" not in json.dumps([c.args for c in slack.calls])
+    assert len(blocks) <= 50
+
+
+def test_no_rerun_button_where_the_source_cannot_and_no_unguarded_command(slack, database_url):
+    pub = make_publisher(slack, database_url, plan=None)
+    tid = published(pub.store, cron_event("backup"), hypothesis(command_allowed=False))
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    blocks = slack.calls_of("chat.postMessage")[0].args["blocks"]
+    assert "pg_isready" not in all_text(blocks)
+    actions = next(b for b in blocks if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == ["triage_ack", "triage_wrong_cause"]
+
+
+def test_failing_streak_says_since_when(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    t0 = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+    ev0 = cron_event("report", failed_at=t0)
+    record_successes(pub.store, ev0, 3)
+    published(pub.store, ev0)
+    pub.store.transition(pub.store.list(1)[0].id, TriageState.acknowledged, "inbox:a", "acknowledge")
+    tid = published(pub.store, cron_event("report", failed_at=t0 + timedelta(days=1)))
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    text = all_text(slack.calls_of("chat.postMessage")[-1].args["blocks"])
+    assert "failing since 2026-11-20 02:58 UTC (2 failures in a row)" in text
+
+
+def test_redelivery_and_state_change_edit_the_card(slack, database_url):
+    pub = make_publisher(slack, database_url)
+    tid = published(pub.store, cron_event("nightly-etl"))
+    view = pub.store.get(tid)
+    pub.publish(view)
+    drain(pub)
+    pub.publish(view)  # the pipeline publishing again (e.g. a retried worker) edits, never re-posts
+    pub.note_redelivery(tid)
+    drain(pub)
+    assert len(slack.calls_of("chat.postMessage")) == 1
+    updates = slack.calls_of("chat.update")
+    assert updates and "reported 2 times" in all_text(updates[-1].args["blocks"])
+    posted = slack.top_level()[0]
+    assert updates[-1].args["ts"] == posted.ts and updates[-1].args["channel"] == posted.channel
+    # A decision made elsewhere (the inbox) reaches the card through the store alone.
+    assert pub.store.transition(tid, TriageState.acknowledged, "inbox:alice", "acknowledge")
+    pub._last_reconcile = 0.0
+    drain(pub)
+    assert len(slack.calls_of("chat.postMessage")) == 1
+    last = all_text(slack.calls_of("chat.update")[-1].args["blocks"])
+    assert "state *acknowledged*" in last and "Acknowledged by alice (inbox)" in last
+    assert "triage_ack" not in last
+
+
+def test_repeats_go_to_the_thread_while_the_card_is_open(slack, database_url):
+    pub = make_publisher(slack, database_url)
+    t0 = datetime.now(timezone.utc) - timedelta(hours=2)
+    first = published(pub.store, cron_event("nightly-etl", failed_at=t0))
+    pub.publish(pub.store.get(first))
+    drain(pub)
+    again = published(pub.store, cron_event("nightly-etl", failed_at=t0 + timedelta(minutes=30)))
+    pub.publish(pub.store.get(again))
+    other = published(pub.store, cron_event("nightly-etl", failed_at=t0 + timedelta(minutes=60)),
+                      hypothesis(signature="disk-full", cause="No space left on device", category=Category.disk_full))
+    pub.publish(pub.store.get(other))
+    drain(pub)
+    assert len(slack.top_level()) == 1
+    parent = slack.top_level()[0]
+    replies = sorted(slack.replies(parent.ts), key=lambda m: m.ts)
+    assert len(replies) == 2
+    assert "Failed again at" in replies[0].text and "same signature (`postgres-connection-refused`)" in replies[0].text
+    assert "different signature: No space left on device (disk_full" in replies[1].text
+    assert "Failed again 2 times since" in all_text(slack.calls_of("chat.update")[-1].args["blocks"])
+    # Once acknowledged, the next failure of the job is a new card.
+    pub.store.transition(first, TriageState.acknowledged, "slack:U1", "acknowledge")
+    fresh = published(pub.store, cron_event("nightly-etl", failed_at=t0 + timedelta(minutes=90)))
+    pub.publish(pub.store.get(fresh))
+    drain(pub)
+    assert len(slack.top_level()) == 2
+
+
+def test_fifty_failures_with_one_cause_give_one_incident_card(slack, database_url):
+    pub = make_publisher(slack, database_url, slack_hold_seconds=30)
+    t0 = datetime.now(timezone.utc)
+    for i in range(50):
+        tid = published(pub.store, cron_event(f"job-{i:02d}", failed_at=t0 + timedelta(seconds=i)))
+        pub.publish(pub.store.get(tid))
+    drain(pub)
+    tops = slack.top_level()
+    assert len(tops) == 1
+    text = all_text(tops[0].blocks)
+    assert "50 jobs failing with one cause" in text and "dependency_unavailable" in text
+    assert "job-00" in text and "job-49" in text and "postgres-connection-refused" in text
+    # A late joiner updates the same incident card.
+    late = published(pub.store, cron_event("job-late", failed_at=t0 + timedelta(seconds=90)))
+    pub.publish(pub.store.get(late))
+    drain(pub)
+    assert len(slack.top_level()) == 1 and len(slack.calls_of("chat.postMessage")) == 1
+    assert "51 jobs failing" in all_text(slack.calls_of("chat.update")[-1].args["blocks"])
+
+
+def test_a_storm_after_cards_were_posted_edits_them_into_pointers(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}", slack_storm_threshold=5)
+    t0 = datetime.now(timezone.utc)
+    early = []
+    for i in range(2):
+        tid = published(pub.store, cron_event(f"early-{i}", failed_at=t0 + timedelta(seconds=i)))
+        pub.publish(pub.store.get(tid))
+        early.append(tid)
+    drain(pub)
+    assert len(slack.top_level()) == 2
+    for i in range(3):
+        tid = published(pub.store, cron_event(f"late-{i}", failed_at=t0 + timedelta(seconds=10 + i)))
+        pub.publish(pub.store.get(tid))
+    drain(pub)
+    tops = slack.top_level()
+    assert len(tops) == 3  # the two early cards and the incident; nothing else
+    stubs = [m for m in tops if "grouped into an incident" in all_text(m.blocks)]
+    assert len(stubs) == 2
+    incident = next(m for m in tops if "5 jobs failing" in all_text(m.blocks))
+    assert "early-0" in all_text(incident.blocks)
+    # Different causes are not a storm.
+    for i in range(5):
+        tid = published(pub.store, cron_event(f"misc-{i}", failed_at=t0 + timedelta(seconds=20 + i)),
+                        hypothesis(signature=f"sig-{i}", cause=f"cause {i}", category=Category.other))
+        pub.publish(pub.store.get(tid))
+    drain(pub)
+    assert len(slack.top_level()) == 8
+
+
+def test_an_outage_delays_the_card_and_counts_errors_but_never_loses_it(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    tid = published(pub.store, cron_event("nightly-etl"))
+    slack.outage("chat.postMessage", 3)  # more than the client's own retry
+    before = ERRORS.labels("slack")._value.get()
+    pub.publish(pub.store.get(tid))
+    pub.tick()
+    assert slack.top_level() == []
+    assert ERRORS.labels("slack")._value.get() > before
+    with pub.store.session() as s:
+        card = s.query(SlackCardRow).one()
+        assert card.ts is None and card.attempts == 1 and "503" in (card.last_error or "")
+    for _ in range(3):  # Slack comes back after three failed calls; skip the backoff waits
+        with pub.store.session() as s:
+            s.query(SlackCardRow).update({"next_attempt_at": datetime.now(timezone.utc) - timedelta(seconds=1)})
+        pub.tick()
+    assert len(slack.top_level()) == 1
+    with pub.store.session() as s:
+        card = s.query(SlackCardRow).one()
+        assert card.ts == slack.top_level()[0].ts and card.posted_version == card.version
+
+
+def test_rate_limited_posts_wait_for_retry_after_and_post_once(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    tid = published(pub.store, cron_event("nightly-etl"))
+    pub.publish(pub.store.get(tid))
+    started = time.monotonic()
+    drain(pub)
+    assert time.monotonic() - started >= 1.0
+    assert [c.status for c in slack.calls if c.method == "chat.postMessage"] == [429, 200]
+    assert len(slack.top_level()) == 1
+
+
+def test_posts_to_one_channel_are_paced(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}", slack_min_interval_seconds=0.5)
+    t0 = datetime.now(timezone.utc)
+    for i, sig in enumerate(["a", "b", "c"]):
+        tid = published(pub.store, cron_event(f"job-{i}", failed_at=t0), hypothesis(signature=sig))
+        pub.publish(pub.store.get(tid))
+    drain(pub)
+    times = [c.at for c in slack.calls_of("chat.postMessage")]
+    assert len(times) == 3
+    assert all(b - a >= 0.45 for a, b in zip(times, times[1:]))
+
+
+def test_a_triage_published_without_a_card_is_posted_by_reconcile(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    published(pub.store, cron_event("crashed-before-publish"))  # publish() never called
+    drain(pub)
+    assert len(slack.top_level()) == 1
+
+
+def test_after_a_crash_between_post_and_ts_the_message_is_found_not_reposted(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    tid = published(pub.store, cron_event("nightly-etl"))
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    # Simulate the crash: the message is in Slack but the row lost its ts.
+    with pub.store.session() as s:
+        card = s.query(SlackCardRow).one()
+        card.ts = None
+        card.version += 1
+    drain(pub)
+    assert len(slack.top_level()) == 1
+    assert len(slack.calls_of("chat.update")) == 1
+
+
+def test_routes_by_job_namespace_then_source(slack, tmp_path):
+    routes = {"job:payroll": "#payroll", "source:cron": "#cron-oncall"}
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}", slack_routes=routes)
+    for job in ("payroll", "other"):
+        tid = published(pub.store, cron_event(job), hypothesis(signature=job))
+        pub.publish(pub.store.get(tid))
+    drain(pub)
+    assert sorted(c.args["channel"] for c in slack.calls_of("chat.postMessage")) == ["#cron-oncall", "#payroll"]
