@@ -160,6 +160,21 @@ def test_server_without_json_modes_gets_a_forced_tool_call():
     assert remembered_mode(server.base_url) is ResponseMode.tool_call
 
 
+def test_reasoning_model_parameters_are_adapted_and_remembered():
+    rejects = {"max_tokens": "unsupported_parameter", "temperature": "unsupported_value"}
+    with FakeOpenAIServer(default=Reply(content=_answer()), reject_params=rejects) as server:
+        first, _ = _run(server)
+        second, _ = _run(server)
+    assert first.engine == second.engine == "llm:fake-model"
+    sent = [r.json for r in server.completions]
+    # Adapted one refused parameter at a time, within one response mode (not a mode problem)...
+    assert [("max_tokens" in b, "temperature" in b) for b in sent] == [(True, True), (False, True), (False, False), (False, False)]
+    assert all(b["response_format"]["type"] == "json_schema" for b in sent)
+    assert sent[-1]["max_completion_tokens"] >= 800
+    # ...and the second triage went straight to what worked.
+    assert remembered_mode(server.base_url) is ResponseMode.json_schema
+
+
 def test_rate_limit_waits_for_retry_after_then_succeeds():
     with FakeOpenAIServer(default=Reply(content=_answer())) as server:
         _run(server)  # learn the mode, so the SDK's own retry handles the 429

@@ -19,7 +19,9 @@ from triage.engine.analyze import analyze
 from triage.models import Category, Evidence, FailureEvent, KubernetesRef
 from triage.settings import Settings
 
-pytestmark = pytest.mark.slow
+# The first run compiles llama.cpp inside the fixture (minutes on 2 cores): the default
+# per-test timeout would cut it off.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 LOG = "\n".join(
     [

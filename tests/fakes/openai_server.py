@@ -99,12 +99,16 @@ class FakeOpenAIServer:
         reject_json_schema: int | None = None,
         reject_json_object: int | None = None,
         reject_tools: int | None = None,
+        reject_params: dict[str, str] | None = None,
         model: str = "fake-model",
     ) -> None:
         self.default = default or Reply(status=500, error="no reply scripted")
         self.reject_json_schema = reject_json_schema
         self.reject_json_object = reject_json_object
         self.reject_tools = reject_tools
+        # {"max_tokens": "unsupported_parameter", "temperature": "unsupported_value"}: what
+        # OpenAI answers for parameters a (reasoning) model does not take.
+        self.reject_params = reject_params or {}
         self.model = model
         self.requests: list[RecordedRequest] = []
         self._queue: list[Reply] = []
@@ -179,6 +183,13 @@ class FakeOpenAIServer:
                 if server.reject_tools and body.get("tools"):
                     self._error(server.reject_tools, "tools are not supported")
                     return
+                for param, code in server.reject_params.items():
+                    if param in body:
+                        message = (f"Unsupported parameter: '{param}' is not supported with this model."
+                                   if code == "unsupported_parameter" else
+                                   f"Unsupported value: '{param}' does not support {body[param]!r} with this model.")
+                        self._send(400, {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}})
+                        return
                 reply = server._next(body)
                 if reply.delay:
                     time.sleep(reply.delay)

@@ -139,8 +139,10 @@ def _remember_mode(base_url: str, mode: ResponseMode | None) -> None:
 
 
 def forget_response_modes() -> None:
+    """Forget what every server accepted (response modes and sampling parameters)."""
     with _modes_lock:
         _mode_by_base_url.clear()
+        _params_by_target.clear()
 
 
 class ModelUnavailable(Exception):
@@ -314,12 +316,56 @@ def _mode_kwargs(mode: ResponseMode) -> dict[str, Any]:
     }
 
 
-def _create(client: OpenAI, settings: Settings, messages: list[dict[str, Any]], mode: ResponseMode, usage: Usage) -> _Reply:
+# Sampling parameters per (base URL, model). OpenAI's reasoning models refuse `max_tokens`
+# (they want `max_completion_tokens`, which also counts reasoning) and any temperature but
+# the default; the first refusal adapts them and is remembered like the response mode.
+_params_by_target: dict[str, dict[str, Any]] = {}
+_ADAPTABLE_CODES = {"unsupported_parameter", "unsupported_value"}
+
+
+def _target(client: OpenAI, settings: Settings) -> str:
+    return f"{str(client.base_url).rstrip('/')}#{settings.llm_model}"
+
+
+def _sampling_params(target: str) -> dict[str, Any]:
+    with _modes_lock:
+        return dict(_params_by_target.get(target) or {"temperature": 0, "max_tokens": MAX_ANSWER_TOKENS})
+
+
+def _adapt_params(target: str, params: dict[str, Any], exc: openai.BadRequestError) -> bool:
+    """Change the parameter the server refused; False if this refusal is not about one."""
+    param = exc.param if isinstance(exc.param, str) else None
+    if param not in params or (exc.code not in _ADAPTABLE_CODES and "unsupported" not in str(exc.message).lower()):
+        return False
+    adapted = {k: v for k, v in params.items() if k != param}
+    if param == "max_tokens":
+        # Reasoning tokens count against this limit too: leave room for them.
+        adapted["max_completion_tokens"] = MAX_ANSWER_TOKENS * 5
+    log.info("model server %s refused %s; adapting the request", target, param)
+    with _modes_lock:
+        _params_by_target[target] = adapted
+    return True
+
+
+def _create_adapting(client: OpenAI, settings: Settings, messages: list[dict[str, Any]], mode: ResponseMode, usage: Usage) -> _Reply:
+    target = _target(client, settings)
+    for _ in range(2):
+        params = _sampling_params(target)
+        try:
+            return _create(client, settings, messages, mode, usage, params)
+        except openai.BadRequestError as exc:
+            if not _adapt_params(target, params, exc):
+                raise
+    return _create(client, settings, messages, mode, usage, _sampling_params(target))
+
+
+def _create(
+    client: OpenAI, settings: Settings, messages: list[dict[str, Any]], mode: ResponseMode, usage: Usage, params: dict[str, Any]
+) -> _Reply:
     completion = client.chat.completions.create(
         model=settings.llm_model or "",
         messages=messages,  # type: ignore[arg-type]
-        temperature=0,
-        max_tokens=MAX_ANSWER_TOKENS,
+        **params,
         **_mode_kwargs(mode),
     )
     usage.calls += 1
@@ -390,13 +436,13 @@ def complete(client: OpenAI, settings: Settings, messages: list[dict[str, Any]],
         probing = known is None and i < len(order) - 1
         try:
             try:
-                reply = _create(client.with_options(max_retries=0) if probing else client, settings, messages, mode, usage)
+                reply = _create_adapting(client.with_options(max_retries=0) if probing else client, settings, messages, mode, usage)
             except openai.APIStatusError as exc:
                 if not (probing and exc.status_code in _TRANSIENT):
                     raise
                 # Busy, not "unsupported": wait as told, then ask again with the SDK's retries.
                 time.sleep(_retry_after_seconds(exc))
-                reply = _create(client, settings, messages, mode, usage)
+                reply = _create_adapting(client, settings, messages, mode, usage)
         except openai.APIStatusError as exc:
             last_error = exc
             if _context_overflow(exc):
