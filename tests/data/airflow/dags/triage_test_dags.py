@@ -59,7 +59,9 @@ with DAG("triage_bash_exit", schedule=None, start_date=START, catchup=False,
     BashOperator(task_id="export_report",
                  bash_command="echo 'exporting report'; ls /nonexistent/triage/input; exit 3")
 
-with DAG("triage_cascade", schedule=None, start_date=START, catchup=False,
+# Reported twice: by the failed task (default_args) and by the DAG run's failure callback, whose
+# context carries the failed task instance (Airflow 3.3.2); triage keeps one triage for both.
+with DAG("triage_cascade", schedule=None, start_date=START, catchup=False, on_failure_callback=_notifier(),
          default_args={"on_failure_callback": _notifier()}):
     extract = PythonOperator(task_id="extract", python_callable=load_rows)
     transform = BashOperator(task_id="transform", bash_command="echo transform")
