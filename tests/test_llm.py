@@ -285,6 +285,13 @@ def test_nonsense_answers_fall_back_and_say_why(content, reason):
     assert hyp.prompt_tokens and hyp.prompt_tokens > 0 and hyp.cost_usd and hyp.cost_usd > 0
 
 
+def test_answer_cut_off_at_the_token_limit_says_so():
+    with FakeOpenAIServer(default=Reply(content='{"category": "oom", "cause": "The job loads', finish_reason="length")) as server:
+        hyp, _ = _run(server)
+    assert hyp.engine == "signatures"
+    assert hyp.notes[-1] == "model answer unusable (cut off at the token limit, not valid JSON); showing the signature diagnosis"
+
+
 def test_confidence_given_as_a_percentage_is_read_as_a_fraction():
     with FakeOpenAIServer(default=Reply(content=_answer(confidence=85))) as server:
         hyp, _ = _run(server)

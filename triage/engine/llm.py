@@ -181,6 +181,7 @@ class _Reply:
     mode: ResponseMode
     # The assistant message to send back when re-asking.
     assistant_message: dict[str, Any] = field(default_factory=dict)
+    finish_reason: str | None = None
 
 
 # --------------------------------------------------------------------------- prompt
@@ -385,7 +386,10 @@ def _create(
         usage.completion_tokens += count_tokens(text)
     if getattr(message, "refusal", None):
         raise AnswerUnusable(f"the model refused: {str(message.refusal)[:120]}")
-    return _Reply(text=text, mode=mode, assistant_message={"role": "assistant", "content": text})
+    return _Reply(
+        text=text, mode=mode, assistant_message={"role": "assistant", "content": text},
+        finish_reason=completion.choices[0].finish_reason,
+    )
 
 
 def _retry_after_seconds(exc: openai.APIStatusError) -> float:
@@ -515,7 +519,12 @@ def verified_evidence(lines: list[str], log_text: str) -> tuple[list[str], int]:
 
 def _ask(client: OpenAI, settings: Settings, messages: list[dict[str, Any]], usage: Usage) -> tuple[ModelAnswer, _Reply]:
     reply = complete(client, settings, messages, usage)
-    return parse_answer(reply.text), reply
+    try:
+        return parse_answer(reply.text), reply
+    except AnswerUnusable as exc:
+        if reply.finish_reason == "length":
+            raise AnswerUnusable(f"cut off at the token limit, {exc.reason}") from None
+        raise
 
 
 def _guard_examples(event: FailureEvent, fallback: Hypothesis) -> list[str]:
