@@ -51,7 +51,7 @@ class Running:
         self.thread.join(timeout=10)
         assert not self.thread.is_alive()
 
-    def wait(self, predicate, timeout: float = 10.0, what: str = "condition"):
+    def wait(self, predicate, timeout: float = 30.0, what: str = "condition"):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
