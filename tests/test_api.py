@@ -126,3 +126,17 @@ def test_bad_setting_is_named_at_start(tmp_path):
     r = subprocess.run([sys.executable, "-m", "triage", "serve"], env={**env, "TRIAGE_PORT": "eighty"},
                        capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert r.returncode == 2 and "TRIAGE_PORT" in r.stderr
+
+
+def test_alertmanager_basic_auth_guards_its_endpoint_without_a_token(triage_server):
+    import base64
+
+    server = triage_server(env={"TRIAGE_ALERTMANAGER_USERNAME": "am", "TRIAGE_ALERTMANAGER_PASSWORD": "pw"})
+    body = {"version": "4", "status": "firing", "receiver": "triage", "alerts": []}
+    assert httpx.post(server.url + "/v1/events/alertmanager", json=body).status_code == 401
+    bad = {"Authorization": "Basic " + base64.b64encode(b"am:nope").decode()}
+    assert httpx.post(server.url + "/v1/events/alertmanager", json=body, headers=bad).status_code == 401
+    good = {"Authorization": "Basic " + base64.b64encode(b"am:pw").decode()}
+    assert httpx.post(server.url + "/v1/events/alertmanager", json=body, headers=good).status_code == 202
+    # Basic credentials open only Alertmanager's door; other endpoints stay as configured (open here).
+    assert httpx.get(server.url + "/v1/triages").status_code == 200

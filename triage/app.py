@@ -5,7 +5,6 @@ Intake only validates and persists (answering 202 with the triage id); workers d
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import logging
@@ -28,6 +27,7 @@ from triage.observability import EVENTS_RECEIVED, EVENTS_REJECTED, REGISTRY, Sto
 from triage.pipeline import Publisher
 from triage.settings import Settings
 from triage.sources import build_sources
+from triage.sources.alertmanager import check_basic_auth
 from triage.sources.base import PayloadError, SourcePlugin
 from triage.store import TriageStore
 from triage.worker import Worker, WorkerPool
@@ -111,24 +111,23 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan)
     app.state.services = services
 
+    basic_configured = bool(settings.alertmanager_username and settings.alertmanager_password)
+
     def require_token(request: Request) -> None:
         token = settings.api_token
-        if token is None:
+        # Alertmanager's basic-auth credentials guard its endpoint even when no token is set.
+        is_alertmanager = request.url.path == "/v1/events/alertmanager"
+        if token is None and not (basic_configured and is_alertmanager):
             return
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token.get_secret_value()):
+        if token is not None and scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip(), token.get_secret_value()
+        ):
             return
         # Alertmanager may be configured with basic auth instead of a bearer token.
-        if scheme.lower() == "basic" and settings.alertmanager_username and settings.alertmanager_password:
-            try:
-                user, _, pw = base64.b64decode(value).decode().partition(":")
-            except Exception:
-                user, pw = "", ""
-            if hmac.compare_digest(user, settings.alertmanager_username) and hmac.compare_digest(
-                pw, settings.alertmanager_password.get_secret_value()
-            ):
-                return
+        if is_alertmanager and check_basic_auth(header, settings):
+            return
         EVENTS_REJECTED.labels("unauthorized").inc()
         raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 

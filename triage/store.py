@@ -247,6 +247,9 @@ class TriageStore:
                 s,
                 claim,
                 state=TriageState.published.value,
+                # Evidence may have named the job better (a CronJob behind a Job an alert named).
+                job=event.job,
+                job_key=event.job_key,
                 event=event.model_dump(mode="json"),
                 evidence=evidence.model_dump(mode="json"),
                 hypothesis=hypothesis.model_dump(mode="json"),
