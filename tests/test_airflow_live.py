@@ -149,6 +149,8 @@ def test_sigkill_is_caught_by_the_poller_and_deduplicated(airflow, triage, runs)
                             what="the poller's SIGKILL report")
     killed = triage.wait_published(_by_key(items, "triage_sigkill", "build_index")["id"], timeout=60)
     assert killed["evidence"]["status"]["signal"] == "SIGKILL"
+    # The signal in the status reaches the signatures: a SIGKILL reads as the OOM killer.
+    assert killed["hypothesis"]["category"] == "oom", killed["hypothesis"]
     assert "Process terminated by signal" in killed["evidence"]["log_text"]
     [this_run] = [h for h in killed["evidence"]["history"] if h["name"] == runs["triage_sigkill"]]
     assert this_run["outcome"] == "failure" and this_run["duration_seconds"] > 0
@@ -224,6 +226,7 @@ def test_approved_rerun_clears_the_task_once(airflow, runs):
             break
         time.sleep(1)
     assert ti["try_number"] == 2 and ti["state"] == "failed", ti
+    assert "triage approval approval-42" in (ti["note"] or "")  # who asked for it, visible in Airflow
 
     # The same approval again (also from a fresh process with no memory) does not clear again.
     assert src.rerun(event, "approval-42") == result
