@@ -34,7 +34,6 @@ ACK_FROM = {TriageState.published, TriageState.failed}
 DISMISS_FROM = {TriageState.published, TriageState.acknowledged, TriageState.failed}
 APPROVE_FROM = {TriageState.published, TriageState.acknowledged}
 
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{6,}$")
 _SLACK_GROUP = re.compile(r"^S[A-Z0-9]{6,}$")
 _APPROVAL = re.compile(r"^approval (\S+):")
 
