@@ -19,6 +19,7 @@ from triage.engine.signatures import airflow, cloud, databases, kubernetes, netw
 from triage.engine.signatures.checks import job_check_command
 from triage.engine.signatures.logview import build as build_view
 from triage.engine.signatures.model import Signature
+from triage.engine.signatures.prefilter import LinePrefilter
 from triage.engine.signatures.ranking import Candidate, decide, find_hits, rank
 from triage.models import Evidence, FailureEvent, Hypothesis
 
@@ -59,20 +60,37 @@ _EXCEPTION_MARKERS = (
     r"^(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception): ",
     r"During handling of the above exception|The above exception was the direct cause",
 )
-# One compiled alternation: a cheap first pass over every line, and the condenser's predicate.
-_PREFILTER = re.compile("|".join(p for s in SIGNATURES for p in s.prefilter_source()))
-_INTERESTING = re.compile("|".join([_PREFILTER.pattern, *_EXCEPTION_MARKERS]), re.MULTILINE)
+# A cheap first pass (literals every match must contain), then each signature's own literals.
+_PREFILTER = LinePrefilter([p for s in SIGNATURES for p in s.patterns])
+_SIGNATURE_FILTERS = {s.id: LinePrefilter(list(s.patterns)) for s in SIGNATURES if s.patterns}
+_MARKERS = re.compile("|".join(_EXCEPTION_MARKERS))
+_MARKER_FILTER = LinePrefilter(list(_EXCEPTION_MARKERS))
 
 
 def interesting_line(line: str) -> bool:
-    return _INTERESTING.search(line) is not None
+    """Whether the line carries a known signature or opens/closes an exception (condenser keeps it)."""
+    lowered = line.lower()
+    if _MARKER_FILTER.may_match_lower(lowered) and _MARKERS.search(line):
+        return True
+    if not _PREFILTER.may_match_lower(lowered):
+        return False
+    for sig in SIGNATURES:
+        if sig.patterns and _SIGNATURE_FILTERS[sig.id].admits_lower(lowered):
+            if any(rx.search(line) for rx in sig.compiled):
+                return True
+    return False
+
+
+def _hits(event: FailureEvent, evidence: Evidence):
+    view = build_view(event, evidence)
+    return view, find_hits(view, SIGNATURES, _PREFILTER, _SIGNATURE_FILTERS)
 
 
 def match(event: FailureEvent, evidence: Evidence) -> list[Candidate]:
-    view = build_view(event, evidence)
-    return rank(view, find_hits(view, SIGNATURES, _PREFILTER))
+    view, hits = _hits(event, evidence)
+    return rank(view, hits)
 
 
 def diagnose(event: FailureEvent, evidence: Evidence) -> Hypothesis:
-    view = build_view(event, evidence)
-    return decide(view, rank(view, find_hits(view, SIGNATURES, _PREFILTER)))
+    view, hits = _hits(event, evidence)
+    return decide(view, rank(view, hits))

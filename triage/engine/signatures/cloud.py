@@ -108,8 +108,8 @@ SIGNATURES = [
               "What the job downloads answered 404 Not Found: it is not there (yet)"),
       commands=("curl -sS -m 10 -I {url}",) + C.WHERE_IT_RAN),
     S("service_unavailable", K.dependency_unavailable, 0.72,
-      patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? 50[234]\b",
-                r"status(?: code)?[ :=]+50[234]\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b"),
+      patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? (?:502|503|504)\b",
+                r"status(?: code)?[ :=]+(?:502|503|504)\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b"),
       causes=("A service the job calls answered 5xx (unavailable, bad gateway or gateway timeout)",),
       commands=C.WHERE_IT_RAN),
 ]

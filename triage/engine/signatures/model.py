@@ -68,14 +68,6 @@ class Signature:
         flags = re.IGNORECASE if self.icase else 0
         object.__setattr__(self, "compiled", tuple(re.compile(p, flags) for p in self.patterns))
 
-    def prefilter_source(self) -> list[str]:
-        """The patterns without group names, for one combined alternation."""
-        out = []
-        for p in self.patterns:
-            bare = re.sub(r"\(\?P<\w+>", "(?:", p)
-            out.append(f"(?i:{bare})" if self.icase else bare)
-        return out
-
 
 def clean_value(value: str | None) -> str:
     if not value:

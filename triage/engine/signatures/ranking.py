@@ -17,6 +17,7 @@ from triage.engine import guard
 from triage.engine.signatures.checks import job_check_command
 from triage.engine.signatures.logview import LogView, kube_service
 from triage.engine.signatures.model import Hit, Signature, clean_value, render
+from triage.engine.signatures.prefilter import LinePrefilter
 from triage.models import Category, Hypothesis
 
 if TYPE_CHECKING:
@@ -44,14 +45,19 @@ class Candidate:
     line: int = -1
 
 
-def find_hits(view: LogView, signatures: Sequence[Signature], prefilter: re.Pattern[str]) -> list[Hit]:
-    candidates = [i for i, line in enumerate(view.match_lines) if prefilter.search(line)]
+def find_hits(view: LogView, signatures: Sequence[Signature], prefilter: LinePrefilter,
+              per_signature: dict[str, LinePrefilter]) -> list[Hit]:
+    lowered = [line.lower() for line in view.match_lines]
+    candidates = [i for i, low in enumerate(lowered) if prefilter.may_match_lower(low)]
     hits: list[Hit] = []
     for sig in signatures:
         matches: list[tuple[int, dict[str, str]]] = []
         if sig.finder is not None:
             matches.extend(sig.finder(view))
+        own = per_signature.get(sig.id)
         for i in candidates:
+            if own is not None and not own.admits_lower(lowered[i]):
+                continue
             for rx in sig.compiled:
                 m = rx.search(view.match_lines[i])
                 if m:
