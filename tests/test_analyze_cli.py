@@ -115,3 +115,17 @@ def test_builder_reads_names_from_status() -> None:
     assert evidence.status == {"text": "Back-off pulling image"}
     with pytest.raises(ValueError):
         build_event_and_evidence("alertmanager", "x", "", None, None)
+
+
+def test_the_signature_line_survives_condensation_of_a_long_log() -> None:
+    # The engine keeps the line a signature names even when the log is far over budget.
+    from triage.engine.analyze import analyze
+    from triage.settings import load_settings
+
+    noise = [f"2024-05-01T02:{i % 60:02d}:00Z INFO processed batch {i} of orders into staging" for i in range(6000)]
+    noise.insert(3000, 'Warning  Failed  kubelet  Error: secrets "reports-db-creds" not found')
+    event, evidence = build_event_and_evidence("kubernetes", "nightly", "\n".join(noise), {"namespace": "reports"}, None)
+    result = analyze(event, evidence, load_settings(token_budget=800))
+    assert result.hypothesis.category.value == "missing_config_or_secret"
+    assert 'secrets "reports-db-creds" not found' in result.evidence.log_text
+    assert result.hypothesis.context_tokens <= 800

@@ -43,7 +43,9 @@ def guard_hypothesis(hypothesis: Hypothesis) -> Hypothesis:
 def analyze(event: FailureEvent, evidence: Evidence, settings: Settings) -> Analysis:
     event = redact_event(event)
     evidence = redact_evidence(evidence)
-    condensed = condense_mod.condense(evidence.log_text, settings.token_budget)
+    # Lines that carry a known signature survive condensation, so the model sees them too.
+    condensed = condense_mod.condense(evidence.log_text, settings.token_budget,
+                                      is_signature_line=signatures.interesting_line)
     shown = evidence.model_copy(update={"log_text": condensed.text})
 
     candidates = signatures.match(event, evidence)
