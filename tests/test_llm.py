@@ -315,6 +315,15 @@ def test_quoted_lines_not_in_the_log_are_dropped_and_confidence_capped():
     assert "dropped 2 quoted line(s) that do not occur in the log" in hyp.notes
 
 
+def test_a_lone_word_from_the_log_is_not_evidence_but_a_long_fragment_is():
+    kept, dropped = llm.verified_evidence(
+        ["memory", "OOMKilled", "Killed process 4242 (python)", "starting nightly-report", "2024-05-01T02:00:01Z starting nightly-report"],
+        OOM_LOG + "\nOOMKilled",
+    )
+    assert kept == ["OOMKilled", "Killed process 4242 (python)", "starting nightly-report", "2024-05-01T02:00:01Z starting nightly-report"]
+    assert dropped == 1
+
+
 def test_partly_real_quotes_keep_the_real_ones_whitespace_insensitively():
     real = "  2024-05-01T02:01:40Z   Killed process 4242 (python) total-vm:2097152kB, anon-rss:1048576kB "
     with FakeOpenAIServer(default=Reply(content=_answer(evidence=[real, "made up line here"], confidence=0.9))) as server:

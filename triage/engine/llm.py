@@ -506,13 +506,21 @@ def _normalise(line: str) -> str:
     return " ".join(line.split())
 
 
+# A quote shorter than this must be a whole log line: a lone word such as "memory" occurs
+# in many logs and proves nothing.
+MIN_PARTIAL_QUOTE = 20
+
+
 def verified_evidence(lines: list[str], log_text: str) -> tuple[list[str], int]:
     """Keep the quoted lines that really occur in the log (whitespace-insensitive)."""
-    haystack = "\n".join(_normalise(ln) for ln in log_text.splitlines())
+    log_lines = [_normalise(ln) for ln in log_text.splitlines()]
+    whole = set(log_lines)
+    haystack = "\n".join(log_lines)
     kept: list[str] = []
     for line in lines:
         quote = _normalise(line)
-        if len(quote) >= 4 and quote in haystack and quote not in kept:
+        real = quote in whole if len(quote) < MIN_PARTIAL_QUOTE else quote in haystack
+        if quote and real and quote not in kept:
             kept.append(quote)
     return kept, len(lines) - len(kept)
 
