@@ -57,7 +57,7 @@ def main() -> None:
     with LlamaCppServer(inst, log_path=log_path) as server:
         print(f"server start: {time.monotonic() - t0:.1f} s")
         settings = Settings(llm_base_url=server.base_url, llm_model="smollm2-135m", llm_timeout_seconds=300, llm_max_retries=0)
-        with llm._client(settings) as client:
+        with llm.make_client(settings) as client:
             for i in range(args.runs + 1):
                 event, evidence = _case(args.log_lines, i)
                 evidence.log_text = condense(evidence.log_text, args.budget).text

@@ -69,7 +69,7 @@ def test_schema_constrained_json_through_the_sdk(llamacpp):
     messages = llm.build_messages(event, evidence, signatures.match(event, evidence), evidence.log_text)
     usage = llm.Usage()
     started = time.monotonic()
-    with llm._client(settings) as client:
+    with llm.make_client(settings) as client:
         reply = llm.complete(client, settings, messages, usage)
     elapsed = time.monotonic() - started
     # llama.cpp rejects OpenAI's json_schema form; its own json_object+schema form worked.

@@ -294,7 +294,7 @@ def build_messages(
 # --------------------------------------------------------------------------- the call
 
 
-def _client(settings: Settings) -> OpenAI:
+def make_client(settings: Settings) -> OpenAI:
     # Local servers need no key, but the SDK insists on one.
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
     return OpenAI(
@@ -569,7 +569,7 @@ def diagnose_with_llm(
     notes: list[str] = []
     command_refused = False
     try:
-        with _client(settings) as client:
+        with make_client(settings) as client:
             answer, reply = _ask(client, settings, messages, usage)
             verdict = guard.check_command(answer.command) if answer.command else None
             if verdict is not None and not verdict.allowed:
