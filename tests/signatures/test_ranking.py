@@ -87,3 +87,26 @@ def test_job_check_command_per_source() -> None:
     assert signatures.job_check_command(AIRFLOW) == \
         "airflow tasks states-for-dag-run sales_etl scheduled__2024-05-01T02:00:00+00:00"
     assert signatures.job_check_command(CRON) == "grep -i db-backup /var/log/syslog"
+
+
+def test_a_job_deadline_yields_to_the_reason_its_pod_never_started() -> None:
+    status = {"job_condition_reason": "DeadlineExceeded",
+              "job_condition_message": "Job was active longer than specified deadline",
+              "events": [{"type": "Warning", "reason": "FailedScheduling",
+                          "message": "0/4 nodes are available: 4 Insufficient memory. preemption: 0/4 nodes are available"}]}
+    h = diagnose("k8s", "", status)
+    assert h.category.value == "resource_quota_scheduling"
+    assert h.confidence >= 0.8
+
+
+def test_a_job_deadline_alone_is_the_cause() -> None:
+    h = diagnose("k8s", "processed 10% of rows\nprocessed 20% of rows",
+                 {"job_condition_reason": "DeadlineExceeded", "job_condition_message": "Job was active longer than specified deadline"})
+    assert h.category.value == "timeout_deadline" and h.confidence >= 0.9
+
+
+def test_a_zombie_after_an_oom_kill_is_an_oom() -> None:
+    log = ("[2024-05-01 02:10:00] {local_task_job.py:159} INFO - Task exited with return code Negsignal.SIGKILL\n"
+           "[2024-05-01 02:15:00] {scheduler_job_runner.py:2110} ERROR - Detected zombie job: {'msg': 'x'}")
+    h = diagnose("airflow", log)
+    assert h.category.value == "oom"

@@ -50,6 +50,8 @@ SIGNATURES = [
       commands=C.POD + C.JOB + C.KERNEL_OOM + C.FREE,
       reason="Shows whether the kill was an OOM kill and the memory limit"),
     S("k8s_deadline_exceeded", K.timeout_deadline, 0.93, icase=False,
+      # The deadline also passes while a pod cannot start: then that is the cause.
+      yields_to=frozenset({K.resource_quota_scheduling, K.image_pull, K.missing_config_or_secret, K.permissions_rbac}),
       patterns=(r"\bDeadlineExceeded\b", r"Job was active longer than specified deadline"),
       causes=("The Job ran longer than its activeDeadlineSeconds and Kubernetes stopped it",),
       commands=C.JOB + C.POD,
@@ -122,7 +124,7 @@ SIGNATURES = [
       patterns=(r"low on resource: memory", r"The node had condition: \[MemoryPressure\]"),
       causes=("The pod was evicted because its node ran low on memory",),
       commands=C.POD + ("kubectl top nodes",)),
-    S("k8s_evicted", K.scheduler_infra, 0.55, icase=False,
+    S("k8s_evicted", K.scheduler_infra, 0.55, icase=False, yields_to=frozenset({K.disk_full, K.oom}),
       patterns=(r"\bEvicted\b",),
       causes=("The pod was evicted from its node",),
       commands=C.POD + C.K8S_EVENTS),

@@ -57,6 +57,9 @@ class Signature:
     icase: bool = True
     refine: Refiner | None = None
     finder: Finder | None = None
+    # Outcomes that these causes explain: a Job deadline that passed while its pod could not
+    # be scheduled is a scheduling failure. Present together, the explaining cause ranks first.
+    yields_to: frozenset[Category] = frozenset()
     family: str = ""
     compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 

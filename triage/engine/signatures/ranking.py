@@ -77,7 +77,9 @@ def find_hits(view: LogView, signatures: Sequence[Signature], prefilter: LinePre
 
 
 def _is_traceback_source(view: LogView, index: int) -> bool:
-    return 0 < index < view.n_log and view.lines[index - 1].lstrip().startswith('File "')
+    # Python prints the source line indented under its `File "...", line N` frame.
+    line = view.lines[index] if index < view.n_log else ""
+    return 0 < index < view.n_log and line[:1] in (" ", "\t") and view.lines[index - 1].lstrip().startswith('File "')
 
 
 def _local_weight(view: LogView, index: int) -> float:
@@ -166,8 +168,18 @@ def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
     )
 
 
+# How much an outcome drops when a cause that explains it is also present.
+EXPLAINED_PENALTY = 0.3
+
+
 def rank(view: LogView, hits: list[Hit]) -> list[Candidate]:
-    out = [Candidate(hypothesis_for(h, view), score(h, view), h.signature.generic, h.index) for h in hits]
+    present = {h.category for h in hits if not h.signature.generic and h.confidence >= 0.75}
+    out = []
+    for h in hits:
+        s = score(h, view)
+        if h.signature.yields_to & (present - {h.category}):
+            s -= EXPLAINED_PENALTY
+        out.append(Candidate(hypothesis_for(h, view), round(s, 4), h.signature.generic, h.index))
     out.sort(key=lambda c: (not c.generic, c.score), reverse=True)
     return out
 
