@@ -74,6 +74,7 @@ def test_one_failure_gives_one_card_with_every_part(slack, database_url):
     assert set(buttons) == {"triage_ack", "triage_wrong_cause", "triage_approve"}
     assert all(b["value"] == tid for b in buttons.values())
     assert buttons["triage_approve"]["confirm"]["text"]["text"] == PLAN
+    assert f"*Approve re-run* will: {PLAN}" in text
     # The reporter's raw excerpt (with a password in it) never reaches Slack.
     assert "hunter2" not in json.dumps([c.args for c in slack.calls])
     assert len(blocks) <= 50
@@ -280,3 +281,34 @@ def test_routes_by_job_namespace_then_source(slack, tmp_path):
         pub.publish(pub.store.get(tid))
     drain(pub)
     assert sorted(c.args["channel"] for c in slack.calls_of("chat.postMessage")) == ["#cron-oncall", "#payroll"]
+
+
+def test_oversized_content_stays_within_slack_limits(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}", plan="x" * 5000)
+    huge = hypothesis(cause="<b>cause</b> & " + "y" * 9000)
+    huge.evidence = ["z" * 5000] * 5
+    huge.command = "cat " + "/very/long/path" * 400
+    huge.command_reason = "w" * 4000
+    tid = published(pub.store, cron_event("j" * 400), huge)
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    posts = slack.calls_of("chat.postMessage")  # the fake refuses what Slack would refuse
+    assert len(posts) == 1, [c.response for c in slack.calls]
+    blocks = posts[0].args["blocks"]
+    assert len(blocks[0]["text"]["text"]) <= 150
+    assert all(len((b.get("text") or {}).get("text", "")) <= 3000 for b in blocks)
+    assert "&lt;b&gt;cause&lt;/b&gt; &amp;" in all_text(blocks)  # mrkdwn control characters escaped
+    confirm = next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if "confirm" in e)
+    assert len(confirm["confirm"]["text"]["text"]) <= 300
+
+
+def test_an_incident_of_three_hundred_jobs_is_one_valid_card(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}", slack_hold_seconds=60)
+    t0 = datetime.now(timezone.utc)
+    for i in range(300):
+        tid = published(pub.store, cron_event(f"tenant-report-{i:03d}", failed_at=t0 + timedelta(milliseconds=100 * i)))
+        pub.publish(pub.store.get(tid))
+    drain(pub)
+    assert len(slack.top_level()) == 1
+    text = all_text(slack.top_level()[0].blocks)
+    assert "300 jobs failing" in text and "more (see the inbox)" in text

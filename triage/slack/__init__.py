@@ -2,6 +2,17 @@
 
 `install_slack` adds the publisher to the service when a bot token is set, and always
 mounts `POST /v1/slack/actions` (which refuses every request that Slack did not sign).
+
+Setting up the Slack app:
+- Bot token scopes: `chat:write` (cards, threads, refusals), `usergroups:read` (when
+  TRIAGE_APPROVERS names a user group), `channels:history` (optional: after a crash between
+  posting and recording a card, lets triage find the message instead of posting it again).
+  Invite the bot to each channel it posts to.
+- Interactivity request URL: `{TRIAGE_PUBLIC_URL}/v1/slack/actions`; set
+  TRIAGE_SLACK_SIGNING_SECRET from the app's Basic Information page. Without it cards are
+  posted without buttons.
+- TRIAGE_SLACK_CHANNEL is the default channel; TRIAGE_SLACK_ROUTES sends by `job:NAME`,
+  `namespace:NS` or `source:NAME` (checked in that order).
 """
 
 from __future__ import annotations

@@ -232,6 +232,10 @@ def triage_card(ctx: CardContext) -> tuple[str, list[Block]]:
         buttons = _buttons(ctx)
         if buttons:
             blocks.append(DividerBlock())
+            if any(b.action_id == ACTION_APPROVE for b in buttons) and ctx.rerun_plan:
+                # In full here: the confirmation dialog holds at most 300 characters.
+                blocks.append(ContextBlock(elements=[MarkdownTextObject(
+                    text=clip("*Approve re-run* will: " + esc(ctx.rerun_plan), 2000))]))
             blocks.append(ActionsBlock(block_id=f"actions-{v.id}", elements=buttons))
     text = f"{v.job} failed ({v.source.value})" + (f": {clip(h.cause, 200)}" if h else "")
     return text, _checked(blocks)

@@ -284,7 +284,7 @@ class SlackPublisher:
             ).all()
             stale = s.scalars(
                 select(SlackCardRow).join(TriageRow, TriageRow.id == SlackCardRow.triage_id)
-                .where(SlackCardRow.kind.in_(["triage", "member"]),
+                .where(SlackCardRow.kind.in_(["triage", "member"]), SlackCardRow.created_at >= since,
                        or_(SlackCardRow.seen_updated_at.is_(None), TriageRow.updated_at > SlackCardRow.seen_updated_at))
                 .limit(200)
             ).all()
