@@ -56,7 +56,7 @@ CASES = [
     # https://github.com/apache/airflow/issues/16573 (title line)
     Case("externally_set", "airflow",
          "[2021-07-27 09:54:50,123] {local_task_job.py:194} WARNING - State of this instance has been externally set to up_for_retry. Terminating instance.",
-         "scheduler_infra", ("up_for_retry",), (), 0.55, 0.7),
+         "scheduler_infra", ("up_for_retry",), (), 0.45, 0.7),
     # https://github.com/NASA-IMPACT/veda-data-airflow/issues/282
     Case("dag_import_module_missing", "airflow",
          "Broken DAG: [/opt/airflow/dags/veda_data_pipeline/utils/build_stac/utils/stac.py]\n"
@@ -125,3 +125,26 @@ def test_airflow3_json_exception_is_read() -> None:
     h = diagnose("airflow", log)
     assert h.category.value == "missing_config_or_secret"
     assert "sales_target" in h.cause
+
+
+@pytest.mark.parametrize("name,category,signature", [
+    ("sigkill", "oom", "airflow_sigkill"),
+    ("raises", "dependency_unavailable", "connection_refused"),
+    ("bash_exit", "data_input_missing", "input_missing"),
+])
+def test_real_airflow3_task_logs(name: str, category: str, signature: str) -> None:
+    # Task logs recorded from a real Airflow 3.3.2 run (tests/data/airflow/recorded), flattened
+    # by the Airflow source exactly as the service does before diagnosis.
+    import json
+    from pathlib import Path
+
+    from triage.engine import signatures
+    from triage.models import Evidence
+    from triage.sources import airflow_log
+    from tests.signatures.support import AIRFLOW
+
+    body = json.loads((Path(__file__).parents[1] / "data" / "airflow" / "recorded" / f"log_v2_{name}.json").read_text())
+    log = "\n".join(airflow_log.flatten_log_response(body))
+    h = signatures.diagnose(AIRFLOW, Evidence(log_text=log, status=airflow_log.status_facts(body["content"])))
+    assert (h.category.value, h.signature) == (category, signature)
+    assert h.confidence >= 0.8

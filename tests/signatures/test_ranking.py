@@ -110,3 +110,19 @@ def test_a_zombie_after_an_oom_kill_is_an_oom() -> None:
            "[2024-05-01 02:15:00] {scheduler_job_runner.py:2110} ERROR - Detected zombie job: {'msg': 'x'}")
     h = diagnose("airflow", log)
     assert h.category.value == "oom"
+
+
+def test_a_warning_line_is_weaker_evidence_than_an_error() -> None:
+    log = "2024-05-01 02:00:00 WARNING could not read /proc/sys/vm/overcommit_memory: Permission denied\nexport finished with errors"
+    h = diagnose("cron", log)
+    assert h.category.value == "permissions_rbac"
+    assert h.confidence < 0.8
+
+
+def test_an_early_line_in_a_long_log_is_weaker_evidence() -> None:
+    lines = ["/opt/app/run.sh: line 3: /var/log/app/old.log: Permission denied"]
+    lines += [f"INFO step {i} ok" for i in range(200)]
+    h = diagnose("cron", "\n".join(lines))
+    assert h.category.value == "permissions_rbac" and h.confidence < 0.8
+    h = diagnose("cron", "\n".join(lines[1:] + lines[:1]))
+    assert h.confidence >= 0.8

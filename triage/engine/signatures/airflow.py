@@ -71,7 +71,7 @@ SIGNATURES = [
       patterns=(r"Process terminated by signal\. Likely out of memory", r"signal_name=SIGKILL",
                 r"Negsignal\.SIGKILL", r"return code -9\b", r"exit status -9\b", r"Signals\.SIGKILL",
                 r"died with <?Signals\.SIGKILL", r"exited with (?:return )?code -9\b"),
-      causes=("The task process was killed with SIGKILL (Negsignal.SIGKILL), almost always the OOM killer on the worker",),
+      causes=("The task process was killed with SIGKILL, almost always by the OOM killer on the worker",),
       commands=C.POD + C.KERNEL_OOM + C.FREE,
       reason="The kernel log names the process the OOM killer chose"),
     S("airflow_task_timeout", K.timeout_deadline, 0.92,

@@ -42,7 +42,8 @@ _PREFIX = re.compile(
 )
 _DB_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+)')
 _RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bup_for_retry\b|\bretrying in\b", re.I)
-_WARNING = re.compile(r"\bWARN(?:ING)?\b|\[warn", re.I)
+# Log-level warnings; not Kubernetes events, whose type "Warning" marks the errors themselves.
+_WARNING = re.compile(r"\bWARN(?:ING)?\b|\[warn(?:ing)?\]|level=warn(?:ing)?\b|^W\d{4} ")
 _PUBLIC_SUFFIXES = {"com", "net", "org", "io", "dev", "cloud", "internal", "local", "co", "ai", "app", "edu", "gov", "de", "uk", "fr"}
 _KUBE_SVC = re.compile(r"^(?P<svc>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\.(?P<svc_ns>[a-z0-9]([-a-z0-9]*[a-z0-9])?))?(?:\.svc(?:\.cluster\.local)?)?$")
 

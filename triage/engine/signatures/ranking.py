@@ -148,6 +148,21 @@ def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: st
     return rendered[0] if rendered else fallback
 
 
+def calibrated(hit: Hit, view: LogView) -> float:
+    """The signature's confidence, lowered when its line is weak evidence of the failure:
+    a warning, a retry that may have succeeded, or a line early in a long log."""
+    conf = hit.confidence
+    if view.is_status(hit.index):
+        return conf
+    if view.looks_like_retry(hit.index) and view.position(hit.index) < 0.9:
+        conf -= 0.15
+    elif view.looks_like_warning(hit.index):
+        conf -= 0.1
+    if view.n_log > 50 and view.position(hit.index) < 0.5 and hit.index not in view.focus:
+        conf -= 0.1
+    return conf
+
+
 def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
     sig = hit.signature
     values = _values(view, hit)
@@ -159,7 +174,7 @@ def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
     return Hypothesis(
         category=hit.category,
         cause=cause,
-        confidence=round(min(1.0, max(0.0, hit.confidence)), 2),
+        confidence=round(min(1.0, max(0.0, calibrated(hit, view))), 2),
         evidence=hit.lines[-5:],
         command=command,
         command_reason=hit.reason or sig.reason,
