@@ -356,3 +356,16 @@ def test_export_feedback_reads_the_service_database(tmp_path: Path) -> None:
     assert case.expected.category == Category.oom
     assert case.expected.evidence == ["Task exited with return code Negsignal.SIGKILL"]
     assert case.status == {"state": "failed"}
+
+
+def test_split_is_stable_and_roughly_sixty_forty():
+    from triage.evaluation.cases import EvalCase
+
+    def case(i):
+        return EvalCase.model_validate({"id": f"case-{i}", "source": "cron", "job": "j", "log": "x",
+                                        "expected": {"category": "other", "cause": "c", "evidence": ["x"],
+                                                     "commands": ["^df"]}})
+
+    splits = [case(i).split for i in range(1000)]
+    assert splits == [case(i).split for i in range(1000)]  # a case never changes side
+    assert 0.35 < splits.count("holdout") / 1000 < 0.45

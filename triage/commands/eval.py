@@ -23,6 +23,8 @@ def register(subparsers) -> None:
                    help="with --engine llm: save every model exchange here; with --engine replay: read them from here")
     p.add_argument("--fail-under", type=Path, help="baseline JSON; exit 1 if a gated metric falls below it")
     p.add_argument("--only", action="append", default=[], help="run only cases whose id contains this (repeatable)")
+    p.add_argument("--split", choices=["dev", "holdout"],
+                   help="run one side only; read only `dev` results when improving the engine")
     p.add_argument("--verbose", "-v", action="store_true", help="print one line per case")
     p.set_defaults(func=run)
 
@@ -48,6 +50,8 @@ def run(args) -> int:
         return 2
     if args.only:
         cases = [c for c in cases if any(s in c.id for s in args.only)]
+    if args.split:
+        cases = [c for c in cases if c.split == args.split]
     if not cases:
         print(f"triage eval: no cases in {args.cases}", file=sys.stderr)
         return 2

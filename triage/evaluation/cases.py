@@ -7,6 +7,8 @@ evidence strings do not occur in its own log would make evidence scoring meaning
 
 from __future__ import annotations
 
+import hashlib
+
 import re
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,9 @@ class EvalCase(BaseModel):
     history: list[dict[str, Any]] | str | None = None
     expected: Expected
     tags: list[str] = Field(default_factory=list)
+    # Where the log came from: None = posted publicly by a user; "recorded-here" = a real run
+    # recorded on a test machine by evals/recorders (so reports can split the two).
+    origin: str | None = None
     # Filled by the loader: where the case came from, and the log text resolved from log_file.
     path: Path | None = Field(default=None, exclude=True)
     log_text: str = Field(default="", exclude=True)
@@ -92,6 +97,15 @@ class EvalCase(BaseModel):
     @property
     def red_herring(self) -> bool:
         return "red_herring" in self.tags
+
+    @property
+    def split(self) -> str:
+        """`dev` (may be read while improving the engine) or `holdout` (never read for that).
+
+        Fixed by a hash of the id, so a case never changes side and new cases fall in at the
+        same 60/40 ratio. The holdout figures are the honest estimate for unseen failures.
+        """
+        return "holdout" if int(hashlib.sha256(self.id.encode()).hexdigest()[:8], 16) % 10 < 4 else "dev"
 
 
 def load_case(path: Path) -> EvalCase:

@@ -40,7 +40,8 @@ def _group_rows(results: list[CaseResult], key: str) -> list[tuple[str, int, flo
 
 
 def print_report(results: list[CaseResult], summary: Summary, out: TextIO, verbose: bool = False) -> None:
-    for title, key in (("by source", "source"), ("by expected category", "expected_category")):
+    for title, key in (("by source", "source"), ("by expected category", "expected_category"),
+                       ("by split (holdout: never read to tune)", "split")):
         out.write(f"\n{title:<28}{'cases':>6}{'category':>10}{'evidence':>10}{'command':>10}\n")
         for name, n, acc, ev, cmd in _group_rows(results, key):
             out.write(f"  {name:<26}{n:>6}{_pct(acc):>10}{_pct(ev):>10}{_pct(cmd):>10}\n")
@@ -72,7 +73,7 @@ def report_json(results: list[CaseResult], summary: Summary) -> dict[str, Any]:
     cases = []
     for r in results:
         row = {f: getattr(r, f) for f in CASE_FIELDS}
-        row.update({"source": r.source, "red_herring": r.red_herring, "abstained": r.abstained,
+        row.update({"source": r.source, "split": r.split, "red_herring": r.red_herring, "abstained": r.abstained,
                     "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
                     "cost_usd": r.cost_usd, "error": r.error})
         cases.append(row)

@@ -111,6 +111,7 @@ class CaseResult(BaseModel):
     latency_ms: float
     abstained: bool = False
     red_herring: bool = False
+    split: str = "dev"
     engine: str | None = None
     error: str | None = None
     notes: list[str] = []
@@ -135,6 +136,7 @@ def score_case(case: EvalCase, hypothesis: Hypothesis, latency_ms: float) -> Cas
         latency_ms=round(latency_ms, 2),
         abstained=hypothesis.category == Category.other and hypothesis.confidence < ABSTAIN_BELOW,
         red_herring=case.red_herring,
+        split=case.split,
         engine=hypothesis.engine,
         notes=list(hypothesis.notes),
     )
@@ -146,7 +148,7 @@ def failed_case(case: EvalCase, error: str, latency_ms: float) -> CaseResult:
         id=case.id, source=case.source.value, expected_category=case.expected.category.value,
         category=None, correct=False, evidence_hit=False, command=None, command_readonly=None,
         command_match=False, confidence=None, context_tokens=None, latency_ms=round(latency_ms, 2),
-        red_herring=case.red_herring, error=error,
+        red_herring=case.red_herring, split=case.split, error=error,
     )
 
 
