@@ -45,6 +45,26 @@ CASES = [
          "timeout_deadline", (), (), 0.8),
     Case("table_missing", "airflow", 'psycopg2.errors.UndefinedTable: relation "staging.orders_daily" does not exist\nLINE 1: SELECT * FROM staging.orders_daily',
          "data_input_missing", ("staging.orders_daily",), (), 0.6, 0.79),
+    # https://github.com/apache/airflow/issues/16982: a chained traceback whose root is a MySQL lock wait; no psql for MySQL
+    Case("mysql_lock_wait_chain", "airflow",
+         "Traceback (most recent call last):\n"
+         '  File "/usr/local/lib/python3.7/dist-packages/MySQLdb/connections.py", line 259, in query\n'
+         "    _mysql.connection.query(self, query)\n"
+         "MySQLdb._exceptions.OperationalError: (1205, 'Lock wait timeout exceeded; try restarting transaction')\n\n"
+         "The above exception was the direct cause of the following exception:\n\n"
+         "Traceback (most recent call last):\n"
+         '  File "/usr/local/bin/airflow", line 8, in <module>\n    sys.exit(main())\n'
+         "sqlalchemy.exc.OperationalError: (MySQLdb._exceptions.OperationalError) (1205, 'Lock wait timeout exceeded; try restarting transaction')",
+         "overlap_concurrency", ("lock",), ("airflow tasks states-for-dag-run",), 0.7),
+    # https://github.com/sassoftware/sas-studio-custom-steps/issues/95: an early retried HTTP error, then the real failure
+    Case("deadlock_after_retried_http_error", "airflow",
+         '[2023-10-15T20:17:50.735+0100] {logging_mixin.py:120} INFO - HTTP Call failed with error "(\'Connection aborted.\', '
+         "RemoteDisconnected('Remote end closed connection without response'))\" from /jobExecution/jobs/e6/state. Will set "
+         "jobstatus=unknown and continue checking...\n"
+         "[2023-10-16T02:16:45.115+0100] {standard_task_runner.py:100} ERROR - Failed to execute job 595174 for task "
+         "Check_Scheduled_SourceSystems ((psycopg2.errors.DeadlockDetected) deadlock detected\n"
+         "DETAIL:  Process 1879381 waits for ShareLock on transaction 155630385; blocked by process 1845775.",
+         "overlap_concurrency", (), ("psql",), 0.75),
     Case("mysql_gone_away", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away", "dependency_unavailable", (), (), 0.7),
 ]
 

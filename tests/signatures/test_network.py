@@ -37,6 +37,12 @@ CASES = [
          "credentials_expired", ("expired",), (), 0.8),
     Case("go_context_deadline", "k8s", 'Error: Post "https://ingest.example.com/v1/batch": context deadline exceeded',
          "dependency_unavailable", (), (), 0.5, 0.7),
+    # The busybox wget of kubernetes/kubernetes#65010 (`wget www.asdf.asdf`): busybox's own wording
+    Case("busybox_wget_bad_address", "k8s", "Connecting to www.asdf.asdf (www.asdf.asdf)\nwget: bad address 'www.asdf.asdf'",
+         "network_dns", ("www.asdf.asdf",), ("getent hosts www.asdf.asdf",), 0.85),
+    # The curl CronJob of kubernetes/kubernetes#53331 (a service listening on another port): curl's own wording
+    Case("curl_connect_timeout", "cron", "curl: (28) Failed to connect to some-service port 80 after 129281 ms: Connection timed out",
+         "network_dns", ("some-service:80",), ("getent hosts some-service",), 0.6, 0.75),
     Case("unknown_ca", "cron", "curl: (60) SSL certificate problem: unable to get local issuer certificate", "missing_config_or_secret",
          (), (), 0.7),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from triage.engine.signatures import checks as C
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
@@ -10,11 +12,23 @@ from triage.models import Category as K
 _PG_PING = ("psql -h {db_host} -p {db_port} -c 'SELECT 1'", "psql -h {db_host} -c 'SELECT 1'")
 
 
+_NOT_POSTGRES = re.compile(r"mysql|mariadb|pymysql|sqlite|ORA-\d{5}|\boracle\b|sqlserver|pyodbc|\bmssql\b|mongo", re.IGNORECASE)
+
+
+def _flavour(hit: Hit, view: object) -> Hit:
+    """psql checks only for PostgreSQL: another database gets the job's own state instead."""
+    text = "\n".join(view.lines[: view.n_log]) if len(view.lines) < 5000 else "\n".join(hit.lines)  # type: ignore[attr-defined]
+    if _NOT_POSTGRES.search(text) and not re.search(r"psycopg|postgres|\bpq:|PSQLException|libpq", text, re.IGNORECASE):
+        commands = hit.commands or hit.signature.commands
+        hit.commands = tuple(c for c in commands if not c.startswith(("psql ", "pg_dump "))) + C.WHERE_IT_RAN
+    return hit
+
+
 def _local_db(hit: Hit, view: object) -> Hit:
     host = hit.groups.get("db_host", "")
     if host in ("localhost", "127.0.0.1", "::1") or host.startswith("/"):
         hit.commands = ("ss -ltn",) + _PG_PING
-    return hit
+    return _flavour(hit, view)
 
 
 SIGNATURES = [
@@ -30,26 +44,26 @@ SIGNATURES = [
               "The database refused connections (down, restarting or not listening)"),
       commands=C.HOST[:2] + _PG_PING + ("getent hosts {db_host}",),
       reason="Checks whether the database accepts a connection now"),
-    S("db_too_many_connections", K.dependency_unavailable, 0.88,
+    S("db_too_many_connections", K.dependency_unavailable, 0.88, refine=_flavour,
       patterns=(r"too many clients already", r"remaining connection slots are reserved", r"\bToo many connections\b",
                 r"too many connections for (?:role|database) \"(?P<db_role>[^\"]+)\""),
       causes=("The database refused the connection: all its connection slots were in use (too many clients)",),
       commands=("psql -h {db_host} -c 'SELECT count(*), usename FROM pg_stat_activity GROUP BY usename'",
                 "psql -c 'SELECT count(*), usename FROM pg_stat_activity GROUP BY usename'"),
       reason="Counts open connections per user against max_connections"),
-    S("db_deadlock", K.overlap_concurrency, 0.78,
+    S("db_deadlock", K.overlap_concurrency, 0.78, refine=_flavour,
       patterns=(r"deadlock detected", r"Deadlock found when trying to get lock", r"\bORA-00060\b", r"was deadlocked on lock resources"),
       causes=("The job's transaction deadlocked with another transaction (a concurrent run or job writing the same rows)",),
       commands=("psql -h {db_host} -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'",
                 "psql -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'") + C.WHERE_IT_RAN,
       reason="Shows which sessions were active on the database"),
-    S("db_lock_timeout", K.overlap_concurrency, 0.75,
+    S("db_lock_timeout", K.overlap_concurrency, 0.75, refine=_flavour,
       patterns=(r"Lock wait timeout exceeded", r"canceling statement due to lock timeout", r"could not obtain lock on (?:row|relation)",
                 r"\bLockNotAvailable\b", r"database is locked"),
       causes=("The job waited too long for a lock held by another transaction or run",),
       commands=("psql -h {db_host} -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'",
                 "psql -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'") + C.WHERE_IT_RAN),
-    S("db_statement_timeout", K.timeout_deadline, 0.85,
+    S("db_statement_timeout", K.timeout_deadline, 0.85, refine=_flavour,
       patterns=(r"canceling statement due to statement timeout", r"\bQueryCanceled\b", r"maximum statement execution time exceeded"),
       causes=("A query ran past the database's statement timeout and was cancelled",),
       commands=("psql -h {db_host} -c 'SHOW statement_timeout'", "psql -c 'SHOW statement_timeout'")),
@@ -60,15 +74,15 @@ SIGNATURES = [
               "The database rejected the job's credentials (rotated, expired or wrong)"),
       commands=C.POD + C.WHERE_IT_RAN,
       reason="Shows which secret or environment supplies the credentials"),
-    S("db_role_missing", K.missing_config_or_secret, 0.8,
+    S("db_role_missing", K.missing_config_or_secret, 0.8, refine=_flavour,
       patterns=(r"role \"(?P<db_user>[^\"]+)\" does not exist",),
       causes=("The database user {db_user} the job connects as does not exist",),
       commands=("psql -h {db_host} -c 'SELECT rolname FROM pg_roles'", "psql -c 'SELECT rolname FROM pg_roles'")),
-    S("db_database_missing", K.missing_config_or_secret, 0.82,
+    S("db_database_missing", K.missing_config_or_secret, 0.82, refine=_flavour,
       patterns=(r"database \"(?P<db_name>[^\"]+)\" does not exist", r"Unknown database '(?P<db_name>[^']+)'"),
       causes=("The database {db_name} the job connects to does not exist",),
       commands=("psql -h {db_host} -c 'SELECT datname FROM pg_database'", "psql -c 'SELECT datname FROM pg_database'")),
-    S("db_table_missing", K.data_input_missing, 0.62,
+    S("db_table_missing", K.data_input_missing, 0.62, refine=_flavour,
       patterns=(r"relation \"(?P<table>[^\"]+)\" does not exist", r"Table '(?P<table>[^']+)' doesn't exist",
                 r"no such table: (?P<table>\S+)", r"\bUndefinedTable\b", r"Invalid object name '(?P<table>[^']+)'"),
       causes=("The table {table} the job reads does not exist (not created yet, or a migration did not run)",
@@ -91,14 +105,14 @@ SIGNATURES = [
               "The database client is too old for the server (version mismatch)"),
       commands=("pg_dump --version", "psql --version"),
       reason="Shows the client tool's version to compare with the server's"),
-    S("db_server_unavailable", K.dependency_unavailable, 0.75,
+    S("db_server_unavailable", K.dependency_unavailable, 0.75, refine=_flavour,
       patterns=(r"the database system is (?:starting up|in recovery mode|shutting down|not yet accepting connections)",
                 r"terminating connection due to administrator command", r"server closed the connection unexpectedly",
                 r"Lost connection to (?:MySQL )?server", r"MySQL server has gone away", r"SSL SYSCALL error: EOF detected",
                 r"LOADING Redis is loading the dataset in memory"),
       causes=("The database went away during the job (restart, failover or recovery)",),
       commands=_PG_PING + C.WHERE_IT_RAN),
-    S("db_disk_full", K.disk_full, 0.86,
+    S("db_disk_full", K.disk_full, 0.86, refine=_flavour,
       patterns=(r"could not extend file", r"The table '[^']+' is full", r"database or disk is full"),
       causes=("The database ran out of disk space while the job wrote to it",),
       commands=("psql -h {db_host} -c 'SELECT pg_size_pretty(pg_database_size(current_database()))'", "df -h")),
