@@ -52,6 +52,11 @@ CASES = [
          "credentials_expired", (), (), 0.8),
     Case("docker_daemon", "cron", "docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?.",
          "dependency_unavailable", ("unix:///var/run/docker.sock",), (), 0.8),
+    # https://github.com/backup/backup/issues/97 (mysqldump lives in /usr/local/bin, outside cron's PATH)
+    Case("bare_not_found", "cron", "mysqldump: not found", "missing_config_or_secret", ("mysqldump", "PATH"), ("crontab -l",), 0.8),
+    # https://github.com/zalando/spilo/issues/569
+    Case("dash_cannot_create", "cron", "/launch.sh: 24: /launch.sh: cannot create /etc/passwd: Permission denied",
+         "permissions_rbac", ("/etc/passwd",), ("ls -ld /etc/passwd",), 0.8),
     Case("cd_failed", "cron", "/bin/sh: 1: cd: can't cd to /srv/exports", "missing_config_or_secret", ("/srv/exports",),
          ("ls -ld /srv/exports",), 0.7),
 ]
