@@ -362,7 +362,7 @@ def test_split_is_stable_and_roughly_sixty_forty():
     from triage.evaluation.cases import EvalCase
 
     def case(i):
-        return EvalCase.model_validate({"id": f"case-{i}", "source": "cron", "job": "j", "log": "x",
+        return EvalCase.model_validate({"id": f"case-{i}", "source": "cron", "job": "j", "log": "x", "url": "u",
                                         "expected": {"category": "other", "cause": "c", "evidence": ["x"],
                                                      "commands": ["^df"]}})
 
