@@ -31,7 +31,7 @@ CASES = [
     # https://github.com/facebookresearch/dynabench/issues/482
     Case("aws_throttled", "airflow",
          "botocore.exceptions.ClientError: An error occurred (ThrottlingException) when calling the CreateTransformJob "
-         "operation (reached max retries: 4): Rate exceeded", "resource_quota_scheduling", ("rate limit",), (), 0.8),
+         "operation (reached max retries: 4): Rate exceeded", "resource_quota_scheduling", ("rate limit",), (), 0.75),
     Case("s3_no_such_key", "airflow",
          "botocore.errorfactory.NoSuchKey: An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.",
          "data_input_missing", (), (), 0.8),

@@ -126,3 +126,44 @@ def test_an_early_line_in_a_long_log_is_weaker_evidence() -> None:
     assert h.category.value == "permissions_rbac" and h.confidence < 0.8
     h = diagnose("cron", "\n".join(lines[1:] + lines[:1]))
     assert h.confidence >= 0.8
+
+
+def test_an_earlier_run_still_running_is_a_fact_about_this_failure() -> None:
+    from datetime import datetime, timezone
+
+    from triage.models import RunOutcome, RunRecord
+
+    history = [RunRecord(outcome=RunOutcome.running, name="db-backup-0100",
+                         started_at=datetime(2020, 1, 1, tzinfo=timezone.utc)),
+               RunRecord(outcome=RunOutcome.failure, name="db-backup-0000", detail="OOMKilled")]
+    h = signatures.diagnose(CRON, Evidence(log_text="waiting for lock on /var/lock/backup.lock", history=history))
+    assert h.category.value == "overlap_concurrency"
+    assert "still running" in h.cause or "lock" in h.cause
+    # A past run's OOM is history, not this failure's cause.
+    assert h.category.value != "oom"
+
+
+def test_a_past_failure_reason_is_not_read_as_this_one() -> None:
+    from triage.models import RunOutcome, RunRecord
+
+    history = [RunRecord(outcome=RunOutcome.failure, name="old", detail="OOMKilled")]
+    h = signatures.diagnose(CRON, Evidence(log_text="step 3 did not complete", history=history))
+    assert h.category.value == "other"
+
+
+def test_ansi_colours_do_not_hide_a_signature() -> None:
+    log = "\x1b[31mERROR\x1b[0m psycopg2.OperationalError: could not translate host name \"db.internal\x1b[0m\" to address: Name or service not known"
+    h = diagnose("cron", log)
+    assert h.category.value == "network_dns"
+    assert h.evidence == [log.strip()]  # shown verbatim
+
+
+def test_a_tool_missing_on_an_airflow_worker_is_not_decisive() -> None:
+    h = diagnose("airflow", "[2024-05-01] INFO - bash: line 1: dbt: command not found")
+    assert h.category.value == "missing_config_or_secret" and h.confidence < 0.8
+    assert "Airflow worker" in h.cause
+
+
+def test_permission_denied_without_a_path_is_weaker() -> None:
+    assert diagnose("cron", "sudo: unable to run: Permission denied").confidence < 0.8
+    assert diagnose("cron", "cp: cannot create regular file '/srv/out/a.csv': Permission denied").confidence >= 0.8

@@ -76,7 +76,7 @@ SIGNATURES = [
       patterns=(r"\b403\b.{0,30}Forbidden", r"Forbidden.{0,20}\b403\b", r"HTTP(?: Error|/\d(?:\.\d)?)? 403\b", r"status(?: code)?[ :=]+403\b"),
       causes=("A service refused the job's request (HTTP 403): its identity lacks permission",),
       commands=C.WHERE_IT_RAN),
-    S("api_throttled", K.resource_quota_scheduling, 0.82,
+    S("api_throttled", K.resource_quota_scheduling, 0.78,
       patterns=(r"\bThrottlingException\b", r"Throttling: Rate exceeded", r"\bRate exceeded\b", r"\bTooManyRequests(?:Exception)?\b",
                 r"429 Too Many Requests", r"HTTP(?: Error)? 429\b", r"status(?: code)?[ :=]+429\b", r"\bRequestLimitExceeded\b",
                 r"\bSlowDown\b", r"\b(?:user)?[rR]ateLimitExceeded\b", r"\bRESOURCE_EXHAUSTED\b",

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from triage.models import Evidence, FailureEvent
+from triage.models import Evidence, FailureEvent, RunOutcome
 
 # Keep the head (start-up errors) and a long tail (the failure) of very long logs.
 MAX_HEAD_LINES = 1_000
@@ -40,6 +40,7 @@ _AIRFLOW3_EXC = re.compile(r'"exc_type":\s*"(?P<exc>[^"]+)",\s*"exc_value":\s*"(
 _PREFIX = re.compile(
     r"^(?:\S+\s+\|\s+)?(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*)?(?:\{[^}]*\}\s*)?(?:(?:INFO|ERROR|WARNING|WARN|DEBUG|CRITICAL|FATAL)\s*[-:]?\s*)?"
 )
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DB_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+)')
 _RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bup_for_retry\b|\bretrying in\b", re.I)
 # Log-level warnings; not Kubernetes events, whose type "Warning" marks the errors themselves.
@@ -64,7 +65,7 @@ class LogView:
 
     def __post_init__(self) -> None:
         if not self.match_lines:
-            self.match_lines = [ln.replace('\\"', '"') if '\\"' in ln else ln for ln in self.lines]
+            self.match_lines = [_for_matching(ln) for ln in self.lines]
 
     def position(self, index: int) -> float:
         """0.0 at the start of the log, 1.0 at its end; status facts are at the failure."""
@@ -83,6 +84,14 @@ class LogView:
 
     def status_text(self) -> str:
         return "\n".join(self.lines[self.n_log:])
+
+
+def _for_matching(line: str) -> str:
+    if "\x1b[" in line:
+        line = _ANSI.sub("", line)
+    if '\\"' in line:
+        line = line.replace('\\"', '"')
+    return line
 
 
 def strip_prefix(line: str) -> str:
@@ -138,6 +147,17 @@ def event_values(event: FailureEvent) -> dict[str, str]:
     return {k: s for k, s in v.items() if s}
 
 
+def _history_lines(event: FailureEvent, evidence: Evidence) -> list[str]:
+    """Facts the run history adds about this failure (never the details of past runs: those
+    describe other failures and must not be read as this one's cause)."""
+    out = []
+    for run in evidence.history:
+        if run.outcome == RunOutcome.running and run.name != event.job and (
+                run.started_at is None or run.started_at <= event.failed_at):
+            out.append(f"history: an earlier run {run.name or ''} was still running".replace("  ", " "))
+    return out[:3]
+
+
 def _memory_limit(status: dict[str, Any], lines: list[str]) -> str:
     for line in lines:
         key, _, value = line.partition(": ")
@@ -165,7 +185,7 @@ def build(event: FailureEvent, evidence: Evidence) -> LogView:
         facts["signal"] = event.signal
     if event.reason:
         facts["reason"] = event.reason
-    status_lines = _status_lines(facts) + _status_lines(evidence.status)
+    status_lines = _status_lines(facts) + _status_lines(evidence.status) + _history_lines(event, evidence)
     # Same fact from the event and from status: keep one.
     seen: set[str] = set()
     status_lines = [s for s in status_lines if not (s in seen or seen.add(s))]

@@ -83,7 +83,7 @@ SIGNATURES = [
       causes=("{host} accepted the connection but did not answer in time (read timeout)",
               "A dependency accepted the connection but did not answer in time (read timeout)"),
       commands=C.HOST + C.WHERE_IT_RAN),
-    S("tls_certificate_expired", K.credentials_expired, 0.86,
+    S("tls_certificate_expired", K.credentials_expired, 0.82,
       patterns=(r"x509: certificate has expired or is not yet valid", r"certificate has expired", r"\bCERT_HAS_EXPIRED\b",
                 r"SSL certificate problem: certificate has expired"),
       causes=("A TLS certificate in the connection has expired (or the clock is wrong)",),

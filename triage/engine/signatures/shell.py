@@ -13,6 +13,13 @@ _EXIT = r"(?:exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{{0,8}}|non-zero exit (?
 _SPECIAL_CODES = {"124", "126", "127", "137", "139", "143"}
 
 
+def _permission(hit: Hit, view: object) -> Hit:
+    # Without the path or resource that was denied, the line is weaker evidence.
+    if not hit.groups.get("path"):
+        hit.confidence = 0.75
+    return hit
+
+
 def _generic_exit(hit: Hit, view: object) -> Hit | None:
     # Codes with their own signature are not "generic".
     if hit.groups.get("code") in _SPECIAL_CODES:
@@ -22,7 +29,11 @@ def _generic_exit(hit: Hit, view: object) -> Hit | None:
 
 def _cron_path(hit: Hit, view: object) -> Hit:
     event = view.event  # type: ignore[attr-defined]
-    if event.cron:
+    if event.airflow:
+        # A tool missing on an Airflow worker: its PATH or its image; not decisive either way.
+        hit.confidence = 0.72
+        hit.causes = ("{exe} was not found on the Airflow worker (not installed there, or not on its PATH)",)
+    elif event.cron:
         hit.causes = ("{exe} was not found on the PATH cron gives the job (cron's PATH is only /usr/bin:/bin)",)
     elif event.kubernetes:
         hit.category = K.bad_code_or_bug
@@ -40,12 +51,12 @@ SIGNATURES = [
       causes=("{exe} was not found (command not found)",),
       commands=C.CRONTAB + C.POD + ("ls -l {exe}",),
       reason="Shows the PATH and command the cron entry runs with"),
-    S("shell_permission_denied", K.permissions_rbac, 0.85,
+    S("shell_permission_denied", K.permissions_rbac, 0.85, refine=_permission,
       patterns=(r"PermissionError: \[Errno 13\] Permission denied: '(?P<path>[^']+)'",
                 r"EACCES: permission denied, \w+ '(?P<path>[^']+)'",
                 r"open (?P<path>/\S+): permission denied",
                 r"(?:can't|cannot) (?:open|create|write|remove|read) '?(?P<path>/[^':\s]+)'?: Permission denied",
-                r"(?P<path>/[^\s:'\"]+): Permission denied",
+                r"(?P<path>/[^\s:'\"]+): Permission denied", r"'(?P<path>[^']+)': Permission denied",
                 r"\bPermission denied\b", r"\bOperation not permitted\b"),
       causes=("The job may not access {path} (permission denied)", "The job was denied access to a file or resource (permission denied)"),
       commands=("ls -ld {path}", "stat {path}", "id {cron_user}") + C.POD,
@@ -142,6 +153,10 @@ SIGNATURES = [
       patterns=(r"\bRequestTimeTooSkewed\b", r"clock skew", r"Signature expired: .* is now earlier than", r"certificate is not yet valid"),
       causes=("The machine's clock is wrong, so signed requests or certificates were rejected",),
       commands=("timedatectl status",) + C.POD),
+    S("overlapping_run", K.overlap_concurrency, 0.62,
+      patterns=(r"^history: an earlier run .*was still running",),
+      causes=("An earlier run of this job was still running when this one failed (runs overlap)",),
+      commands=C.K8S_EVENTS + ("ps -ef",) + C.AIRFLOW_RUN),
     S("cron_daemon_error", K.scheduler_infra, 0.75,
       patterns=(r"errors in crontab file", r"\":\d+: bad (?:minute|hour|day-of-month|month|day-of-week|command)",
                 r"\(CRON\) (?:ORPHAN|error \(|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),

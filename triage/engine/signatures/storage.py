@@ -108,7 +108,7 @@ SIGNATURES = [
                 r"ENOENT: no such file or directory, \w+ '(?P<path>[^']+)'",
                 r"open (?P<path>/\S+): no such file or directory",
                 r"java\.io\.FileNotFoundException: (?P<path>\S+) \(No such file or directory\)",
-                r"(?P<path>/[^\s:'\"]+): No such file or directory",
+                r"(?P<path>/[^\s:'\"]+): No such file or directory", r"'(?P<path>[^']+)': No such file or directory",
                 r"No such file or directory"),
       causes=("The file {path} does not exist", "A file the job needs does not exist"),
       commands=("ls -l {dir}", "ls -l {path}") + C.WHERE_IT_RAN,
