@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
@@ -18,9 +19,9 @@ _POKING = re.compile(
 _EXTERNAL = re.compile(r"ExternalTaskSensor|Poking for tasks? .* in dag (?P<ext_dag>\S+)|external_dag_id", re.IGNORECASE)
 
 
-def _sensor(hit: Hit, view: object) -> Hit:
+def _sensor(hit: Hit, view: LogView) -> Hit:
     """A sensor that timed out waiting for data points at missing input, else at a deadline."""
-    text = "\n".join(view.lines[: view.n_log])  # type: ignore[attr-defined]
+    text = "\n".join(view.lines[: view.n_log])
     m = None
     for m in _POKING.finditer(text):
         pass
@@ -40,11 +41,11 @@ def _sensor(hit: Hit, view: object) -> Hit:
     return hit
 
 
-def _import_error(hit: Hit, view: object) -> Hit:
+def _import_error(hit: Hit, view: LogView) -> Hit:
     """Name the exception that broke the DAG file, from the traceback that follows."""
-    final = view.final_exception  # type: ignore[attr-defined]
+    final = view.final_exception
     if final is not None and final >= hit.index:
-        hit.groups["error"] = view.lines[final].strip()[:200]  # type: ignore[attr-defined]
+        hit.groups["error"] = view.lines[final].strip()[:200]
     return hit
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
@@ -12,7 +13,7 @@ _GCP_ID = ("gcloud auth list",)
 _AZ_ID = ("az account show",)
 
 
-def _token_expired(hit: Hit, view: object) -> Hit:
+def _token_expired(hit: Hit, view: LogView) -> Hit:
     if any("expired" in line.lower() for line in hit.lines):
         hit.confidence = 0.85
         hit.causes = ("An API token the job uses has expired (HTTP 401)",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
@@ -15,16 +16,16 @@ _PG_PING = ("psql -h {db_host} -p {db_port} -c 'SELECT 1'", "psql -h {db_host} -
 _NOT_POSTGRES = re.compile(r"mysql|mariadb|pymysql|sqlite|ORA-\d{5}|\boracle\b|sqlserver|pyodbc|\bmssql\b|mongo", re.IGNORECASE)
 
 
-def _flavour(hit: Hit, view: object) -> Hit:
+def _flavour(hit: Hit, view: LogView) -> Hit:
     """psql checks only for PostgreSQL: another database gets the job's own state instead."""
-    text = "\n".join(view.lines[: view.n_log]) if len(view.lines) < 5000 else "\n".join(hit.lines)  # type: ignore[attr-defined]
+    text = "\n".join(view.lines[: view.n_log]) if len(view.lines) < 5000 else "\n".join(hit.lines)
     if _NOT_POSTGRES.search(text) and not re.search(r"psycopg|postgres|\bpq:|PSQLException|libpq", text, re.IGNORECASE):
         commands = hit.commands or hit.signature.commands
         hit.commands = tuple(c for c in commands if not c.startswith(("psql ", "pg_dump "))) + C.WHERE_IT_RAN
     return hit
 
 
-def _local_db(hit: Hit, view: object) -> Hit:
+def _local_db(hit: Hit, view: LogView) -> Hit:
     host = hit.groups.get("db_host", "")
     if host in ("localhost", "127.0.0.1", "::1") or host.startswith("/"):
         hit.commands = ("ss -ltn",) + _PG_PING

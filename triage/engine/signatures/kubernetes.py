@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
@@ -16,7 +17,7 @@ from triage.models import Category as K
 _EXIT_137 = r"exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{0,8}137\b|\b(?:return|error) code 137\b|non-zero exit (?:status|code) 137\b|\bcode=137\b"
 
 
-def _insufficient(hit: Hit, view: object) -> Hit:
+def _insufficient(hit: Hit, view: LogView) -> Hit:
     found: list[str] = []
     for line in hit.lines:
         for resource in re.findall(r"Insufficient ([\w./-]*\w)", line):
@@ -27,7 +28,7 @@ def _insufficient(hit: Hit, view: object) -> Hit:
     return hit
 
 
-def _rbac(hit: Hit, view: object) -> Hit:
+def _rbac(hit: Hit, view: LogView) -> Hit:
     g = hit.groups
     if g.get("group"):
         g["resource_ref"] = f"{g['resource']}.{g['group']}"

@@ -14,8 +14,12 @@ import shlex
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from triage.models import Category
+
+if TYPE_CHECKING:
+    from triage.engine.signatures.logview import LogView
 
 # Values pulled from logs can be long or carry punctuation from the sentence around them.
 _MAX_VALUE = 160
@@ -38,9 +42,10 @@ class Hit:
     reason: str | None = None
 
 
-Refiner = Callable[[Hit, "object"], "Hit | None"]
-# A finder looks at the whole log (a LogView) and returns (line index, groups) pairs.
-Finder = Callable[["object"], list[tuple[int, dict[str, str]]]]
+# A refiner adjusts one match (category, confidence, values) or vetoes it (None).
+Refiner = Callable[[Hit, "LogView"], "Hit | None"]
+# A finder looks at the whole log and returns (line index, groups) pairs.
+Finder = Callable[["LogView"], list[tuple[int, dict[str, str]]]]
 
 
 @dataclass(frozen=True)

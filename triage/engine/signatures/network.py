@@ -8,6 +8,7 @@ Service behind a cluster-internal name.
 from __future__ import annotations
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
@@ -15,13 +16,13 @@ from triage.models import Category as K
 _HOSTPORT = r"(?P<host>[\w.-]+|\[[0-9a-f:]+\]):(?P<port>\d{2,5})"
 
 
-def _localhost(hit: Hit, view: object) -> Hit:
+def _localhost(hit: Hit, view: LogView) -> Hit:
     if hit.groups.get("host") in ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"):
         hit.commands = C.LISTENING + C.WHERE_IT_RAN
     return hit
 
 
-def _dns(hit: Hit, view: object) -> Hit:
+def _dns(hit: Hit, view: LogView) -> Hit:
     text = " ".join(hit.lines)
     if "Temporary failure in name resolution" in text or "EAI_AGAIN" in text or "server misbehaving" in text:
         hit.causes = ("The DNS resolver did not answer for {host} (temporary failure in name resolution)",

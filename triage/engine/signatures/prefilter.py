@@ -10,6 +10,7 @@ A pattern without a usable literal makes the filter pass every line, so it stays
 from __future__ import annotations
 
 import re
+# The standard library's own regex parser (private modules, stable across 3.11+).
 from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 

@@ -42,14 +42,14 @@ def _final_python_exception(view: LogView) -> list[tuple[int, dict[str, str]]]:
     return [(idx, {"exc": short, "msg": msg[:200], "exc_full": exc})]
 
 
-def _python_bug(hit: Hit, view: object) -> Hit:
+def _python_bug(hit: Hit, view: LogView) -> Hit:
     exc = hit.groups.get("exc", "")
     hit.confidence = 0.62 if exc in _CODE_BUGS else 0.55 if exc in ("KeyError", "ValueError") else 0.5
-    chain = view.exception_chain  # type: ignore[attr-defined]
+    chain = view.exception_chain
     if len(chain) > 1:
-        root_exc, root_msg = _exception_at(view, chain[0])  # type: ignore[arg-type]
+        root_exc, root_msg = _exception_at(view, chain[0])
         hit.groups["root"] = f"{root_exc.rsplit('.', 1)[-1]}: {root_msg}"[:200]
-        line = view.lines[chain[0]].strip()  # type: ignore[attr-defined]
+        line = view.lines[chain[0]].strip()
         if line not in hit.lines:
             hit.lines.insert(0, line)
     return hit
@@ -79,13 +79,13 @@ def _java_unhandled(view: LogView) -> list[tuple[int, dict[str, str]]]:
     return [(idx, {"exc": exc.rsplit(".", 1)[-1], "msg": msg[:200]})]
 
 
-def _java_bug(hit: Hit, view: object) -> Hit:
+def _java_bug(hit: Hit, view: LogView) -> Hit:
     if hit.groups.get("exc", "").endswith(_NPE):
         hit.confidence = 0.62
     return hit
 
 
-def _module_pkg(hit: Hit, view: object) -> Hit:
+def _module_pkg(hit: Hit, view: LogView) -> Hit:
     module = hit.groups.get("module", "")
     if module:
         hit.groups["pkg"] = module.split(".")[0].replace("_", "-")

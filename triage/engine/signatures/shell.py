@@ -5,6 +5,7 @@ plus exit codes with a conventional meaning (124 timeout, 126, 127, 137, 143).
 from __future__ import annotations
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
@@ -13,22 +14,22 @@ _EXIT = r"(?:exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{{0,8}}|non-zero exit (?
 _SPECIAL_CODES = {"124", "126", "127", "137", "139", "143"}
 
 
-def _permission(hit: Hit, view: object) -> Hit:
+def _permission(hit: Hit, view: LogView) -> Hit:
     # Without the path or resource that was denied, the line is weaker evidence.
     if not hit.groups.get("path"):
         hit.confidence = 0.75
     return hit
 
 
-def _generic_exit(hit: Hit, view: object) -> Hit | None:
+def _generic_exit(hit: Hit, view: LogView) -> Hit | None:
     # Codes with their own signature are not "generic".
     if hit.groups.get("code") in _SPECIAL_CODES:
         return None
     return hit
 
 
-def _cron_path(hit: Hit, view: object) -> Hit:
-    event = view.event  # type: ignore[attr-defined]
+def _cron_path(hit: Hit, view: LogView) -> Hit:
+    event = view.event
     if event.airflow:
         # A tool missing on an Airflow worker: its PATH or its image; not decisive either way.
         hit.confidence = 0.72

@@ -11,6 +11,7 @@ import posixpath
 import re
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
@@ -37,7 +38,7 @@ def classify_path(path: str) -> str:
     return "unknown"
 
 
-def _missing_path(hit: Hit, view: object) -> Hit:
+def _missing_path(hit: Hit, view: LogView) -> Hit:
     path = hit.groups.get("path", "")
     if path:
         hit.groups["dir"] = posixpath.dirname(path.rstrip("/")) or "/"
@@ -58,7 +59,7 @@ def _missing_path(hit: Hit, view: object) -> Hit:
     return hit
 
 
-def _disk_dir(hit: Hit, view: object) -> Hit:
+def _disk_dir(hit: Hit, view: LogView) -> Hit:
     path = hit.groups.get("path", "")
     if path:
         hit.groups["dir"] = posixpath.dirname(path.rstrip("/")) or "/"
@@ -67,8 +68,8 @@ def _disk_dir(hit: Hit, view: object) -> Hit:
     return hit
 
 
-def _read_only(hit: Hit, view: object) -> Hit:
-    if view.event.kubernetes:  # type: ignore[attr-defined]
+def _read_only(hit: Hit, view: LogView) -> Hit:
+    if view.event.kubernetes:
         hit.category, hit.confidence = K.permissions_rbac, 0.72
         hit.causes = ("The job wrote to a read-only filesystem (readOnlyRootFilesystem, or a read-only volume mount)",)
     return hit
