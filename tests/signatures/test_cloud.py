@@ -28,6 +28,19 @@ CASES = [
          "google.auth.exceptions.RefreshError: ('invalid_grant: Token has been expired or revoked.', "
          "{'error': 'invalid_grant', 'error_description': 'Token has been expired or revoked.'})",
          "credentials_expired", (), (), 0.85),
+    # https://github.com/kubernetes/kubernetes/issues/96289
+    Case("gcloud_reauth_required", "k8s",
+         'Unable to connect to the server: error executing access token command "/usr/lib/google-cloud-sdk/bin/gcloud config config-helper '
+         '--format=json": err=exit status 1 output= stderr=Reauthentication required.\n'
+         "ERROR: (gcloud.config.config-helper) There was a problem reauthenticating while refreshing your current auth tokens: "
+         "Reauthentication challenge could not be answered because you are not in an interactive session.",
+         "credentials_expired", (), ("gcloud auth list",), 0.85),
+    # https://github.com/GoogleCloudPlatform/cloud-code-intellij/issues/543
+    Case("gcloud_refresh_token_invalid", "cron", "ERROR: gcloud crashed (AuthPermanentFail): Refresh token is invalid.",
+         "credentials_expired", (), (), 0.85),
+    # https://github.com/google/kctf/issues/197
+    Case("kubectl_unauthorized", "cron", "error: You must be logged in to the server (Unauthorized)", "credentials_expired", (),
+         ("kubectl auth can-i get pods",), 0.8),
     # https://github.com/facebookresearch/dynabench/issues/482
     Case("aws_throttled", "airflow",
          "botocore.exceptions.ClientError: An error occurred (ThrottlingException) when calling the CreateTransformJob "

@@ -75,6 +75,18 @@ CASES = [
          'Failed to pull image "lachlanevenson/k8s-kubectl:v1.18.20": rpc error: code = Unknown desc = Error response from daemon: '
          "manifest for lachlanevenson/k8s-kubectl:v1.18.20 not found: manifest unknown: manifest unknown",
          "image_pull", ("lachlanevenson/k8s-kubectl:v1.18.20",), ("kubectl describe pod",), 0.9),
+    # https://github.com/kubernetes-sigs/provider-aws-test-infra/pull/281 (containerd's wording for a missing tag)
+    Case("containerd_tag_not_found", "k8s",
+         'containerd[1191]: time="2024-02-07T13:36:48.024858788Z" level=error msg="PullImage \\"registry.k8s.io/kube-apiserver-amd64:v1.30.0-alpha.1.107_052bce26f4f48b\\" '
+         'failed" error="rpc error: code = NotFound desc = failed to pull and unpack image \\"registry.k8s.io/kube-apiserver-amd64:v1.30.0-alpha.1.107_052bce26f4f48b\\": '
+         'failed to resolve reference \\"registry.k8s.io/kube-apiserver-amd64:v1.30.0-alpha.1.107_052bce26f4f48b\\": '
+         'registry.k8s.io/kube-apiserver-amd64:v1.30.0-alpha.1.107_052bce26f4f48b: not found"',
+         "image_pull", ("registry.k8s.io/kube-apiserver-amd64:v1.30.0-alpha.1.107_052bce26f4f48b",), (), 0.9),
+    # https://github.com/containerd/containerd/pull/2052
+    Case("containerd_pull_access_denied", "k8s",
+         'ctr: failed to resolve reference "docker.io/image/doesnotexist:latest": pull access denied, repository does not exist or '
+         "may require authorization: server message: insufficient_scope: authorization failed",
+         "image_pull", (), (), 0.85),
     Case("image_pull_backoff_status", "k8s", "", "image_pull", (), ("kubectl describe pod",), 0.9,
          status={"containers": [{"name": "main", "state": "waiting", "reason": "ImagePullBackOff",
                                  "message": 'Back-off pulling image "registry.example.com/reports:2024.05"'}]}),

@@ -49,7 +49,7 @@ SIGNATURES = [
     S("gcp_credentials_expired", K.credentials_expired, 0.9,
       patterns=(r"google\.auth\.exceptions\.RefreshError", r"\binvalid_grant\b", r"Token has been expired or revoked",
                 r"Reauthentication (?:is )?(?:failed|required)", r"There was a problem refreshing your current auth tokens",
-                r"does not have any valid credentials"),
+                r"does not have any valid credentials", r"Refresh token is invalid", r"\bAuthPermanentFail\b"),
       causes=("The job's Google credentials have expired or were revoked (RefreshError / invalid_grant)",),
       commands=_GCP_ID + C.POD),
     S("gcp_no_credentials", K.missing_config_or_secret, 0.85,

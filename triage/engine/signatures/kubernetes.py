@@ -81,7 +81,8 @@ SIGNATURES = [
       commands=C.POD + C.K8S_EVENTS + C.JOB),
     S("k8s_pull_access_denied", K.image_pull, 0.88,
       patterns=(r"pull access denied for (?P<image>[^,\s]+)",
-                r"repository does not exist or may require 'docker login'",
+                r"repository does not exist or may require (?:'docker login'|authorization)",
+                r"insufficient_scope: authorization failed",
                 r"failed to (?:authorize|fetch anonymous token)",
                 r"(?:unauthorized|denied): (?:authentication required|requested access to the resource is denied)"),
       causes=("The registry refused to serve {image}: it does not exist or the pull secret lacks access",
@@ -215,5 +216,5 @@ SIGNATURES = [
     S("k8s_api_unauthorized", K.credentials_expired, 0.86,
       patterns=(r"You must be logged in to the server \(Unauthorized\)", r"the server has asked for the client to provide credentials"),
       causes=("The job's Kubernetes API credentials were rejected (expired or revoked token)",),
-      commands=("kubectl auth can-i get pods -n {ns}", "kubectl get serviceaccounts -n {ns}")),
+      commands=("kubectl auth can-i get pods -n {ns}", "kubectl auth can-i get pods")),
 ]
