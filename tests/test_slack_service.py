@@ -216,3 +216,21 @@ def test_fifty_failures_with_one_cause_in_a_minute_give_one_incident_card(servic
     assert len(slack.top_level()) == 1
     text = json.dumps(slack.top_level()[0].blocks)
     assert all(f"etl-{i:02d}" in text for i in range(50))
+
+
+def test_a_crash_while_slack_is_down_loses_no_card_and_posts_it_once(service, slack, triage_server):
+    slack.outage("chat.postMessage", 10_000)
+    server = service()
+    tid = server.post("/v1/events/cron", json=RUN).json()["triage_id"]
+    server.wait_published(tid)
+    wait_until(lambda: len([c for c in slack.calls if c.method == "chat.postMessage"]) >= 1, what="a post attempt")
+    metrics = server.get("/metrics").text
+    assert 'triage_slack_outbox_pending{kind="card"} 1.0' in metrics
+    assert 'triage_errors_total{stage="slack"}' in metrics
+    server.kill9()
+    slack.recover()
+    restarted = triage_server(env=server.extra_env, database_url=server.database_url)
+    wait_until(lambda: card_of(slack, tid), what="the card after the restart")
+    time.sleep(1.5)
+    assert len(slack.calls_of("chat.postMessage")) == 1
+    assert 'triage_slack_outbox_pending{kind="card"} 0.0' in restarted.get("/metrics").text

@@ -94,6 +94,12 @@ class FakeSlackAPI:
         with self._lock:
             self._outages[method] = self._outages.get(method, 0) + times
 
+    def recover(self) -> None:
+        """End every outage and rate limit now."""
+        with self._lock:
+            self._outages.clear()
+            self._rate_limits.clear()
+
     # --- what happened ---
     def calls_of(self, method: str) -> list[SlackCall]:
         with self._lock:

@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 
 from triage.db import TriageRow
 from triage.models import Category, Hypothesis, TriageState, TriageView, utcnow
-from triage.observability import ERRORS, STAGE_SECONDS
+from prometheus_client.core import GaugeMetricFamily
+
+from triage.observability import ERRORS, REGISTRY, STAGE_SECONDS
 from triage.settings import Settings
 from triage.slack.card import (
     CardContext,
@@ -236,6 +238,7 @@ class SlackPublisher:
 
     # --- the drain loop -----------------------------------------------------------------
     def start(self) -> None:
+        REGISTRY.register(self)
         self._thread = threading.Thread(target=self._run, name="triage-slack", daemon=True)
         self._thread.start()
 
@@ -244,6 +247,33 @@ class SlackPublisher:
         self._wake.set()
         if self._thread:
             self._thread.join(15)
+        REGISTRY.unregister(self)
+
+    # A Prometheus collector: what waits to go to Slack, and how long the oldest has waited.
+    def collect(self):
+        pending = GaugeMetricFamily("triage_slack_outbox_pending", "Slack cards and thread replies not yet delivered",
+                                    labels=["kind"])
+        oldest = GaugeMetricFamily("triage_slack_outbox_oldest_seconds", "Age of the oldest undelivered Slack card")
+        try:
+            cards, replies, first = self.outbox_depth()
+        except Exception:  # a scrape must not fail because the database blinked
+            return
+        pending.add_metric(["card"], cards)
+        pending.add_metric(["reply"], replies)
+        oldest.add_metric([], (utcnow() - first).total_seconds() if first else 0.0)
+        yield pending
+        yield oldest
+
+    def describe(self):
+        return []
+
+    def outbox_depth(self) -> tuple[int, int, datetime | None]:
+        due = and_(SlackCardRow.version > SlackCardRow.posted_version,
+                   or_(SlackCardRow.kind.in_(["triage", "incident"]), SlackCardRow.ts.is_not(None)))
+        with self.store.session() as s:
+            cards, first = s.execute(select(func.count(), func.min(SlackCardRow.updated_at)).where(due)).one()
+            replies = s.scalar(select(func.count()).select_from(SlackReplyRow).where(SlackReplyRow.ts.is_(None)))
+        return cards or 0, replies or 0, _aware(first)
 
     def _run(self) -> None:
         while not self._stop.is_set():
