@@ -41,6 +41,20 @@ CASES = [
     # https://github.com/google/kctf/issues/197
     Case("kubectl_unauthorized", "cron", "error: You must be logged in to the server (Unauthorized)", "credentials_expired", (),
          ("kubectl auth can-i get pods",), 0.8),
+    # https://github.com/LBHackney-IT/Data-Platform/pull/1883
+    Case("s3_put_denied_names_the_principal", "airflow",
+         "> botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the PutObject operation: User: "
+         "arn:aws:iam::120038763019:user/streetscene-airflow-user is not authorized to perform: s3:PutObject on resource: "
+         '"arn:aws:s3:::dataplatform-stg-landing-zone/streetscene/traffic-counters/street-systems/',
+         "permissions_rbac", ("streetscene-airflow-user", "s3:PutObject"), ("aws sts get-caller-identity",), 0.85),
+    # https://github.com/apache/airflow/issues/17063
+    Case("s3_headobject_403", "airflow", "botocore.exceptions.ClientError: An error occurred (403) when calling the HeadObject operation: Forbidden",
+         "permissions_rbac", (), (), 0.8),
+    # https://github.com/mozilla/telemetry-airflow/pull/1964
+    Case("bigquery_jobs_create", "airflow",
+         "google.api_core.exceptions.Forbidden: 403 POST https://bigquery.googleapis.com/bigquery/v2/projects/moz-fx-data-airflow-gke-prod/"
+         "jobs?prettyPrint=false: Access Denied: Project moz-fx-data-airflow-gke-prod: User does not have bigquery.jobs.create permission "
+         "in project moz-fx-data-airflow-gke-prod.", "permissions_rbac", ("bigquery.jobs.create",), (), 0.8),
     # https://github.com/facebookresearch/dynabench/issues/482
     Case("aws_throttled", "airflow",
          "botocore.exceptions.ClientError: An error occurred (ThrottlingException) when calling the CreateTransformJob "

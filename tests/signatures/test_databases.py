@@ -39,6 +39,10 @@ CASES = [
     Case("password_failed", "k8s",
          'psycopg2.OperationalError: connection to server at "db" (10.1.2.3), port 5432 failed: FATAL:  password authentication failed for user "reporter"',
          "credentials_expired", ("reporter",), (), 0.7, 0.79),
+    # https://github.com/coiled/benchmarks/issues/1345
+    Case("snowflake_bad_password", "airflow",
+         "snowflake.connector.errors.DatabaseError: 250001 (08001): Failed to connect to DB: ***.snowflakecomputing.com:443. "
+         "Incorrect username or password was specified.", "credentials_expired", (), (), 0.7, 0.79),
     Case("database_missing", "cron", 'FATAL:  database "sales_archive" does not exist', "missing_config_or_secret",
          ("sales_archive",), (), 0.8),
     Case("statement_timeout", "airflow", "psycopg2.errors.QueryCanceled: canceling statement due to statement timeout",
