@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from triage.db import make_engine
 from triage.migrate import upgrade
-from triage.models import Category, Evidence, FailureEvent, Hypothesis, RunOutcome, RunRecord, RunReport
+from triage.models import Category, Evidence, FailureEvent, Hypothesis, RunOutcome, RunReport
 from triage.store import TriageStore
 
 
