@@ -74,3 +74,15 @@ def test_interesting_line_keeps_signature_lines(line: str) -> None:
 ])
 def test_interesting_line_skips_ordinary_lines(line: str) -> None:
     assert not signatures.interesting_line(line)
+
+
+@pytest.mark.parametrize("sig", [s for s in signatures.SIGNATURES if s.commands], ids=lambda s: s.id)
+def test_every_command_template_passes_the_read_only_guard(sig) -> None:
+    from triage.engine.guard import check_command
+
+    for template in sig.commands:
+        values = dict(SAMPLE, url="https://api.example.com/v1/x", path="/data/in/x.csv", host="db.example.com")
+        values.update({f: "v-1" for f in template_fields(template) if f not in values})
+        command = render(template, values, quote=True)
+        verdict = check_command(command)
+        assert verdict.allowed, (command, verdict.reason)
