@@ -25,16 +25,19 @@ import httpx
 AIRFLOW_VERSION = "3.3.2"
 REPO = Path(__file__).resolve().parent.parent
 DAGS_FOLDER = REPO / "tests" / "data" / "airflow" / "dags"
+# Airflow 2 cannot import the Task SDK DAGs: it gets its own folder.
+DAGS2_FOLDER = REPO / "tests" / "data" / "airflow" / "dags2"
+AIRFLOW2_VERSION = "2.10.5"
 NOTIFIER_SOURCE = REPO / "integrations" / "airflow"
 READY_MARKER = ".triage-ready"
 JWT_SECRET = "triage-test-jwt-secret-0123456789abcdef"
 
 
-def venv_path() -> Path:
-    override = os.environ.get("TRIAGE_TEST_AIRFLOW_VENV")
+def venv_path(version: str = AIRFLOW_VERSION) -> Path:
+    override = os.environ.get("TRIAGE_TEST_AIRFLOW_VENV") if version == AIRFLOW_VERSION else None
     if override:
         return Path(override)
-    return Path.home() / ".cache" / "triage-test" / f"airflow-{AIRFLOW_VERSION}"
+    return Path.home() / ".cache" / "triage-test" / f"airflow-{version}"
 
 
 def _python_for_airflow() -> str:
@@ -42,9 +45,9 @@ def _python_for_airflow() -> str:
     return sys.executable if sys.version_info[:2] <= (3, 13) else shutil.which("python3.12") or "python3"
 
 
-def ensure_airflow_venv(timeout: float = 1200) -> Path:
+def ensure_airflow_venv(timeout: float = 1200, version: str = AIRFLOW_VERSION) -> Path:
     """The cached Airflow venv, installed now if missing or half-installed."""
-    venv = venv_path()
+    venv = venv_path(version)
     if (venv / READY_MARKER).exists() and (venv / "bin" / "airflow").exists():
         return venv
     if venv.exists():
@@ -54,10 +57,10 @@ def ensure_airflow_venv(timeout: float = 1200) -> Path:
     subprocess.run([_python_for_airflow(), "-m", "venv", str(venv)], check=True, timeout=120)
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-         f"apache-airflow=={AIRFLOW_VERSION}"],
+         f"apache-airflow=={version}"],
         check=True, timeout=timeout,
     )
-    (venv / READY_MARKER).write_text(AIRFLOW_VERSION + "\n")
+    (venv / READY_MARKER).write_text(version + "\n")
     return venv
 
 
@@ -122,6 +125,8 @@ class AirflowServer:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "NO_PROXY": "127.0.0.1,localhost",
+            # Executors start `airflow tasks run ...` by name.
+            "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         })
         if pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
@@ -244,3 +249,83 @@ class AirflowServer:
         r = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")
         r.raise_for_status()
         return r.json()
+
+
+class Airflow2Server(AirflowServer):
+    """A running Airflow 2 (webserver with basic auth on /api/v1, scheduler) for the 2.x paths."""
+
+    # Only Admin exists before the webserver first syncs its roles.
+    users = {"admin": "admin-pw"}
+
+    def __init__(self, home: Path, venv: Path, extra_env: dict[str, str] | None = None,
+                 pythonpath: list[Path] | None = None):
+        super().__init__(home, venv, extra_env, pythonpath)
+        for key in [k for k in self.env if k.startswith("AIRFLOW__") and k != "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]:
+            del self.env[key]
+        self.env.update({
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS2_FOLDER),
+            "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",  # the one Airflow 2 allows on SQLite
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.basic_auth",
+            "AIRFLOW__WEBSERVER__BASE_URL": self.url,
+            "AIRFLOW__WEBSERVER__WORKERS": "1",
+            "AIRFLOW__WEBSERVER__SECRET_KEY": "triage-test-secret",
+            "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        })
+        extra = extra_env or {}
+        self.env.update({k: v for k, v in extra.items() if k.startswith("AIRFLOW__")})
+
+    def start(self, deadline_seconds: float = 300) -> AirflowServer:
+        migrated = self._airflow("db", "migrate", timeout=deadline_seconds)
+        if migrated.returncode != 0:
+            raise RuntimeError(f"airflow db migrate failed:\n{migrated.stderr[-3000:]}")
+        for user, password in self.users.items():
+            made = self._airflow("users", "create", "--username", user, "--password", password,
+                                 "--role", "Admin", "--email", f"{user}@example.org",
+                                 "--firstname", user, "--lastname", "test", timeout=deadline_seconds)
+            if made.returncode != 0:
+                raise RuntimeError(f"airflow users create failed:\n{made.stderr[-3000:]}")
+        for component in (["webserver", "--hostname", "127.0.0.1", "--port", str(self.port)],
+                          ["scheduler", "--skip-serve-logs"]):
+            out = open(self.home / f"{component[0]}.log", "wb")
+            self.procs.append(subprocess.Popen(
+                [str(self.venv / "bin" / "airflow"), *component], env=self.env, stdout=out,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
+        try:
+            self.wait_healthy(deadline_seconds)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def wait_healthy(self, deadline_seconds: float) -> None:
+        deadline = time.monotonic() + deadline_seconds
+        last = ""
+        while time.monotonic() < deadline:
+            for p in self.procs:
+                if p.poll() is not None:
+                    raise RuntimeError(f"an Airflow component exited early ({p.args}); see {self.home}")
+            try:
+                r = httpx.get(f"{self.url}/health", timeout=3)
+                body = r.json() if r.status_code == 200 else {}
+                if body.get("metadatabase", {}).get("status") == "healthy" and \
+                        body.get("scheduler", {}).get("status") == "healthy":
+                    return
+                last = r.text[:300]
+            except (httpx.HTTPError, ValueError) as exc:
+                last = str(exc)
+            time.sleep(1)
+        raise TimeoutError(f"Airflow 2 not healthy after {deadline_seconds}s: {last}")
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.url}/api/v1{path}", auth=("admin", self.users["admin"]),
+                             timeout=20, **kwargs)
+
+    def trigger(self, dag_id: str) -> str:
+        r = self.api("POST", f"/dags/{dag_id}/dagRuns", json={})
+        r.raise_for_status()
+        return r.json()["dag_run_id"]

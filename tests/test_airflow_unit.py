@@ -222,3 +222,11 @@ def test_delivery_without_a_server_logs_and_returns(caplog, monkeypatch):
     monkeypatch.delenv("TRIAGE_SERVER_URL", raising=False)
     assert deliver({"dag_id": "etl"}, DeliveryConfig.resolve()) is False
     assert "no server URL" in caplog.text
+
+
+def test_airflow2_text_log_drops_the_file_list():
+    from triage.sources.airflow_log import drop_source_details
+
+    text = ["vm", " INFO - ::group::Log message source details", "*** Found local files:",
+            "***   * /opt/airflow/logs/attempt=1.log", " INFO - ::endgroup::", "[2024] INFO - loading rows"]
+    assert drop_source_details(text) == ["[2024] INFO - loading rows"]

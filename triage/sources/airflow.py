@@ -252,12 +252,13 @@ class AirflowSource(SourcePlugin):
                       try_number: int, map_index: int, ev: Evidence) -> None:
         parts: list[str] = []
         tries: list[dict] = []
-        try:
-            tries = client.task_tries(dag_id, run_id, task_id, map_index)
-            ev.status["tries"] = [{"try_number": t.get("try_number"), "state": t.get("state"),
-                                   "duration": t.get("duration"), "hostname": t.get("hostname")} for t in tries]
-        except AirflowAPIError as exc:
-            self._note(ev, "the earlier tries", exc)
+        if try_number > 1:  # a first try has no earlier ones to read
+            try:
+                tries = client.task_tries(dag_id, run_id, task_id, map_index)
+                ev.status["tries"] = [{"try_number": t.get("try_number"), "state": t.get("state"),
+                                       "duration": t.get("duration"), "hostname": t.get("hostname")} for t in tries]
+            except AirflowAPIError as exc:
+                self._note(ev, "the earlier tries", exc)
         earlier = sorted({int(t["try_number"]) for t in tries if t.get("try_number") and int(t["try_number"]) < try_number})
         for n in earlier[-EARLIER_TRIES:]:
             try:

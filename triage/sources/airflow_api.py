@@ -159,7 +159,7 @@ class AirflowClient:
         params = {"full_content": "true", "map_index": map_index}
         if not self.v3:
             r = self._send("GET", path, params=params, headers={"Accept": "text/plain"})
-            lines = r.text.splitlines()
+            lines = airflow_log.drop_source_details(r.text.splitlines())
             return lines[-MAX_LOG_LINES:], airflow_log.status_facts({"event": ln} for ln in lines)
         # Stream NDJSON so a huge log costs bounded memory; keep its tail, where failures are.
         lines_out: deque[str] = deque(maxlen=MAX_LOG_LINES)
@@ -172,7 +172,7 @@ class AirflowClient:
                 read += len(raw)
                 events = airflow_log.parse_ndjson_line(raw)
                 lines_out.extend(flattener.feed(events))
-                facts.update(airflow_log.status_facts(events))
+                airflow_log.merge_facts(facts, airflow_log.status_facts(events))
                 if read > MAX_LOG_BYTES:
                     lines_out.append(f"[log truncated: read the first {MAX_LOG_BYTES // (1024 * 1024)} MB only]")
                     break

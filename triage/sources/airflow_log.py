@@ -102,6 +102,25 @@ def flatten_events(events: Iterable[Any]) -> list[str]:
     return LogFlattener().feed(events)
 
 
+def drop_source_details(lines: list[str]) -> list[str]:
+    """Airflow 2 text logs: drop the host line and the "Found local files" block before the log."""
+    out: list[str] = []
+    skipping = False
+    for i, line in enumerate(lines):
+        if "::group::Log message source details" in line:
+            skipping = True
+            # The line before it is the bare host name Airflow prints first.
+            if out and i == 1:
+                out.pop()
+            continue
+        if skipping:
+            if "::endgroup::" in line:
+                skipping = False
+            continue
+        out.append(line)
+    return out
+
+
 def parse_ndjson_line(raw: str) -> list[Any]:
     """One line of Airflow's `application/x-ndjson` log stream as events."""
     raw = raw.strip()
@@ -148,5 +167,16 @@ def status_facts(events: Iterable[Any]) -> dict[str, Any]:
             facts["exception_message"] = str(detail[-1].get("exc_value", ""))[:500]
         m = _EXIT_CODE.search(str(ev.get("event", "")))
         if m:
-            facts["exit_code"] = int(m.group(1))
+            # The first exit code is the command's; later ones are Airflow's own task runner
+            # reporting that the task failed (Airflow 2 logs "Task exited with return code 1").
+            facts.setdefault("exit_code", int(m.group(1)))
     return facts
+
+
+def merge_facts(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """Add facts from a later part of the same log (the first exit code stays)."""
+    for key, value in new.items():
+        if key == "exit_code":
+            into.setdefault(key, value)
+        else:
+            into[key] = value
