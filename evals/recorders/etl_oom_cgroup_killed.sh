@@ -3,7 +3,8 @@
 # 300 MB memory cgroup (cgroup v1 memory.limit_in_bytes, as a systemd slice or a container
 # limit sets it for everything the cron entry starts), the kernel OOM killer SIGKILLs Python mid-transform (bash prints
 # "Killed", exit 137), and the wrapper carries on: its publish step then dies LOUDLY with a
-# FileNotFoundError on the checkpoint the killed step never wrote. The last traceback is a
+# FileNotFoundError on the checkpoint the killed step never wrote, after re-validating the
+# input partitions (over a thousand lines after the kill). The last traceback is a
 # consequence; the cause is the OOM kill.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
@@ -11,7 +12,7 @@ CG=/sys/fs/cgroup/memory/rec-oom-$$
 mkdir "$CG"
 on_cleanup "rmdir $CG"
 echo $((300 * 1024 * 1024)) >"$CG/memory.limit_in_bytes"
-$ETL gen-input in --date "$RUN_DATE" --days 1 --parts 8 --rows 5000
+$ETL gen-input in --date "$RUN_DATE" --days 2 --parts 8 --rows 5000
 start_fx_api
 cat >run_nightly.sh <<SH
 #!/bin/bash
@@ -24,7 +25,7 @@ $ETL run --input $WORK/in --output $WORK/out --date $RUN_DATE \
 rc=\$?
 echo "\$(date -Is) run_nightly: etl step finished with exit code \$rc"
 echo "\$(date -Is) run_nightly: step 2/2 publish"
-$ETL run --input $WORK/in --output $WORK/out --date $RUN_DATE --stages bootstrap,resume,write
+$ETL run --input $WORK/in --output $WORK/out --date $RUN_DATE --lookback 1 --progress-every 100 --stages bootstrap,extract,resume,write
 rc2=\$?
 echo "\$(date -Is) run_nightly: publish step finished with exit code \$rc2"
 exit \$(( rc ? rc : rc2 ))

@@ -232,7 +232,7 @@ class Job:
 
     # -- checkpoint: best effort, like many jobs do it (a failure is only a warning)
     def checkpoint(self) -> None:
-        out = Path(self.a.output)
+        out = Path(self.a.checkpoint_dir or self.a.output)
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"checkpoint-{self.day}.json"
         try:
@@ -244,7 +244,7 @@ class Job:
 
     def resume(self) -> None:
         """Read the checkpoint back (the publish step runs from it)."""
-        path = Path(self.a.output) / f"checkpoint-{self.day}.json"
+        path = Path(self.a.checkpoint_dir or self.a.output) / f"checkpoint-{self.day}.json"
         log.info("resuming publish step from %s", path)
         state = json.loads(path.read_text())
         log.info("checkpoint has %d rows", len(state["rows"]))
@@ -380,6 +380,7 @@ def main() -> int:
     r = sub.add_parser("run")
     r.add_argument("--input", required=True)
     r.add_argument("--output", default="out")
+    r.add_argument("--checkpoint-dir", default="", help="default: the output dir")
     r.add_argument("--date", required=True)
     r.add_argument("--stages", default="bootstrap,extract,transform,write")
     r.add_argument("--lookback", type=int, default=0, help="also re-read this many earlier days (late corrections)")
