@@ -3,8 +3,13 @@
 Ranking: a signature's own confidence (how specific it is), plus where its deciding line
 sits relative to the failure (later is closer; status facts are at the failure; the last
 exception and the root of its chain get a bonus), minus penalties for lines that only
-report a retry or a warning. A generic signature (a bare exit code, BackoffLimitExceeded,
-upstream_failed) is a hint: alone it yields an abstention that mentions it.
+report a retry or a warning. An outcome (a Job deadline, a zombie task) drops below a cause
+present with it that explains it (a pod that never started, an OOM kill).
+
+Confidence: the signature's own, lowered when its line is weak evidence (a warning, a
+retry, early in a long log) or when two specific causes of different kinds compete. A
+generic signature (a bare exit code, BackoffLimitExceeded, upstream_failed) is a hint:
+alone it yields an abstention that mentions it.
 """
 
 from __future__ import annotations
