@@ -43,6 +43,9 @@ CASES = [
     # The curl CronJob of kubernetes/kubernetes#53331 (a service listening on another port): curl's own wording
     Case("curl_connect_timeout", "cron", "curl: (28) Failed to connect to some-service port 80 after 129281 ms: Connection timed out",
          "network_dns", ("some-service:80",), ("getent hosts some-service",), 0.6, 0.75),
+    Case("kafka_no_brokers", "k8s", "kafka.errors.NoBrokersAvailable: NoBrokersAvailable", "dependency_unavailable", (), (), 0.8),
+    Case("windows_refused", "cron", "[WinError 10061] No connection could be made because the target machine actively refused it",
+         "dependency_unavailable", (), (), 0.8),
     Case("unknown_ca", "cron", "curl: (60) SSL certificate problem: unable to get local issuer certificate", "missing_config_or_secret",
          (), (), 0.7),
 ]

@@ -128,7 +128,7 @@ SIGNATURES = [
       patterns=(r"Executor reports task instance .* finished \((?:failed|success)\) although the task says (?:it's|its) (?P<af_state>\w+)",
                 r"reported that the task instance .* finished with state \w+, but the task instance's state attribute is (?P<af_state>\w+)",
                 r"was not found in the executor", r"(?:stuck|timed out) in queued", r"queued for longer than",
-                r"Adopted tasks were still pending", r"task_queued_timeout"),
+                r"Adopted tasks were still pending", r"task_queued_timeout", r"\bWorkerLostError\b"),
       causes=("The executor lost the task (it never started or its worker vanished), not the task's own code",),
       commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_TASK + C.AIRFLOW_RUN),
     S("airflow_already_running", K.overlap_concurrency, 0.7,

@@ -14,7 +14,7 @@ from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
 
-_EXIT_137 = r"exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{0,8}137\b|\b(?:return|error) code 137\b|non-zero exit (?:status|code) 137\b|\bcode=137\b"
+_EXIT_137 = r"exit(?:ed)?(?: with)?[ _]?(?:code|status)(?:\W{0,8}| is )137\b|\bError 137\b|\b(?:return|error) code 137\b|non-zero exit (?:status|code) 137\b|\bcode=137\b"
 
 
 def _insufficient(hit: Hit, view: LogView) -> Hit:
@@ -171,7 +171,7 @@ SIGNATURES = [
       commands=C.JOB + C.K8S_EVENTS),
     S("k8s_node_lost", K.scheduler_infra, 0.78,
       patterns=(r"\bNodeLost\b", r"\bNodeNotReady\b", r"Pod was terminated in response to imminent node shutdown",
-                r"\bNodeShutdown\b", r"\bpreempted by\b", r"\bPreempting\b", r"DeletionByTaintManager|TaintManagerEviction|DeletionByPodGC",
+                r"\bNodeShutdown\b", r"\bpreempted by\b", r"Kubelet stopped posting node status", r"\bPreempting\b", r"DeletionByTaintManager|TaintManagerEviction|DeletionByPodGC",
                 r"ContainerStatusUnknown", r"The container could not be located when the pod was (?:deleted|terminated)"),
       causes=("The pod was lost with its node (node shutdown, not ready, preemption or garbage collection), not by the job's own code",),
       commands=C.POD + C.K8S_EVENTS + ("kubectl get nodes",)),
