@@ -57,6 +57,9 @@ CASES = [
     # https://github.com/zalando/spilo/issues/569
     Case("dash_cannot_create", "cron", "/launch.sh: 24: /launch.sh: cannot create /etc/passwd: Permission denied",
          "permissions_rbac", ("/etc/passwd",), ("ls -ld /etc/passwd",), 0.8),
+    # The wording of NousResearch/hermes-agent#82460's cron script timeout
+    Case("script_timed_out", "cron", "Script timed out after 120s: /home/u/.hermes/scripts/report.sh", "timeout_deadline", ("120s",),
+         ("crontab -l",), 0.7),
     Case("cd_failed", "cron", "/bin/sh: 1: cd: can't cd to /srv/exports", "missing_config_or_secret", ("/srv/exports",),
          ("ls -ld /srv/exports",), 0.7),
 ]

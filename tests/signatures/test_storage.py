@@ -22,6 +22,11 @@ CASES = [
          "missing_config_or_secret", ("/etc/backup/backup.yaml",), (), 0.8),
     Case("script_missing", "cron", "python3: can't open file '/opt/jobs/nightly.py': [Errno 2] No such file or directory",
          "missing_config_or_secret", ("/opt/jobs/nightly.py",), (), 0.7, 0.79),
+    # https://github.com/mozilla/bigquery-etl/pull/1162 (a script missing from the image)
+    Case("entrypoint_script_missing", "airflow",
+         "{logging_mixin.py:112} INFO - [2020-07-13 05:05:26,538] {pod_launcher.py:125} INFO - /app/script/entrypoint: line 38: "
+         "/script/publish_public_data_json: No such file or directory",
+         "missing_config_or_secret", ("/script/publish_public_data_json",), (), 0.7, 0.79),
     Case("spark_path_missing", "airflow",
          "pyspark.sql.utils.AnalysisException: [PATH_NOT_FOUND] Path does not exist: s3a://lake/raw/orders/dt=2024-05-01.",
          "data_input_missing", ("s3a://lake/raw/orders/dt=2024-05-01",), (), 0.8),

@@ -25,7 +25,7 @@ _CONFIG = re.compile(
     r"\.(?:conf|cfg|ini|ya?ml|toml|env|properties|pem|key|crt|cert|p12|jks|kubeconfig)$|/etc/|/secrets?/|/config/|credentials|\.ssh/|/\.aws/",
     re.IGNORECASE,
 )
-_PROGRAM = re.compile(r"\.(?:sh|py|pl|rb|jar|js|bin|exe)$|/bin/|/sbin/|/libexec/", re.IGNORECASE)
+_PROGRAM = re.compile(r"\.(?:sh|py|pl|rb|jar|js|bin|exe)$|/bin/|/sbin/|/libexec/|/scripts?/|/entrypoint", re.IGNORECASE)
 
 
 def classify_path(path: str) -> str:
