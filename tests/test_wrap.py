@@ -113,3 +113,12 @@ def test_huge_output_keeps_head_and_tail_in_bounded_memory():
     assert dropped > 1_000_000 and f"{dropped} bytes omitted" in text
     assert keeper.tail_size < 2000 + 65536
     assert len(text) < 4000
+
+
+def test_timeout_escalates_to_sigkill_when_the_command_ignores_sigterm(triage_server, tmp_path):
+    server = triage_server()
+    t0 = time.monotonic()
+    r = wrap(["--job", "stubborn", "--timeout", "1", "--", "sh", "-c", "trap '' TERM; sleep 60"], server.url, tmp_path)
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 124
+    assert elapsed < 30  # killed after the grace period, not after the 60 s sleep

@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,6 +84,31 @@ class RunResult:
     dropped: int = 0
 
 
+class TimeoutStopper:
+    """SIGTERM at the deadline, SIGKILL after the grace period; `check` says how long to wait."""
+
+    def __init__(self, deadline: float | None, send: Callable[[int], None]):
+        self.deadline = deadline
+        self.send = send
+        self.timed_out = False
+        self.kill_at: float | None = None
+
+    def check(self) -> float | None:
+        now = time.monotonic()
+        if self.deadline and not self.timed_out and now >= self.deadline:
+            self.timed_out = True
+            self.send(signal.SIGTERM)
+            self.kill_at = now + KILL_GRACE_SECONDS
+        if self.kill_at and now >= self.kill_at:
+            self.send(signal.SIGKILL)
+            self.kill_at = None
+        if self.deadline and not self.timed_out:
+            return max(self.deadline - now, 0.01)
+        if self.kill_at:
+            return max(self.kill_at - now, 0.01)
+        return None
+
+
 def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) -> RunResult:
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
@@ -110,25 +136,10 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
     outs = {proc.stdout.fileno(): sys.stdout.buffer, proc.stderr.fileno(): sys.stderr.buffer}
     for fd in outs:
         sel.register(fd, selectors.EVENT_READ)
-    deadline = t0 + timeout if timeout else None
-    timed_out = False
-    kill_at = None
+    stopper = TimeoutStopper(t0 + timeout if timeout else None, lambda sig: forward(sig, None))
     try:
         while outs:
-            wait = None
-            now = time.monotonic()
-            if deadline and not timed_out and now >= deadline:
-                timed_out = True
-                forward(signal.SIGTERM, None)
-                kill_at = now + KILL_GRACE_SECONDS
-            if kill_at and now >= kill_at:
-                forward(signal.SIGKILL, None)
-                kill_at = None
-            if deadline and not timed_out:
-                wait = max(deadline - now, 0.01)
-            elif kill_at:
-                wait = max(kill_at - now, 0.01)
-            for key, _ in sel.select(wait):
+            for key, _ in sel.select(stopper.check()):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     sel.unregister(key.fd)
@@ -144,14 +155,7 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
                 rc = proc.wait(timeout=0.2)
                 break
             except subprocess.TimeoutExpired:
-                now = time.monotonic()
-                if deadline and not timed_out and now >= deadline:
-                    timed_out = True
-                    forward(signal.SIGTERM, None)
-                    kill_at = now + KILL_GRACE_SECONDS
-                if kill_at and now >= kill_at:
-                    forward(signal.SIGKILL, None)
-                    kill_at = None
+                stopper.check()
     finally:
         for s, h in old.items():
             signal.signal(s, h)
@@ -161,6 +165,7 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
     if rc < 0:
         sig = signal.Signals(-rc).name
         rc = 128 - rc  # the shell's convention: 137 for SIGKILL
+    timed_out = stopper.timed_out
     if timed_out:
         note = f"triage wrap: killed after the {timeout:g}s timeout\n"
         sys.stderr.write(note)
