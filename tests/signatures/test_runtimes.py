@@ -116,3 +116,15 @@ def test_an_unknown_exception_with_a_known_root_names_the_root() -> None:
     h = diagnose("cron", log)
     assert h.category.value == "bad_code_or_bug"
     assert "JobFailed" in h.cause and "ValueError: bad row 7" in h.cause
+
+
+def test_a_wrapper_exception_is_not_a_code_bug() -> None:
+    # The operator only reports that its child failed; without the child's reason, say "unclear".
+    log = ("[2024-05-01] INFO - Command exited with return code 1\n"
+           "Traceback (most recent call last):\n  File \"airflow/providers/standard/operators/bash.py\", line 225, in execute\n"
+           "AirflowException: Bash command failed. The command returned a non-zero exit code 1.")
+    h = diagnose("airflow", log)
+    assert h.category.value == "other" and h.confidence <= 0.3
+    log = ("Traceback (most recent call last):\n  File \"/opt/run.py\", line 9, in <module>\n"
+           "subprocess.CalledProcessError: Command '['dbt', 'run']' returned non-zero exit status 2.")
+    assert diagnose("cron", log).category.value == "other"

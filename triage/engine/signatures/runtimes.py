@@ -42,8 +42,16 @@ def _final_python_exception(view: LogView) -> list[tuple[int, dict[str, str]]]:
     return [(idx, {"exc": short, "msg": msg[:200], "exc_full": exc})]
 
 
-def _python_bug(hit: Hit, view: LogView) -> Hit:
+# Exceptions that only wrap a child process's failure: the cause is in what the child printed.
+_WRAPPER = re.compile(r"Bash command failed|non-zero exit (?:status|code)|returned a failure|received SIGTERM|exit code \d+",
+                      re.IGNORECASE)
+
+
+def _python_bug(hit: Hit, view: LogView) -> Hit | None:
     exc = hit.groups.get("exc", "")
+    if exc in ("AirflowException", "CalledProcessError", "AirflowFailException") and (
+            exc == "CalledProcessError" or _WRAPPER.search(hit.groups.get("msg", ""))):
+        return None
     hit.confidence = 0.62 if exc in _CODE_BUGS else 0.55 if exc in ("KeyError", "ValueError") else 0.5
     chain = view.exception_chain
     if len(chain) > 1:
