@@ -86,3 +86,9 @@ def test_exit_code_from_the_event_is_used() -> None:
     h = diagnose("cron", "processing", {"exit_code": 127})
     assert h.category.value == "missing_config_or_secret"
     assert h.confidence <= 0.6
+
+
+def test_crons_own_report_of_a_failed_job_is_not_a_cron_fault() -> None:
+    # cron logs every failing job like this; the job's exit status is a hint, not a cron daemon error.
+    h = diagnose("cron", "May  1 02:00:01 db1 CRON[4121]: (CRON) error (grandchild #4122 failed with exit status 1)")
+    assert h.category.value == "other" and h.confidence <= 0.3
