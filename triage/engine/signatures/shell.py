@@ -168,7 +168,7 @@ SIGNATURES = [
       commands=C.K8S_EVENTS + ("ps -ef",) + C.AIRFLOW_RUN),
     S("cron_daemon_error", K.scheduler_infra, 0.75,
       patterns=(r"errors in crontab file", r"\":\d+: bad (?:minute|hour|day-of-month|month|day-of-week|command)",
-                r"\(CRON\) (?:ORPHAN|error \(|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
+                r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
       causes=("cron itself could not run the entry (crontab syntax or cron's PAM session failed)",),
       commands=C.CRON_LOG + C.CRONTAB),
     S("account_expired", K.credentials_expired, 0.86,
