@@ -54,7 +54,8 @@ def _instances(airflow: AirflowServer, user: str = "admin", password: str | None
 def triage(airflow, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("triage")
     server = TriageServer(workdir, f"sqlite:///{workdir / 'triage.db'}", free_port(),
-                          {"TRIAGE_AIRFLOW_INSTANCES": _instances(airflow), "TRIAGE_API_TOKEN": TOKEN})
+                          {"TRIAGE_AIRFLOW_INSTANCES": _instances(airflow), "TRIAGE_API_TOKEN": TOKEN,
+                           "TRIAGE_APPROVERS": '["api-token"]'})
     server.start()
     yield server
     server.stop()
@@ -208,14 +209,24 @@ def test_expired_token_is_refreshed(airflow, runs):
     assert airflow_api._TOKENS[client.token_key()] != expired
 
 
-def test_approved_rerun_clears_the_task_once(airflow, runs):
+def test_approved_rerun_clears_the_task_once(airflow, triage, runs):
     dag, run_id, task = "triage_bash_exit", runs["triage_bash_exit"], "export_report"
-    src = _source(airflow)
-    [event] = src.parse({"dag_id": dag, "task_id": task, "run_id": run_id, "try_number": 1, "instance": INSTANCE})
-    assert "dry_run false" in src.describe_rerun(event)
-    result = src.rerun(event, "approval-42")
-    assert result.ok, result.detail
-    assert "export_report" in result.detail
+    items = triage.get("/v1/triages", params={"limit": 500}).json()["items"]
+    view = next(i for i in items if i["failure_key"] == f"airflow/{INSTANCE}/{dag}/{run_id}/{task}/-1/1")
+    assert view["state"] == "published"
+
+    # A human approves through the service (the inbox's action, with the API token as the actor).
+    approve = httpx.post(f"{triage.url}/triages/{view['id']}/actions/approve", data={"nonce": "n-1"},
+                         headers={**triage.headers(), "Accept": "application/json"}, timeout=30)
+    assert approve.status_code == 200 and approve.json()["ok"], approve.text
+    done = triage.wait_published(view["id"], timeout=30)
+    deadline = time.monotonic() + 60
+    while done["state"] in ("approved", "rerun_requested") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        done = triage.get(f"/v1/triages/{view['id']}").json()
+    assert done["state"] == "rerun_done", done
+    audit = json.dumps(done["audit"])
+    assert "cleared 1 task instance(s)" in audit and "export_report" in audit
 
     # Airflow really re-queued it: the scheduler runs try 2 (which fails again, for real).
     deadline = time.monotonic() + 120
@@ -226,12 +237,16 @@ def test_approved_rerun_clears_the_task_once(airflow, runs):
             break
         time.sleep(1)
     assert ti["try_number"] == 2 and ti["state"] == "failed", ti
-    assert "triage approval approval-42" in (ti["note"] or "")  # who asked for it, visible in Airflow
+    assert "triage approval a" in (ti["note"] or "")  # the approval id, visible in Airflow
 
-    # The same approval again (also from a fresh process with no memory) does not clear again.
-    assert src.rerun(event, "approval-42") == result
-    AirflowSource._applied.clear()
-    again = _source(airflow).rerun(event, "approval-42")
+    # A replay of the same approval, in a process with no memory of it, does not clear again.
+    approval_id = ti["note"].split("triage approval ", 1)[1].split()[0]
+    src = _source(airflow)
+    [event] = src.parse({"dag_id": dag, "task_id": task, "run_id": run_id, "try_number": 1, "instance": INSTANCE})
+    assert "dry_run false" in src.describe_rerun(event)
+    again = src.rerun(event, approval_id)
     assert again.ok and "not cleared again" in again.detail
+    # And the same approval id twice in one process returns the recorded outcome.
+    assert src.rerun(event, approval_id) == again
     time.sleep(3)
     assert airflow.task_instance(dag, run_id, task)["try_number"] == 2
