@@ -25,7 +25,7 @@ on_cleanup() { CLEANUPS+=("$*"); }
 cleanup() {
   local i
   for ((i=${#CLEANUPS[@]}-1; i>=0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1 || true; done
-  rm -rf "$WORK"
+  if [ -n "${REC_KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -92,3 +92,42 @@ start_private_pg() {
   on_cleanup "runuser -u postgres -- $bin/pg_ctl -D $WORK/pg/data -m immediate stop"
 }
 psql_priv() { runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -h "$WORK/pg" -p "$PRIV_PORT" -d postgres -c "$1"; }
+
+# airflow_setup: a real Apache Airflow 2.10.5 (the test harness's cached venv, installed on
+# first use) with its own AIRFLOW_HOME and SQLite metadata DB in the work dir, the recorders'
+# DAG folder, and the job's settings passed as REC_* variables. Sets AF (the airflow CLI).
+airflow_setup() {
+  local venv
+  venv=$(cd "$REPO" && "$PY" -c 'from tests.airflow_harness import ensure_airflow_venv, AIRFLOW2_VERSION; print(ensure_airflow_venv(version=AIRFLOW2_VERSION))')
+  AF="$venv/bin/airflow"
+  export AIRFLOW_HOME=$WORK/airflow
+  mkdir -p "$WORK/dags" && cp "$JOBS"/airflow_dags/*.py "$WORK/dags/"
+  export AIRFLOW__CORE__DAGS_FOLDER=$WORK/dags
+  export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$WORK/airflow/airflow.db
+  export AIRFLOW__CORE__EXECUTOR=SequentialExecutor
+  export AIRFLOW__CORE__LOAD_EXAMPLES=False
+  export AIRFLOW__LOGGING__LOGGING_LEVEL=INFO
+  export REC_APP_DIR=$WORK/app REC_INPUT=$WORK/in REC_OUTPUT=$WORK/out REC_RUN_DATE=$RUN_DATE
+  mkdir -p "$AIRFLOW_HOME"
+  "$AF" db migrate >"$WORK/af-migrate.log" 2>&1
+  "$AF" dags reserialize >>"$WORK/af-migrate.log" 2>&1
+}
+
+# airflow_task NAME TASK: trigger a run of nightly_orders and run TASK of it under the real
+# LocalTaskJob supervisor (`airflow tasks run --local`, as a worker does); the task's log file
+# becomes evals/cases/logs/rec-NAME.log. Extra arguments go before the airflow command (e.g.
+# a cgroup helper).
+airflow_task() {
+  local name=$1 task=$2; shift 2
+  local run_id="scheduled__${RUN_DATE}T02:15:00+00:00"
+  "$AF" dags trigger nightly_orders -r "$run_id" -e "${RUN_DATE}T02:15:00+00:00" >>"$WORK/af-migrate.log" 2>&1
+  set +e
+  "$@" "$AF" tasks run nightly_orders "$task" "$run_id" --local -i >"$WORK/af-run.out" 2>&1
+  local rc=$?
+  set -e
+  local f
+  f=$(ls "$AIRFLOW_HOME/logs/dag_id=nightly_orders/run_id=$run_id/task_id=$task/"attempt=*.log | tail -1)
+  mkdir -p "$LOGS"
+  cp "$f" "$LOGS/rec-$name.log"
+  echo "recorded rec-$name.log: $(wc -l <"$f") lines, $(wc -c <"$f") bytes; airflow tasks run exit $rc"
+}
