@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 INSTANCE = "test-airflow"
 TOKEN = "tok-airflow"
-DAGS = ["triage_raises", "triage_bash_exit", "triage_cascade", "triage_retry", "triage_sigkill"]
+DAGS = ["triage_raises", "triage_bash_exit", "triage_cascade", "triage_retry", "triage_sigkill", "triage_mapped"]
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +90,9 @@ def _by_key(items: list[dict], dag: str, task: str) -> dict | None:
 
 def test_notifier_reports_real_failures_with_logs_and_history(airflow, triage, runs):
     expected = [("triage_raises", "fetch_prices"), ("triage_bash_exit", "export_report"),
-                ("triage_cascade", "extract"), ("triage_retry", "load_rows")]
+                ("triage_cascade", "extract"), ("triage_retry", "load_rows"), ("triage_mapped", "check_partition")]
     found = triage.wait_for(lambda items: all(_by_key(items, d, t) for d, t in expected) and items,
-                            timeout=60, what="the notifier's four failures")
+                            timeout=60, what="the notifier's five failures")
     published = {(d, t): triage.wait_published(_by_key(found, d, t)["id"], timeout=60) for d, t in expected}
 
     raises = published[("triage_raises", "fetch_prices")]
@@ -123,12 +123,21 @@ def test_notifier_reports_real_failures_with_logs_and_history(airflow, triage, r
     assert "loading rows, try 1" in rlog and "loading rows, try 2" in rlog
     assert sorted(t["try_number"] for t in retry["evidence"]["status"]["tries"]) == [1, 2]
 
+    # A mapped task: the failure is map index 1, and its own log and state are read.
+    mapped = triage.wait_published(_by_key(found, "triage_mapped", "check_partition")["id"], timeout=60)
+    assert mapped["failure_key"].endswith("/check_partition/1/1")
+    mev = mapped["evidence"]
+    assert "FileNotFoundError: partition 2024-01-02 has no _SUCCESS marker" in mev["log_text"]
+    assert "checking partition 2024-01-01" not in mev["log_text"]
+    assert mev["status"]["run_task_states"] == {"check_partition[0]": "success", "check_partition[1]": "failed",
+                                                "check_partition[2]": "success"}
+
     # The cascade's root was reported by its task callback and by the DAG's callback: one triage;
     # its downstream tasks were upstream_failed and got none.
     deadline = time.monotonic() + 60
-    while _airflow_events_received(triage) < 5 and time.monotonic() < deadline:
+    while _airflow_events_received(triage) < 6 and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _airflow_events_received(triage) >= 5  # 4 task callbacks + the DAG-level one
+    assert _airflow_events_received(triage) >= 6  # 5 task callbacks + the DAG-level one
     items = triage.get("/v1/triages", params={"limit": 500}).json()["items"]
     assert [i["job"] for i in items if "/triage_cascade/" in i["failure_key"]] == ["triage_cascade.extract"]
 
@@ -250,3 +259,21 @@ def test_approved_rerun_clears_the_task_once(airflow, triage, runs):
     assert src.rerun(event, approval_id) == again
     time.sleep(3)
     assert airflow.task_instance(dag, run_id, task)["try_number"] == 2
+
+
+def test_mapped_task_rerun_clears_only_its_index(airflow, runs):
+    dag, run_id, task = "triage_mapped", runs["triage_mapped"], "check_partition"
+    src = _source(airflow)
+    [event] = src.parse({"dag_id": dag, "task_id": task, "run_id": run_id, "map_index": 1, "try_number": 1,
+                         "instance": INSTANCE})
+    result = src.rerun(event, "approval-mapped")
+    assert result.ok and result.reference == f"{dag}/{run_id}/{task}[1]", result
+    deadline = time.monotonic() + 120
+    tis = {}
+    while time.monotonic() < deadline:
+        listed = airflow.api("GET", f"/dags/{dag}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
+        tis = {t["map_index"]: (t["state"], t["try_number"]) for t in listed}
+        if tis.get(1) == ("failed", 2):
+            break
+        time.sleep(1)
+    assert tis == {0: ("success", 1), 1: ("failed", 2), 2: ("success", 1)}

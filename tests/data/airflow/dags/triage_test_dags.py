@@ -76,3 +76,16 @@ with DAG("triage_retry", schedule=None, start_date=START, catchup=False,
 with DAG("triage_sigkill", schedule=None, start_date=START, catchup=False,
          default_args={"on_failure_callback": _notifier()}):
     PythonOperator(task_id="build_index", python_callable=killed)
+
+
+def check_partition(part: str) -> None:
+    print(f"checking partition {part}")
+    if part.endswith("02"):
+        raise FileNotFoundError(f"partition {part} has no _SUCCESS marker")
+
+
+# Dynamic task mapping: only map index 1 fails; the failure is identified by its map index.
+with DAG("triage_mapped", schedule=None, start_date=START, catchup=False,
+         default_args={"on_failure_callback": _notifier()}):
+    PythonOperator.partial(task_id="check_partition", python_callable=check_partition).expand(
+        op_args=[["2024-01-01"], ["2024-01-02"], ["2024-01-03"]])
