@@ -188,3 +188,13 @@ def test_beats_tail_truncation_when_the_error_is_not_at_the_end() -> None:
     assert PY_TRACEBACK[-1] in condense(text, 1000).text
     assert PY_TRACEBACK[-1] not in tail_truncate(text, 1000).text
     assert tail_truncate(text, 1000).tokens <= 1000
+
+
+def test_version_lines_near_the_start_kept_beyond_the_head() -> None:
+    rng = random.Random(11)
+    setup = [f"Collecting {rng.choice(WORDS)}-{rng.choice(WORDS)} (from -r requirements.txt (line {i}))  {' '.join(rng.sample(WORDS, 8))}" for i in range(120)]
+    installed = "Successfully installed acme-client-4.2.0 pyarrow-15.0.2"
+    text = _log(setup, [installed], noise(rng, 6000))
+    out = condense(text, 1500)
+    assert installed in out.text
+    assert setup[0] in out.text

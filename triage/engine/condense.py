@@ -84,6 +84,13 @@ _CONTINUATION = re.compile(
     r")"
 )
 _PY_TB = "Traceback (most recent call last):"
+# Near the start of a log, lines that state versions (what was installed, what runs) explain
+# many failures (an upgrade, a pin that moved) even when the head window is too short.
+_VERSION = re.compile(
+    r"(?i)\bversion\b|\binstalled\b|\bv\d+\.\d+\.\d+\b|"
+    r"\b(?:python|java|jdk|node|go|ruby|php|perl|postgres(?:ql)?|mysql|airflow|spark|kubectl|helm|terraform)[ /:v-]*\d+\.\d+"
+)
+VERSION_SCAN_LINES = 500
 
 
 def _structure(line: str) -> str:
@@ -99,7 +106,9 @@ def _structure(line: str) -> str:
 HEAD_SHARE = 0.10  # first lines: the command, versions, configuration
 TAIL_MIN_SHARE = 0.30  # the end of the log is kept before anything else
 BLOCK_MAX_SHARE = 0.45  # one error block may use this much if it fits whole
-CONTEXT = 2  # lines of context around a signature line
+CONTEXT = 2  # lines of context around a signature line or block, shown first
+WIDE_CONTEXT = 12  # context kept in reserve, shown if budget is left (the failure's neighbourhood)
+WIDE_SHARE = 0.5  # share of the budget still free that widening may use
 MAX_LINE_CHARS = 2000  # longer lines are clipped on the way in (a 1 MB JSON line must not win)
 HEAD_MAX_LINES = 30
 BLOCK_MAX_RECORDS = 240  # a block longer than this keeps its first and last records
@@ -150,13 +159,19 @@ class _Unit:
     seq: int
     records: list[_Record] = field(compare=False)
     kind: str = field(compare=False, default="line")
+    before: list[_Record] = field(compare=False, default_factory=list)
+    after: list[_Record] = field(compare=False, default_factory=list)
 
     def chars(self) -> int:
-        return sum(r.chars() for r in self.records)
+        return sum(r.chars() for r in self.records) + sum(r.chars() for r in self.before)
+
+    def shown(self, context: int) -> list[_Record]:
+        return self.before[len(self.before) - context :] + self.records + self.after[:context]
 
 
 class _Block:
-    def __init__(self, first: _Record, python: bool) -> None:
+    def __init__(self, first: _Record, python: bool, before: list[_Record]) -> None:
+        self.before = before
         self.head: list[_Record] = [first]
         self.tail: deque[_Record] = deque(maxlen=BLOCK_MAX_RECORDS // 2)
         self.python = python
@@ -194,7 +209,7 @@ class _Condenser:
         self.pool_chars = 0
         self.seq = itertools.count()
         self.seen_templates: dict[str, int] = {}
-        self.before: deque[_Record] = deque(maxlen=CONTEXT)
+        self.before: deque[_Record] = deque(maxlen=WIDE_CONTEXT)
         self.pending: list[tuple[int, _Unit]] = []  # units still collecting after-context
         self.block: _Block | None = None
         self.small: list[str] | None = []
@@ -258,12 +273,16 @@ class _Condenser:
         if self.pending:
             still = []
             for left, unit in self.pending:
-                unit.records.append(rec)
+                unit.after.append(rec)
+                self.pool_chars += rec.chars()
                 if left > 1:
                     still.append((left - 1, unit))
             self.pending = still
 
         consumed = self._block_step(rec, flags)
+        if rec.idx < VERSION_SCAN_LINES and not consumed and _VERSION.search(rec.first):
+            # (the head may be too short to reach it; if it does, selection skips the duplicate)
+            self._admit(_Unit(4.0, next(self.seq), [rec], "version"))
         if not consumed:
             score = 0.0
             if self.sig is not None and (self.sig(rec.first) or (rec.count > 1 and self.sig(rec.last))):
@@ -276,9 +295,9 @@ class _Condenser:
                 if len(self.seen_templates) > 50_000:  # bounded: forget, at worst re-admit a repeat
                     self.seen_templates.clear()
                 if not seen:
-                    unit = _Unit(score, next(self.seq), [*self.before, rec], "line")
+                    unit = _Unit(score, next(self.seq), [rec], "line", before=list(self.before))
                     self._admit(unit)
-                    self.pending.append((CONTEXT, unit))
+                    self.pending.append((WIDE_CONTEXT, unit))
         self.before.append(rec)
 
     def _block_step(self, rec: _Record, flags: int) -> bool:
@@ -311,24 +330,28 @@ class _Condenser:
                 block.blank_run = 0
                 block.add(rec)
                 return True
-            self._close_block()
+            self._close_block(rec)
         if flags & 2:
-            self.block = _Block(rec, python=_PY_TB in line)
+            self.block = _Block(rec, python=_PY_TB in line, before=list(self.before))
             self.block.interesting = bool(self.sig and self.sig(rec.first))
             return True
         return False
 
-    def _close_block(self) -> None:
+    def _close_block(self, next_rec: _Record | None = None) -> None:
+        """Admit the finished block; `next_rec` (the record that ended it) starts its after-context."""
         block, self.block = self.block, None
         if block is None:
             return
         recs = block.records()
         if len(recs) == 1 and not block.python:
             # a lone "XError: msg" line: an ordinary signature line, with context
-            unit = _Unit(5.0, next(self.seq), [*self.before, recs[0]], "line")
+            unit = _Unit(5.0, next(self.seq), recs, "line", before=block.before)
         else:
-            unit = _Unit(10.0 + (2.0 if block.interesting else 0.0), next(self.seq), recs, "block")
+            unit = _Unit(10.0 + (2.0 if block.interesting else 0.0), next(self.seq), recs, "block", before=block.before)
         self._admit(unit)
+        if next_rec is not None:
+            unit.after.append(next_rec)
+        self.pending.append((WIDE_CONTEXT - (next_rec is not None), unit))
 
     def _admit(self, unit: _Unit) -> None:
         heapq.heappush(self.pool, unit)
@@ -352,7 +375,7 @@ class _Condenser:
             if tokens <= self.budget:
                 return Condensed(text=text, tokens=tokens, total_lines=self.total, kept_lines=self.total)
         selection = _Selection(self.budget, self.total)
-        _count_record_tokens([*self.head, *self.tail, *(r for u in self.pool for r in u.records)])
+        _count_record_tokens([*self.head, *self.tail, *(r for u in self.pool for r in (*u.before, *u.records, *u.after))])
         budget = self.budget
         # 1. the end of the log (at least the last line, clipped if it alone is too big)
         tail = list(self.tail)
@@ -363,11 +386,18 @@ class _Condenser:
         # 2. the first lines
         selection.extend_forwards(self.head, limit=selection.used + int(budget * HEAD_SHARE))
         # 3. error blocks and signature lines, best first
-        for unit in sorted(self.pool, reverse=True):
+        units = sorted(self.pool, reverse=True)
+        taken: list[_Unit] = []
+        for unit in units:
             if unit.kind == "block" and selection.cost(unit.records) > budget * BLOCK_MAX_SHARE:
                 selection.add_clipped_block(unit.records, limit=selection.used + int(budget * BLOCK_MAX_SHARE))
-            else:
-                selection.add_all(unit.records, limit=budget)
+            elif selection.add_all(unit.shown(CONTEXT), limit=budget) or selection.add_all(unit.records, limit=budget):
+                taken.append(unit)
+        # 3b. widen the context around what was taken, a line each side per round, best first
+        limit = selection.used + int((budget - selection.used) * WIDE_SHARE)
+        for width in range(CONTEXT + 1, WIDE_CONTEXT + 1):
+            for unit in taken:
+                selection.add_all(unit.shown(width), limit=limit)
         # 4. whatever is left: more of the end, then more of the beginning
         selection.extend_backwards(tail, limit=budget)
         selection.extend_forwards(self.head, limit=budget)
@@ -399,48 +429,63 @@ def _clip_record(rec: _Record, max_tokens: int) -> None:
 
 
 class _Selection:
+    """The records chosen so far, and an estimate of their token cost: each record's own
+    count plus one marker for every gap it opens. The exact count is taken at the end."""
+
     def __init__(self, budget: int, total: int) -> None:
         self.budget = budget
         self.total = total
         self.chosen: dict[int, _Record] = {}
+        self.ends: set[int] = set()
         self.order: list[int] = []  # in order of priority, for trimming from the end
         self.used = 0
 
-    def cost(self, records: list[_Record]) -> int:
-        return sum(r.tokens for r in records if r.idx not in self.chosen) + MARKER_TOKENS
+    def _marker(self, new: list[_Record]) -> int:
+        for r in new:
+            if r.idx in self.ends or r.end in self.chosen:
+                return 0  # joins what is already chosen: no new gap marker
+        return MARKER_TOKENS
 
-    def _take(self, rec: _Record) -> None:
+    def cost(self, records: list[_Record]) -> int:
+        new = [r for r in records if r.idx not in self.chosen]
+        return sum(r.tokens for r in new) + self._marker(new) if new else 0
+
+    def _take(self, rec: _Record, marker: int = 0) -> None:
         self.chosen[rec.idx] = rec
+        self.ends.add(rec.end)
         self.order.append(rec.idx)
-        self.used += rec.tokens
+        self.used += rec.tokens + marker
+
+    def drop_last(self) -> _Record:
+        rec = self.chosen.pop(self.order.pop())
+        self.ends.discard(rec.end)
+        return rec
 
     def add_all(self, records: list[_Record], limit: int) -> bool:
-        cost = self.cost(records)
-        if self.used + cost > limit:
+        new = [r for r in records if r.idx not in self.chosen]
+        if not new:
+            return True
+        marker = self._marker(new)
+        if self.used + sum(r.tokens for r in new) + marker > limit:
             return False
-        for r in records:
-            if r.idx not in self.chosen:
-                self._take(r)
-        self.used += MARKER_TOKENS
+        for i, r in enumerate(new):
+            self._take(r, marker if i == 0 else 0)
         return True
 
-    def extend_backwards(self, records: list[_Record], limit: int) -> None:
-        for r in reversed(records):
-            if r.idx in self.chosen:
-                continue
-            if self.used + r.tokens > limit and self.chosen:
-                break
-            self._take(r)
-        self.used += MARKER_TOKENS
-
-    def extend_forwards(self, records: list[_Record], limit: int) -> None:
+    def _extend(self, records: Iterable[_Record], limit: int, at_least_one: bool = False) -> None:
         for r in records:
             if r.idx in self.chosen:
                 continue
-            if self.used + r.tokens > limit:
+            marker = self._marker([r])
+            if self.used + r.tokens + marker > limit and not (at_least_one and not self.chosen):
                 break
-            self._take(r)
-        self.used += MARKER_TOKENS
+            self._take(r, marker)
+
+    def extend_backwards(self, records: list[_Record], limit: int) -> None:
+        self._extend(reversed(records), limit, at_least_one=True)
+
+    def extend_forwards(self, records: list[_Record], limit: int) -> None:
+        self._extend(records, limit)
 
     def add_clipped_block(self, records: list[_Record], limit: int) -> None:
         """A block too big to show whole: its first lines (where it starts) and as much of
@@ -453,7 +498,7 @@ class _Selection:
             if self.used + MARKER_TOKENS + sum(x.tokens for x in keep) + r.tokens > limit:
                 break
             keep.append(r)
-        self.add_all(keep, limit)
+        self.add_all(keep[::-1], limit)
 
     def render(self) -> tuple[str, int]:
         out: list[str] = []
@@ -479,8 +524,7 @@ class _Selection:
             # over (markers cost more than estimated): drop the lowest-priority records
             over = tokens - self.budget
             while over > 0 and len(self.order) > 1:
-                rec = self.chosen.pop(self.order.pop())
-                over -= rec.tokens
+                over -= self.drop_last().tokens
             if over > 0 and len(self.order) == 1:
                 rec = self.chosen[self.order[0]]
                 _clip_record(rec, max(1, rec.tokens - over - MARKER_TOKENS))
