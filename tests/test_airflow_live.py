@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -159,6 +160,16 @@ def test_sigkill_is_caught_by_the_poller_and_deduplicated(airflow, triage, runs)
                             what="the poller's SIGKILL report")
     killed = triage.wait_published(_by_key(items, "triage_sigkill", "build_index")["id"], timeout=60)
     assert killed["evidence"]["status"]["signal"] == "SIGKILL"
+    # Paging: small pages list the same failed task instances as one big page.
+    client = _source(airflow).client(INSTANCE)
+    since = datetime.now(timezone.utc) - timedelta(minutes=30)
+    one_page = client.failed_task_instances(since)
+    paged = client.failed_task_instances(since, page_size=2)
+    assert len(one_page) >= 5
+    assert sorted(t["id"] for t in paged) == sorted(t["id"] for t in one_page)
+    # The poller sends no log link; the evidence points at the task in Airflow's UI.
+    link = killed["links"]["airflow_task"]
+    assert link.startswith(airflow.url) and "/tasks/build_index?try_number=1" in link
     # The signal in the status reaches the signatures: a SIGKILL reads as the OOM killer.
     assert killed["hypothesis"]["category"] == "oom", killed["hypothesis"]
     assert "Process terminated by signal" in killed["evidence"]["log_text"]

@@ -14,6 +14,7 @@ import threading
 import time
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -205,6 +206,12 @@ class AirflowSource(SourcePlugin):
         elif ti.get("try_number") and ti["try_number"] > ref.try_number:
             ev.notes.append(f"the task has been retried since: it is now on try {ti['try_number']} ({ti.get('state')})")
 
+        if "airflow_log" not in ev.links and client.v3:
+            # Events from the poller carry no link: point at the task in Airflow's UI.
+            ev.links["airflow_task"] = (f"{client.base}/dags/{quote(ref.dag_id)}/runs/{quote(ref.run_id, safe='')}"
+                                        f"/tasks/{quote(ref.task_id)}"
+                                        + (f"/mapped/{ref.map_index}" if ref.map_index >= 0 else "")
+                                        + f"?try_number={ref.try_number}")
         self._collect_logs(client, ref.dag_id, ref.run_id, log_task, log_try, log_map, ev)
         self._collect_history(client, ref.dag_id, ev)
 

@@ -182,15 +182,22 @@ class AirflowClient:
             r.close()
         return list(lines_out), facts
 
-    def failed_task_instances(self, since: datetime, limit: int = 100) -> list[dict]:
-        """Task instances that ended failed since `since`, across all DAGs and runs."""
-        if self.v3:
-            body = self.get("/dags/~/dagRuns/~/taskInstances", state="failed",
-                            end_date_gte=since.isoformat(), order_by="-end_date", limit=limit)
-        else:
-            body = self.post("/dags/~/dagRuns/~/taskInstances/list",
-                             {"state": ["failed"], "end_date_gte": since.isoformat(), "page_limit": limit})
-        return list(body.get("task_instances", []))
+    def failed_task_instances(self, since: datetime, page_size: int = 100, max_pages: int = 20) -> list[dict]:
+        """Task instances that ended failed since `since`, across all DAGs and runs (paged)."""
+        out: list[dict] = []
+        for page in range(max_pages):
+            if self.v3:
+                body = self.get("/dags/~/dagRuns/~/taskInstances", state="failed", end_date_gte=since.isoformat(),
+                                order_by="-end_date", limit=page_size, offset=page * page_size)
+            else:
+                body = self.post("/dags/~/dagRuns/~/taskInstances/list",
+                                 {"state": ["failed"], "end_date_gte": since.isoformat(),
+                                  "page_limit": page_size, "page_offset": page * page_size})
+            batch = list(body.get("task_instances", []))
+            out.extend(batch)
+            if len(batch) < page_size:
+                break
+        return out
 
     # --- the one write ------------------------------------------------------------------
     def clear_task_instances(self, dag_id: str, run_id: str, task_ids: list[Any], note: str | None = None,
