@@ -329,3 +329,10 @@ class Airflow2Server(AirflowServer):
         r = self.api("POST", f"/dags/{dag_id}/dagRuns", json={})
         r.raise_for_status()
         return r.json()["dag_run_id"]
+
+
+if __name__ == "__main__":
+    # `python -m tests.airflow_harness` installs both cached venvs ahead of the tests (for CI).
+    for version in (AIRFLOW_VERSION, AIRFLOW2_VERSION):
+        started = time.monotonic()
+        print(f"airflow {version}: {ensure_airflow_venv(version=version)} ({time.monotonic() - started:.0f}s)")

@@ -17,7 +17,8 @@ from tests.support.server import TriageServer, free_port
 from triage.settings import Settings
 from triage.sources.airflow import AirflowSource
 
-pytestmark = pytest.mark.slow
+# The first test also pays for installing Airflow into its cached venv on a fresh machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 INSTANCE = "test-airflow2"
 TOKEN = "tok-airflow2"

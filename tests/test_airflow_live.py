@@ -24,7 +24,8 @@ from triage.settings import Settings
 from triage.sources import airflow_api
 from triage.sources.airflow import AirflowSource
 
-pytestmark = pytest.mark.slow
+# The first test also pays for installing Airflow into its cached venv on a fresh machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 INSTANCE = "test-airflow"
 TOKEN = "tok-airflow"
