@@ -167,3 +167,34 @@ def test_a_tool_missing_on_an_airflow_worker_is_not_decisive() -> None:
 def test_permission_denied_without_a_path_is_weaker() -> None:
     assert diagnose("cron", "sudo: unable to run: Permission denied").confidence < 0.8
     assert diagnose("cron", "cp: cannot create regular file '/srv/out/a.csv': Permission denied").confidence >= 0.8
+
+
+# The shape of puckel/docker-airflow#425 and apache/airflow#18077: after the task's own failure,
+# Airflow's failure e-mail fails too and logs its own traceback last.
+EMAIL_AFTERMATH = """[2024-05-01 02:00:09] {taskinstance.py:1150} ERROR - Task failed with exception
+Traceback (most recent call last):
+  File "/opt/dags/load.py", line 30, in load
+    rows = read(path)
+FileNotFoundError: [Errno 2] No such file or directory: '/data/incoming/orders_2024-05-01.csv'
+[2024-05-01 02:00:09] {taskinstance.py:1194} INFO - Marking task as FAILED.
+[2024-05-01 02:00:10] {taskinstance.py:1200} ERROR - Failed to send email to: ['oncall@example.com']
+Traceback (most recent call last):
+  File "/usr/local/lib/python3.6/site-packages/airflow/models/__init__.py", line 1613, in handle_failure
+    self.email_alert(error)
+  File "/usr/local/lib/python3.6/site-packages/airflow/utils/email.py", line 55, in send_email
+    mime_subtype=mime_subtype, mime_charset=mime_charset, **kwargs)
+  File "/usr/local/lib/python3.6/smtplib.py", line 336, in connect
+    self.sock = self._get_socket(host, port, self.timeout)
+ConnectionRefusedError: [Errno 111] Connection refused"""
+
+
+def test_the_failure_email_failing_afterwards_is_not_the_cause() -> None:
+    h = diagnose("airflow", EMAIL_AFTERMATH)
+    assert h.category.value == "data_input_missing"
+    assert "/data/incoming/orders_2024-05-01.csv" in h.cause
+
+
+def test_only_the_email_failing_is_weak_evidence() -> None:
+    log = EMAIL_AFTERMATH.split("[2024-05-01 02:00:10]")[1]
+    h = diagnose("airflow", "[2024-05-01 02:00:10]" + log)
+    assert h.confidence < 0.8

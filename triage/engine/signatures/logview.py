@@ -42,6 +42,9 @@ _PREFIX = re.compile(
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DB_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+)')
+# A traceback through these frames is the notification of a failure failing, not the failure.
+_AFTERMATH_FRAMES = re.compile(r"email_alert|send_email|smtplib|on_failure_callback|_run_finished_callback|handle_failure|send_mime_email")
+_AFTERMATH_LINE = re.compile(r"Failed to send email|Error when executing \w*\s*callback|Failed to (?:run|execute) \w*\s*callback", re.IGNORECASE)
 _RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bup_for_retry\b|\bretrying in\b", re.I)
 # Log-level warnings; not Kubernetes events, whose type "Warning" marks the errors themselves.
 _WARNING = re.compile(r"\bWARN(?:ING)?\b|\[warn(?:ing)?\]|level=warn(?:ing)?\b|^W\d{4} ")
@@ -60,6 +63,8 @@ class LogView:
     focus: dict[int, float] = field(default_factory=dict)
     final_exception: int | None = None
     exception_chain: list[int] = field(default_factory=list)
+    # Lines about the failure's aftermath (the failure e-mail or callback failing): not its cause.
+    aftermath: set[int] = field(default_factory=set)
     # What patterns read: JSON-escaped quotes (API error bodies) unescaped. Evidence shows `lines`.
     match_lines: list[str] = field(default_factory=list)
 
@@ -197,8 +202,21 @@ def build(event: FailureEvent, evidence: Evidence) -> LogView:
     limit = _memory_limit(evidence.status, status_lines)
     if limit:
         view.values["memory_limit"] = limit
+    _find_aftermath(view)
     _find_exception_chain(view)
     return view
+
+
+def _find_aftermath(view: LogView) -> None:
+    lines = view.lines[: view.n_log]
+    for i, line in enumerate(lines):
+        if _AFTERMATH_LINE.search(line):
+            view.aftermath.add(i)
+        if _TRACEBACK in line:
+            end = _exception_line(lines, i, len(lines))
+            stop = end if end is not None else min(len(lines) - 1, i + 60)
+            if any(_AFTERMATH_FRAMES.search(lines[j]) for j in range(i, stop + 1)):
+                view.aftermath.update(range(max(0, i - 2), stop + 1))
 
 
 def _with_airflow3_exceptions(lines: list[str]) -> list[str]:
@@ -233,7 +251,7 @@ def _exception_line(lines: list[str], start: int, end: int) -> int | None:
 
 def _find_exception_chain(view: LogView) -> None:
     lines = view.lines[: view.n_log]
-    starts = [i for i, ln in enumerate(lines) if _TRACEBACK in ln]
+    starts = [i for i, ln in enumerate(lines) if _TRACEBACK in ln and i not in view.aftermath]
     chain: list[int] = []
     if starts:
         # Walk back from the last traceback while the one before it is chained to it.

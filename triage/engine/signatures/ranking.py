@@ -87,8 +87,12 @@ def _is_traceback_source(view: LogView, index: int) -> bool:
     return 0 < index < view.n_log and line[:1] in (" ", "\t") and view.lines[index - 1].lstrip().startswith('File "')
 
 
+# A hit inside the aftermath (the failure e-mail failing to send) explains nothing.
+AFTERMATH_PENALTY = 0.3
+
+
 def _local_weight(view: LogView, index: int) -> float:
-    w = view.position(index) + 2 * view.focus.get(index, 0.0)
+    w = view.position(index) + 2 * view.focus.get(index, 0.0) - (1.0 if index in view.aftermath else 0.0)
     if not view.is_status(index) and view.looks_like_retry(index):
         w -= 0.3
     return w
@@ -117,6 +121,8 @@ def score(hit: Hit, view: LogView) -> float:
     s = hit.confidence + 0.1 * view.position(hit.index) + view.focus.get(hit.index, 0.0)
     # A cause read from the log (a name, a path) is more specific than a bare keyword.
     s += min(0.04, 0.02 * len(hit.groups))
+    if hit.index in view.aftermath:
+        s -= AFTERMATH_PENALTY
     if not view.is_status(hit.index):
         if view.looks_like_retry(hit.index) and view.position(hit.index) < 0.9:
             s -= 0.12
@@ -159,6 +165,8 @@ def calibrated(hit: Hit, view: LogView) -> float:
     conf = hit.confidence
     if view.is_status(hit.index):
         return conf
+    if hit.index in view.aftermath:
+        conf -= AFTERMATH_PENALTY
     if view.looks_like_retry(hit.index) and view.position(hit.index) < 0.9:
         conf -= 0.15
     elif view.looks_like_warning(hit.index):
