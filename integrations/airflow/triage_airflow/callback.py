@@ -32,7 +32,7 @@ def make_failure_callback(
     server_url: Optional[str] = None,
     token: Optional[str] = None,
     instance: Optional[str] = None,
-    timeout_seconds: float = 3.0,
+    timeout_seconds: float = 2.0,
     retries: int = 1,
 ) -> Callable[[Mapping[str, Any]], None]:
     def _callback(context: Mapping[str, Any]) -> None:

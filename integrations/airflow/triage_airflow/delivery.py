@@ -28,7 +28,7 @@ class DeliveryConfig:
     server_url: str
     token: Optional[str] = None
     instance: str = "default"
-    timeout_seconds: float = 3.0
+    timeout_seconds: float = 2.0
     retries: int = 1
     retry_delay_seconds: float = 0.5
     extra_headers: dict = field(default_factory=dict)

@@ -28,7 +28,7 @@ class TriageNotifier(BaseNotifier):
         server_url: Optional[str] = None,
         token: Optional[str] = None,
         instance: Optional[str] = None,
-        timeout_seconds: float = 3.0,
+        timeout_seconds: float = 2.0,
         retries: int = 1,
     ):
         super().__init__()
