@@ -129,3 +129,12 @@ def test_the_signature_line_survives_condensation_of_a_long_log() -> None:
     assert result.hypothesis.category.value == "missing_config_or_secret"
     assert 'secrets "reports-db-creds" not found' in result.evidence.log_text
     assert result.hypothesis.context_tokens <= 800
+
+
+def test_invalid_utf8_on_stdin_is_tolerated(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIAGE_", "OPENAI_"))}
+    out = subprocess.run([sys.executable, "-m", "triage", "analyze", "--json", "-"],
+                         input=b"caf\xe9 export\n/backups/db.tar: No space left on device\n", capture_output=True,
+                         timeout=120, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["category"] == "disk_full"

@@ -42,7 +42,8 @@ def register(subparsers) -> None:
 
 def _read_text(path: str | Path) -> str:
     if str(path) == "-":
-        return sys.stdin.read()
+        # Logs are not always valid UTF-8; a bad byte must not stop the triage.
+        return sys.stdin.buffer.read().decode("utf-8", errors="replace")
     try:
         return Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
