@@ -33,7 +33,7 @@ DECIDE_AT = 0.4
 # Two strong candidates of different categories this close: lower the confidence.
 AMBIGUOUS_WITHIN = 0.05
 ABSTAIN_CONFIDENCE = 0.2
-MAX_EVIDENCE_CHARS = 300
+MAX_EVIDENCE_CHARS = 500
 
 _ERRORISH = re.compile(
     r"\b(?:error|fatal|fail(?:ed|ure)?|exception|panic|killed|denied|refused|timed? ?out|cannot|unable|traceback)\b",
