@@ -187,3 +187,26 @@ def test_cli_filters_line_for_line_and_flushes_each_line() -> None:
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 9)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a DSN keeps host, database and user; only its password goes
+        (
+            "config dsn = 'host=db port=5432 dbname=warehouse user=etl password=Secr3t!x'",
+            "config dsn = 'host=db port=5432 dbname=warehouse user=etl password=[REDACTED:password]'",
+        ),
+        ("DSN=postgresql://etl:S3cret@db:5432/w", "DSN=postgresql://etl:[REDACTED:url_password]@db:5432/w"),
+        ("dsn=opaqueSECRET123", "dsn=[REDACTED:connection_string]"),
+        # already masked upstream: nothing to do
+        ("connecting to postgresql://etl_loader:********@127.0.0.1:5432/w", "connecting to postgresql://etl_loader:********@127.0.0.1:5432/w"),
+        # a message about authorization, not a header
+        (
+            "may require authorization: authorization failed: no basic auth",
+            "may require authorization: authorization failed: no basic auth",
+        ),
+    ],
+)
+def test_connection_strings_and_messages(line: str, expected: str) -> None:
+    assert redact(line) == expected

@@ -142,10 +142,12 @@ _TOKEN_RULES: list[tuple[str, tuple[str, ...], str]] = [
      r"(?i:(?:AccountKey|SharedAccessKey|SharedAccessSignature)=)(?P<s>[^;\s\"']+)"),
     ("azure_sas", ("sig=",), r"(?<=[?&])(?i:sig)=(?P<s>[A-Za-z0-9%/+=]{16,})"),
     # Authorization/Proxy-Authorization headers, in curl -v, HTTP dumps, JSON, Python reprs.
+    # The credential is one token; without a scheme word it must not read like prose
+    # ("authorization failed: no basic auth" is a message).
     ("authorization", ("authorization",),
      r"(?i:\b(?:proxy-)?authorization)[\"']?\s*[:=]\s*[\"']?"
-     r"(?i:(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|apikey|sso-key|otr)\s+)?"
-     r"(?P<s>[^\s\"',][^\"'\r\n]*?)(?=[\"']|\s*$)"),
+     r"(?:(?P<scheme>(?i:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|apikey|sso-key|otr))\s+)?"
+     r"(?P<s>(?(scheme)[^\s\"',]+(?:,?\s+\w+=[^\s\"',]+)*|(?=[^\s\"',]*[0-9+/=_.-])[^\s\"',]{8,}))"),
     ("cookie", ("cookie",), r"(?i:^[<>*\s]*(?:set-)?cookie\s*:\s*)(?P<s>.+?)\s*$"),
     ("bearer_token", ("bearer",), r"(?i:\bbearer\s+)(?P<s>(?=[A-Za-z0-9._~+/=-]*[0-9A-Z])[A-Za-z0-9._~+/=-]{12,})"),
     # Command-line passwords: mysql -pSECRET, sshpass -p X, redis-cli -a X, curl -u user:X.
@@ -222,6 +224,14 @@ def _keep_value(val: str) -> bool:
     return bool(_NOT_A_SECRET_VALUE.match(val.strip().strip("\"'")))
 
 
+def _replacement(kind: str, val: str) -> str:
+    """What a secret-named key's value becomes. A DSN or connection string keeps its host,
+    database and user (evidence); only the secrets inside it are replaced."""
+    if kind == "connection_string" and ("://" in val or "=" in val):
+        return redact_line(val)
+    return _ph(kind)
+
+
 def _sub_assign_line(m: re.Match[str]) -> str:
     kind = _secret_key_kind(m.group("key"))
     if kind is None:
@@ -231,11 +241,11 @@ def _sub_assign_line(m: re.Match[str]) -> str:
     if val[:1] in "\"'" and val[-1:] == val[:1] and len(val) >= 2:
         if _keep_value(val[1:-1]):
             return m.group(0)
-        return f"{head}{val[0]}{_ph(kind)}{val[0]}"
+        return f"{head}{val[0]}{_replacement(kind, val[1:-1])}{val[0]}"
     # kubectl describe: "DB_PASSWORD:  <set to the key 'password' in secret 'db-creds'>" stays
     if _keep_value(val):
         return m.group(0)
-    return head + _ph(kind)
+    return head + _replacement(kind, val)
 
 
 def _sub_quoted(m: re.Match[str]) -> str:
@@ -243,14 +253,14 @@ def _sub_quoted(m: re.Match[str]) -> str:
     if kind is None or _keep_value(m.group("val")):
         return m.group(0)
     q, vq = m.group("q"), m.group("vq")
-    return f"{q}{m.group('key')}{q}{m.group('sep')}{vq}{_ph(kind)}{vq}"
+    return f"{q}{m.group('key')}{q}{m.group('sep')}{vq}{_replacement(kind, m.group('val'))}{vq}"
 
 
 def _sub_plain(m: re.Match[str]) -> str:
     kind = _secret_key_kind(m.group("key"))
     if kind is None or _keep_value(m.group("val")):
         return m.group(0)
-    return f"{m.group('key')}{m.group('sep')}{_ph(kind)}"
+    return f"{m.group('key')}{m.group('sep')}{_replacement(kind, m.group('val'))}"
 
 
 def _redact_colon_pairs(line: str) -> str:
@@ -265,7 +275,7 @@ def _redact_colon_pairs(line: str) -> str:
         if kind is None or _keep_value(val) or _WORDLIKE.match(val) or val.endswith(":"):
             continue
         out.append(line[pos : m.start("val")])
-        out.append(_ph(kind))
+        out.append(_replacement(kind, val))
         pos = m.end("val")
     if not out:
         return line
@@ -278,7 +288,7 @@ def _token_sub(kind: str):
 
     def sub(m: re.Match[str]) -> str:
         if "s" in m.re.groupindex:
-            if m.group("s").startswith("[REDACTED"):
+            if _keep_value(m.group("s")):  # already masked (********) or a placeholder
                 return m.group(0)
             start, end = m.span("s")
             base = m.start()
