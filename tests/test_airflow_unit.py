@@ -230,3 +230,10 @@ def test_airflow2_text_log_drops_the_file_list():
     text = ["vm", " INFO - ::group::Log message source details", "*** Found local files:",
             "***   * /opt/airflow/logs/attempt=1.log", " INFO - ::endgroup::", "[2024] INFO - loading rows"]
     assert drop_source_details(text) == ["[2024] INFO - loading rows"]
+
+
+def test_flatten_shortens_long_logger_names():
+    body = json.loads((RECORDED / "log_v2_bash_exit.json").read_text())
+    text = "\n".join(flatten_log_response(body))
+    assert "INFO SubprocessHook: Command exited with return code 3" in text
+    assert "airflow.task.hooks.airflow.providers" not in text

@@ -27,6 +27,13 @@ def _short_path(filename: str) -> str:
     return _SITE_PACKAGES.sub("", filename)
 
 
+def _short_logger(name: str) -> str:
+    # "airflow.task.hooks.airflow.providers.standard.hooks.subprocess.SubprocessHook" costs tokens
+    # and says no more than "SubprocessHook"; short names ("task.stdout") stay as they are.
+    parts = name.split(".")
+    return parts[-1] if len(parts) > 2 else name
+
+
 def render_error_detail(detail: list[dict[str, Any]]) -> list[str]:
     """An Airflow 3 `error_detail` list as traceback lines (causes first, like Python prints)."""
     lines: list[str] = []
@@ -59,7 +66,7 @@ def render_event(event: dict[str, Any]) -> list[str]:
     head = " ".join(p for p in (
         str(event.get("timestamp", ""))[:23].replace("T", " "),
         str(event.get("level", "")).upper(),
-        str(event.get("logger", "")),
+        _short_logger(str(event.get("logger", ""))),
     ) if p)
     extras = " ".join(f"{k}={v}" for k, v in event.items() if k not in _NOISE_KEYS and v not in (None, "", [], {}))
     line = f"{head}: {text}" if head else text
