@@ -86,3 +86,13 @@ def test_every_command_template_passes_the_read_only_guard(sig) -> None:
         command = render(template, values, quote=True)
         verdict = check_command(command)
         assert verdict.allowed, (command, verdict.reason)
+
+
+@pytest.mark.parametrize("raw,clean", [
+    ("cpu.", "cpu"), ("'/data/x.csv'", "/data/x.csv"), ("/data/x.csv'", "/data/x.csv"), ("db.internal\",", "db.internal"),
+    ("report template missing field 'region'", "report template missing field 'region'"), ("(api.example.com)", "api.example.com"),
+])
+def test_values_read_from_logs_lose_only_surrounding_punctuation(raw: str, clean: str) -> None:
+    from triage.engine.signatures.model import clean_value
+
+    assert clean_value(raw) == clean

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 # Values pulled from logs can be long or carry punctuation from the sentence around them.
 _MAX_VALUE = 160
-_TRAILING = ".,;:'\")]}>`"
+_TRAILING = ".,;:)]}>"
+_QUOTES = "'\"`"
 
 
 @dataclass
@@ -80,8 +81,14 @@ class Signature:
 def clean_value(value: str | None) -> str:
     if not value:
         return ""
-    v = value.strip().rstrip(_TRAILING).strip()
-    v = v.lstrip("'\"`(<[")
+    v = value.strip()
+    # Punctuation of the sentence around the value, and quotes left unbalanced by the match.
+    while v and (v[-1] in _TRAILING or (v[-1] in _QUOTES and v.count(v[-1]) % 2 == 1)):
+        v = v[:-1].rstrip()
+    while v and (v[0] in "(<[" or (v[0] in _QUOTES and v.count(v[0]) % 2 == 1)):
+        v = v[1:].lstrip()
+    if len(v) > 1 and v[0] in _QUOTES and v[-1] == v[0]:
+        v = v[1:-1]
     return v[:_MAX_VALUE]
 
 
