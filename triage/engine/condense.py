@@ -22,7 +22,6 @@ answers exactly.
 from __future__ import annotations
 
 import heapq
-import io
 import itertools
 import re
 from bisect import bisect_right
@@ -542,7 +541,15 @@ class _Selection:
 
 def _iter_lines(source: str | Iterable[str]) -> Iterator[str]:
     if isinstance(source, str):
-        source = io.StringIO(source)
+        # walk the string instead of wrapping it in StringIO, which would copy it whole
+        pos, n = 0, len(source)
+        while pos < n:
+            end = source.find("\n", pos)
+            if end < 0:
+                end = n
+            yield source[pos:end].rstrip("\r")
+            pos = end + 1
+        return
     for line in source:
         yield line.rstrip("\r\n")
 
