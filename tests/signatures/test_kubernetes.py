@@ -87,6 +87,11 @@ CASES = [
          'ctr: failed to resolve reference "docker.io/image/doesnotexist:latest": pull access denied, repository does not exist or '
          "may require authorization: server message: insufficient_scope: authorization failed",
          "image_pull", (), (), 0.85),
+    Case("docker_hub_rate_limit", "k8s",
+         'Failed to pull image "postgres:16": rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/postgres:16": '
+         "failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/library/postgres/manifests/"
+         "sha256:9f: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit.",
+         "image_pull", ("rate limit",), ("kubectl describe pod",), 0.85),
     Case("image_pull_backoff_status", "k8s", "", "image_pull", (), ("kubectl describe pod",), 0.9,
          status={"containers": [{"name": "main", "state": "waiting", "reason": "ImagePullBackOff",
                                  "message": 'Back-off pulling image "registry.example.com/reports:2024.05"'}]}),

@@ -92,5 +92,11 @@ def match(event: FailureEvent, evidence: Evidence) -> list[Candidate]:
 
 
 def diagnose(event: FailureEvent, evidence: Evidence) -> Hypothesis:
+    return match_and_diagnose(event, evidence)[1]
+
+
+def match_and_diagnose(event: FailureEvent, evidence: Evidence) -> tuple[list[Candidate], Hypothesis]:
+    """The ranked candidates and the decision, from one pass over the log."""
     view, hits = _hits(event, evidence)
-    return decide(view, rank(view, hits))
+    candidates = rank(view, hits)
+    return candidates, decide(view, candidates)
