@@ -96,7 +96,8 @@ class Job:
             if key == "dsn" and value:
                 value = _mask_dsn(value)
             log.debug("config %-22s = %r", key, value)
-        enc = locale.getdefaultlocale()  # old code path: DeprecationWarning on 3.11+
+        # (old code path: locale.getdefaultlocale() warns on 3.11+, as real legacy jobs do)
+        enc = locale.getdefaultlocale()
         log.debug("default locale %s", enc)
         try:
             asyncio.get_event_loop()  # DeprecationWarning when no loop is running
