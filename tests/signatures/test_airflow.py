@@ -58,6 +58,19 @@ CASES = [
          "[2021-07-27 09:54:50,123] {local_task_job.py:194} WARNING - State of this instance has been externally set to up_for_retry. Terminating instance.",
          "scheduler_infra", ("up_for_retry",), (), 0.45, 0.7),
     # https://github.com/NASA-IMPACT/veda-data-airflow/issues/282
+    # https://github.com/apache/airflow/issues/28201: the state change explains the SIGTERM that follows it
+    Case("externally_set_then_sigterm", "airflow",
+         "[2022-12-07, 15:37:49 UTC] {local_task_job.py:223} WARNING - State of this instance has been externally set to up_for_retry. "
+         "Terminating instance.\n"
+         "[2022-12-07, 15:37:49 UTC] {process_utils.py:133} INFO - Sending Signals.SIGTERM to group 89412. PIDs of all processes in the group: [89412]\n"
+         "[2022-12-07, 15:37:49 UTC] {taskinstance.py:1562} ERROR - Received SIGTERM. Terminating subprocesses.",
+         "scheduler_infra", ("from outside", "up_for_retry"), (), 0.5, 0.79),
+    # https://github.com/apache/airflow/issues/38113
+    Case("pid_mismatch", "airflow",
+         "[2024-03-13, 15:19:53 UTC] {local_task_job.py:260} WARNING - Recorded pid 248 does not match the current pid 249\n"
+         "[2024-03-13, 15:19:53 UTC] {taskinstance.py:1488} ERROR - Received SIGTERM. Terminating subprocesses.\n"
+         "airflow.exceptions.AirflowException: Task received SIGTERM signal",
+         "scheduler_infra", ("process id",), (), 0.6, 0.79),
     Case("dag_import_module_missing", "airflow",
          "Broken DAG: [/opt/airflow/dags/veda_data_pipeline/utils/build_stac/utils/stac.py]\n"
          "Traceback (most recent call last):\n"

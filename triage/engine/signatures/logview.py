@@ -45,7 +45,7 @@ _DB_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d
 # A traceback through these frames is the notification of a failure failing, not the failure.
 _AFTERMATH_FRAMES = re.compile(r"email_alert|send_email|smtplib|on_failure_callback|_run_finished_callback|handle_failure|send_mime_email")
 _AFTERMATH_LINE = re.compile(r"Failed to send email|Error when executing \w*\s*callback|Failed to (?:run|execute) \w*\s*callback", re.IGNORECASE)
-_RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bup_for_retry\b|\bretrying in\b", re.I)
+_RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bretrying in\b", re.I)
 # Log-level warnings; not Kubernetes events, whose type "Warning" marks the errors themselves.
 _WARNING = re.compile(r"\bWARN(?:ING)?\b|\[warn(?:ing)?\]|level=warn(?:ing)?\b|^W\d{4} ")
 _PUBLIC_SUFFIXES = {"com", "net", "org", "io", "dev", "cloud", "internal", "local", "co", "ai", "app", "edu", "gov", "de", "uk", "fr"}
