@@ -48,8 +48,8 @@ def analyze(event: FailureEvent, evidence: Evidence, settings: Settings) -> Anal
                                       is_signature_line=signatures.interesting_line)
     shown = evidence.model_copy(update={"log_text": condensed.text})
 
-    candidates = signatures.match(event, evidence)
-    hypothesis = signatures.diagnose(event, evidence)
+    # Signatures read the whole redacted log (one pass); the model sees only the condensed one.
+    candidates, hypothesis = signatures.match_and_diagnose(event, evidence)
     hypothesis.context_tokens = condensed.tokens
     if settings.llm_enabled:
         # The model sees only redacted, condensed evidence; on any failure it falls back to
