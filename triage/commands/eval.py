@@ -23,6 +23,8 @@ def register(subparsers) -> None:
                    help="with --engine llm: save every model exchange here; with --engine replay: read them from here")
     p.add_argument("--fail-under", type=Path, help="baseline JSON; exit 1 if a gated metric falls below it")
     p.add_argument("--only", action="append", default=[], help="run only cases whose id contains this (repeatable)")
+    p.add_argument("--write-baseline", type=Path,
+                   help="write this run's gated figures (rounded down to 2 decimals) as the new baseline")
     p.add_argument("--split", choices=["dev", "holdout"],
                    help="run one side only; read only `dev` results when improving the engine")
     p.add_argument("--verbose", "-v", action="store_true", help="print one line per case")
@@ -37,7 +39,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from triage.evaluation.cases import CaseError, load_cases
-    from triage.evaluation.report import check_baseline, print_report, write_json
+    from triage.evaluation.report import check_baseline, print_report, write_baseline, write_json
     from triage.evaluation.runner import Engine, EvalSetupError, run_cases
     from triage.evaluation.scoring import summarise
     from triage.settings import SettingsError, load_settings
@@ -66,6 +68,9 @@ def run(args) -> int:
     if args.json_out:
         write_json(args.json_out, results, summary)
         print(f"wrote {args.json_out}")
+    if args.write_baseline:
+        write_baseline(args.write_baseline, summary, len(cases))
+        print(f"wrote baseline {args.write_baseline}")
     if args.fail_under:
         failures = check_baseline(summary, args.fail_under)
         for line in failures:

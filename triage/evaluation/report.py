@@ -99,3 +99,16 @@ def check_baseline(summary: Summary, baseline_path: Path) -> list[str]:
     if "cases" in floor and summary.cases < int(floor["cases"]):
         failures.append(f"only {summary.cases} cases ran; the baseline was measured on {floor['cases']}")
     return failures
+
+
+def write_baseline(path: Path, summary: Summary, cases: int) -> None:
+    """The gate's floor: this run's figures, rounded DOWN so the same engine passes again."""
+    import math
+
+    floor: dict[str, Any] = {"cases": cases}
+    for metric in GATED_METRICS:
+        value = getattr(summary, metric)
+        floor[metric] = None if value is None else math.floor(value * 100) / 100
+    data = {"measured_with": f"triage eval --engine {summary.engine} on {cases} cases; rounded down to 2 decimals",
+            "summary": floor}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
