@@ -312,3 +312,16 @@ def test_an_incident_of_three_hundred_jobs_is_one_valid_card(slack, tmp_path):
     assert len(slack.top_level()) == 1
     text = all_text(slack.top_level()[0].blocks)
     assert "300 jobs failing" in text and "more (see the inbox)" in text
+
+
+def test_a_triage_that_could_not_be_completed_still_reaches_slack(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    tid = pub.store.accept_failure(cron_event("broken-pipeline")).triage_id
+    claim = pub.store.claim("w", 30)
+    assert pub.store.retry_later(claim, "RuntimeError: evidence collection crashed", 0, max_attempts=1) \
+        == TriageState.failed
+    drain(pub)  # the reconcile loop finds the failed triage without a card
+    posts = slack.top_level()
+    assert len(posts) == 1
+    assert "evidence collection crashed" in all_text(posts[0].blocks)
+    assert pub.store.get(tid).state == TriageState.failed

@@ -54,11 +54,13 @@ log = logging.getLogger(__name__)
 # A card whose job fails again stays "open" (the repeat goes in its thread) unless a human
 # closed it or the source said the failure cleared.
 CLOSED_STATES = (TriageState.acknowledged.value, TriageState.dismissed.value)
+# `failed` too: a triage that could not be completed must reach on-call, not only the inbox.
 CARD_STATES = (TriageState.published, TriageState.acknowledged, TriageState.approved,
-               TriageState.rerun_requested, TriageState.rerun_done)
+               TriageState.rerun_requested, TriageState.rerun_done, TriageState.failed)
 # Triages that still wait for a human (or are being re-run) get a card after a crash;
 # ones a human already closed do not.
-BACKFILL_STATES = (TriageState.published.value, TriageState.approved.value, TriageState.rerun_requested.value)
+BACKFILL_STATES = (TriageState.published.value, TriageState.approved.value, TriageState.rerun_requested.value,
+                   TriageState.failed.value)
 _LEASE = timedelta(seconds=60)
 _PG_LOCK = 0x736C61636B  # serialises noise-control decisions across replicas
 
