@@ -136,8 +136,6 @@ def test_failed_scheduling(kube, settings):
     assert_command_names_pod(analysis, "analytics", scenario["expect"]["pod"], scenario["failed_job"]["job"])
 
 
-@pytest.mark.xfail(reason="signature ranking: the Job's DeadlineExceeded (0.93) outranks the FailedScheduling that "
-                          "caused it (k8s_insufficient_resources 0.9); reported to the lead", strict=False)
 def test_failed_scheduling_category(kube, settings):
     scenario, event, evidence, analysis = run_scenario("failed_scheduling", kube, settings)
     assert analysis.hypothesis.category.value == "resource_quota_scheduling"
