@@ -55,9 +55,12 @@ def ensure_airflow_venv(timeout: float = 1200, version: str = AIRFLOW_VERSION) -
     venv.parent.mkdir(parents=True, exist_ok=True)
     # `--without-pip` + ensurepip would be slower; the base interpreter's venv module is enough.
     subprocess.run([_python_for_airflow(), "-m", "venv", str(venv)], check=True, timeout=120)
+    # Every package pinned, as `pip freeze` recorded it from a venv that passed these tests:
+    # Airflow's own constraints files live outside the package registries.
+    constraints = REPO / "tests" / "data" / "airflow" / f"constraints-{version}.txt"
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-         f"apache-airflow=={version}"],
+         f"apache-airflow=={version}", *(["-c", str(constraints)] if constraints.exists() else [])],
         check=True, timeout=timeout,
     )
     (venv / READY_MARKER).write_text(version + "\n")
