@@ -450,3 +450,12 @@ def test_packaged_prompt_templates_are_the_canonical_ones():
     packaged = resources.files("triage") / "prompts"
     for name in names:
         assert (packaged / name).read_text() == (canonical / name).read_text(), name
+
+
+def test_an_answer_with_raw_newlines_inside_strings_is_still_parsed():
+    from triage.engine.llm import parse_answer
+
+    text = '{"category": "oom", "cause": "killed\nby the OOM killer", "confidence": 0.9, "evidence": [], ' \
+           '"command": "free -m", "command_reason": "shows\tmemory"}'
+    answer = parse_answer(text)
+    assert answer.category.value == "oom" and "OOM" in answer.cause

@@ -478,12 +478,13 @@ def parse_answer(text: str) -> ModelAnswer:
     if body.startswith("```"):
         # Some models fence JSON even in JSON mode.
         body = body.strip("`").removeprefix("json").strip()
+    # strict=False: grammar-constrained local models emit raw newlines/tabs inside strings.
     try:
-        data = json.loads(body)
+        data = json.loads(body, strict=False)
     except json.JSONDecodeError:
         start = body.find("{")
         try:
-            data, _ = json.JSONDecoder().raw_decode(body[start:]) if start >= 0 else (None, 0)
+            data, _ = json.JSONDecoder(strict=False).raw_decode(body[start:]) if start >= 0 else (None, 0)
         except json.JSONDecodeError:
             data = None
         if data is None:
