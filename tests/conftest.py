@@ -68,3 +68,17 @@ def triage_server(tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def kube():
+    """A loopback Kubernetes API server (tests/fakes/kube_apiserver.py) for the real client."""
+    from tests.fakes.kube_apiserver import FakeKubeAPIServer
+
+    with FakeKubeAPIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def kubeconfig(kube, tmp_path):
+    return str(kube.write_kubeconfig(tmp_path / "kubeconfig"))

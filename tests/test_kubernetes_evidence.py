@@ -23,14 +23,8 @@ DATA = Path(__file__).parent / "data" / "kubernetes"
 
 
 @pytest.fixture
-def kube():
-    with FakeKubeAPIServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(kube, tmp_path):
-    return Settings(kubeconfig=str(kube.write_kubeconfig(tmp_path / "kubeconfig")), kubernetes_timeout_seconds=5)
+def settings(kubeconfig):
+    return Settings(kubeconfig=kubeconfig, kubernetes_timeout_seconds=5)
 
 
 def alert_event(namespace: str, job: str) -> FailureEvent:

@@ -16,17 +16,6 @@ DATA = Path(__file__).parent / "data" / "kubernetes"
 
 
 @pytest.fixture
-def kube():
-    with FakeKubeAPIServer() as server:
-        yield server
-
-
-@pytest.fixture
-def kubeconfig(kube, tmp_path):
-    return str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
-
-
-@pytest.fixture
 def source(kubeconfig):
     return KubernetesSource(Settings(kubeconfig=kubeconfig, kubernetes_rerun_enabled=True))
 

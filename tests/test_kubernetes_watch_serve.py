@@ -17,16 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.kube_apiserver import FakeKubeAPIServer, install_scenario, load_scenario
+from tests.fakes.kube_apiserver import install_scenario, load_scenario
 
 DATA = Path(__file__).parent / "data" / "kubernetes"
 TOKEN = "watch-test-token-77a1"
-
-
-@pytest.fixture
-def kube():
-    with FakeKubeAPIServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -23,14 +23,8 @@ DATA = Path(__file__).parent / "data" / "kubernetes"
 
 
 @pytest.fixture
-def kube():
-    with FakeKubeAPIServer() as server:
-        yield server
-
-
-@pytest.fixture
-def api(kube, tmp_path):
-    settings = Settings(kubeconfig=str(kube.write_kubeconfig(tmp_path / "kubeconfig")), kubernetes_timeout_seconds=5)
+def api(kubeconfig):
+    settings = Settings(kubeconfig=kubeconfig, kubernetes_timeout_seconds=5)
     return KubeAPI(api_client_from_settings(settings), settings.kubernetes_timeout_seconds)
 
 
