@@ -141,11 +141,21 @@ class AirflowServer:
         return subprocess.run([str(self.venv / "bin" / "airflow"), *args], env=self.env,
                               capture_output=True, text=True, timeout=timeout)
 
+    HEALTH_PATH = "/api/v2/monitor/health"
+    NAME = "Airflow"
+
+    def components(self) -> list[list[str]]:
+        return [["api-server"], ["scheduler", "--skip-serve-logs"], ["dag-processor"]]
+
     def start(self, deadline_seconds: float = 240) -> AirflowServer:
         migrated = self._airflow("db", "migrate", timeout=deadline_seconds)
         if migrated.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed:\n{migrated.stderr[-3000:]}")
-        for component in (["api-server"], ["scheduler", "--skip-serve-logs"], ["dag-processor"]):
+        return self._launch(deadline_seconds)
+
+    def _launch(self, deadline_seconds: float) -> AirflowServer:
+        """Each component in its own process group, then wait until the health check passes."""
+        for component in self.components():
             out = open(self.home / f"{component[0]}.log", "wb")
             self.procs.append(subprocess.Popen(
                 [str(self.venv / "bin" / "airflow"), *component], env=self.env, stdout=out,
@@ -165,7 +175,7 @@ class AirflowServer:
                 if p.poll() is not None:
                     raise RuntimeError(f"an Airflow component exited early ({p.args}); see {self.home}")
             try:
-                r = httpx.get(f"{self.url}/api/v2/monitor/health", timeout=3)
+                r = httpx.get(f"{self.url}{self.HEALTH_PATH}", timeout=3)
                 body = r.json() if r.status_code == 200 else {}
                 if body.get("metadatabase", {}).get("status") == "healthy" and \
                         body.get("scheduler", {}).get("status") == "healthy":
@@ -174,7 +184,7 @@ class AirflowServer:
             except (httpx.HTTPError, ValueError) as exc:
                 last = str(exc)
             time.sleep(1)
-        raise TimeoutError(f"Airflow not healthy after {deadline_seconds}s: {last}")
+        raise TimeoutError(f"{self.NAME} not healthy after {deadline_seconds}s: {last}")
 
     def stop(self, grace_seconds: float = 15) -> None:
         for p in self.procs:
@@ -257,6 +267,9 @@ class AirflowServer:
 class Airflow2Server(AirflowServer):
     """A running Airflow 2 (webserver with basic auth on /api/v1, scheduler) for the 2.x paths."""
 
+    HEALTH_PATH = "/health"
+    NAME = "Airflow 2"
+
     # Only Admin exists before the webserver first syncs its roles.
     users = {"admin": "admin-pw"}
 
@@ -292,37 +305,10 @@ class Airflow2Server(AirflowServer):
                                  "--firstname", user, "--lastname", "test", timeout=deadline_seconds)
             if made.returncode != 0:
                 raise RuntimeError(f"airflow users create failed:\n{made.stderr[-3000:]}")
-        for component in (["webserver", "--hostname", "127.0.0.1", "--port", str(self.port)],
-                          ["scheduler", "--skip-serve-logs"]):
-            out = open(self.home / f"{component[0]}.log", "wb")
-            self.procs.append(subprocess.Popen(
-                [str(self.venv / "bin" / "airflow"), *component], env=self.env, stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
-        try:
-            self.wait_healthy(deadline_seconds)
-        except Exception:
-            self.stop()
-            raise
-        return self
+        return self._launch(deadline_seconds)
 
-    def wait_healthy(self, deadline_seconds: float) -> None:
-        deadline = time.monotonic() + deadline_seconds
-        last = ""
-        while time.monotonic() < deadline:
-            for p in self.procs:
-                if p.poll() is not None:
-                    raise RuntimeError(f"an Airflow component exited early ({p.args}); see {self.home}")
-            try:
-                r = httpx.get(f"{self.url}/health", timeout=3)
-                body = r.json() if r.status_code == 200 else {}
-                if body.get("metadatabase", {}).get("status") == "healthy" and \
-                        body.get("scheduler", {}).get("status") == "healthy":
-                    return
-                last = r.text[:300]
-            except (httpx.HTTPError, ValueError) as exc:
-                last = str(exc)
-            time.sleep(1)
-        raise TimeoutError(f"Airflow 2 not healthy after {deadline_seconds}s: {last}")
+    def components(self) -> list[list[str]]:
+        return [["webserver", "--hostname", "127.0.0.1", "--port", str(self.port)], ["scheduler", "--skip-serve-logs"]]
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, f"{self.url}/api/v1{path}", auth=("admin", self.users["admin"]),

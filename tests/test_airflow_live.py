@@ -131,8 +131,11 @@ def test_notifier_reports_real_failures_with_logs_and_history(airflow, triage, r
     mev = mapped["evidence"]
     assert "FileNotFoundError: partition 2024-01-02 has no _SUCCESS marker" in mev["log_text"]
     assert "checking partition 2024-01-01" not in mev["log_text"]
-    assert mev["status"]["run_task_states"] == {"check_partition[0]": "success", "check_partition[1]": "failed",
-                                                "check_partition[2]": "success"}
+    # States are read when the failure is triaged: the sibling indexes may still be running then.
+    states = mev["status"]["run_task_states"]
+    assert set(states) == {"check_partition[0]", "check_partition[1]", "check_partition[2]"}
+    assert states["check_partition[1]"] == "failed"
+    assert {states["check_partition[0]"], states["check_partition[2]"]} <= {"success", "running", "queued", "scheduled"}
 
     # The cascade's root was reported by its task callback and by the DAG's callback: one triage;
     # its downstream tasks were upstream_failed and got none.
