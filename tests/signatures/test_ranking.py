@@ -198,3 +198,71 @@ def test_only_the_email_failing_is_weak_evidence() -> None:
     log = EMAIL_AFTERMATH.split("[2024-05-01 02:00:10]")[1]
     h = diagnose("airflow", "[2024-05-01 02:00:10]" + log)
     assert h.confidence < 0.8
+
+
+def _progress(n: int, what: str = "rows") -> list[str]:
+    return [f"2024-05-01 02:0{i % 10}:00 INFO processed batch {i} ({i * 500} {what})" for i in range(n)]
+
+
+def test_a_missing_file_left_behind_by_an_earlier_dns_failure_is_the_dns_failure() -> None:
+    # curl's own wording (curl exit 6); the script carries on and the loader finds no file.
+    lines = ["curl: (6) Could not resolve host: exports.partner.example", *_progress(60),
+             "Traceback (most recent call last):", '  File "/opt/etl/load.py", line 40, in main',
+             "FileNotFoundError: [Errno 2] No such file or directory: '/data/incoming/2024-05-01/manifest.json'"]
+    h = diagnose("cron", "\n".join(lines))
+    assert h.category.value == "network_dns"
+    assert "exports.partner.example" in h.cause
+    assert h.command == "getent hosts exports.partner.example"
+
+
+def test_a_missing_output_after_the_step_was_killed_is_an_oom() -> None:
+    # bash reports a SIGKILLed child as `line N: PID Killed  CMD`; the next step reads its output.
+    lines = [*_progress(10), "/opt/etl/run.sh: line 5:  4242 Killed                  python3 transform.py",
+             *_progress(50, "files"),
+             "FileNotFoundError: [Errno 2] No such file or directory: '/data/out/checkpoint.json'"]
+    h = diagnose("cron", "\n".join(lines), {"exit_code": 137})
+    assert h.category.value == "oom"
+    assert "journalctl -k" in h.command
+
+
+def test_a_missing_file_with_no_earlier_failure_is_missing_input() -> None:
+    lines = [*_progress(60), "FileNotFoundError: [Errno 2] No such file or directory: '/data/incoming/orders.csv'"]
+    h = diagnose("cron", "\n".join(lines))
+    assert h.category.value == "data_input_missing" and h.confidence >= 0.8
+
+
+def test_a_failure_after_the_missing_file_does_not_explain_it() -> None:
+    lines = ["FileNotFoundError: [Errno 2] No such file or directory: '/data/incoming/orders.csv'",
+             "curl: (6) Could not resolve host: alerts.example.com"]
+    cands = signatures.match(CRON, Evidence(log_text="\n".join(lines)))
+    missing = next(c for c in cands if c.hypothesis.signature == "input_missing")
+    assert missing.hypothesis.confidence >= 0.8  # not demoted as a consequence
+
+
+def test_an_error_the_job_carried_on_after_is_not_what_stopped_it() -> None:
+    # A refused metrics push, logged with its traceback, then a long run, then the real failure.
+    lines = ["2024-05-01 02:00:01 ERROR failed to push metrics",
+             "Traceback (most recent call last):", '  File "/opt/etl/metrics.py", line 12, in push',
+             "ConnectionRefusedError: [Errno 111] Connection refused", *_progress(300),
+             "Traceback (most recent call last):", '  File "/opt/etl/summary.py", line 88, in summary',
+             "statistics.StatisticsError: mean requires at least one data point"]
+    h = diagnose("cron", "\n".join(lines))
+    assert h.category.value == "bad_code_or_bug"
+    assert "StatisticsError" in h.cause
+
+
+def test_a_log_that_simply_stops_with_exit_124_is_a_timeout() -> None:
+    # coreutils `timeout` exits 124; the log has an old survived error and then just stops.
+    lines = ["2024-05-01 02:00:01 ERROR failed to push metrics",
+             "requests.exceptions.ConnectionError: HTTPConnectionPool(host='pushgw', port=9091): Max retries exceeded "
+             "with url: /metrics (Caused by NewConnectionError('Failed to establish a new connection: [Errno 111] Connection refused'))",
+             *_progress(400), "run.sh: etl step finished with exit code 124"]
+    h = diagnose("cron", "\n".join(lines), {"exit_code": 124})
+    assert h.category.value == "timeout_deadline"
+    assert h.command.startswith("crontab -l")
+
+
+def test_an_error_carried_on_after_still_counts_when_nothing_else_is_found() -> None:
+    lines = ["curl: (6) Could not resolve host: mirror.example.org", *_progress(100)]
+    h = diagnose("cron", "\n".join(lines))
+    assert h.category.value == "network_dns" and h.confidence < 0.8

@@ -48,6 +48,13 @@ _AFTERMATH_LINE = re.compile(r"Failed to send email|Error when executing \w*\s*c
 _RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bretrying in\b", re.I)
 # Log-level warnings; not Kubernetes events, whose type "Warning" marks the errors themselves.
 _WARNING = re.compile(r"\bWARN(?:ING)?\b|\[warn(?:ing)?\]|level=warn(?:ing)?\b|^W\d{4} ")
+# After this many ordinary lines the job had carried on past an error: it did not stop there.
+CARRIED_ON_LINES = 40
+# Words that mark a line as reporting something wrong (shared with the abstention's evidence).
+ERRORISH = re.compile(
+    r"\b(?:error|fatal|fail(?:ed|ure)?|exception|panic|killed|denied|refused|timed? ?out|cannot|unable|traceback)\b",
+    re.IGNORECASE,
+)
 _PUBLIC_SUFFIXES = {"com", "net", "org", "io", "dev", "cloud", "internal", "local", "co", "ai", "app", "edu", "gov", "de", "uk", "fr"}
 _KUBE_SVC = re.compile(r"^(?P<svc>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\.(?P<svc_ns>[a-z0-9]([-a-z0-9]*[a-z0-9])?))?(?:\.svc(?:\.cluster\.local)?)?$")
 
@@ -67,10 +74,25 @@ class LogView:
     aftermath: set[int] = field(default_factory=set)
     # What patterns read: JSON-escaped quotes (API error bodies) unescaped. Evidence shows `lines`.
     match_lines: list[str] = field(default_factory=list)
+    # ordinary_after[i]: ordinary lines after line i (computed on first use).
+    _ordinary_after: list[int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.match_lines:
             self.match_lines = [_for_matching(ln) for ln in self.lines]
+
+    def carried_on_after(self, index: int) -> int:
+        """How many ordinary lines (progress, not an error, not a stack frame) the log has
+        after `index`: a job that logged an error and then went on for many such lines
+        survived that error; something else stopped it."""
+        if index >= self.n_log:
+            return 0
+        if self._ordinary_after is None:
+            counts = [0] * (self.n_log + 1)
+            for i in range(self.n_log - 1, -1, -1):
+                counts[i] = counts[i + 1] + (1 if _is_ordinary(self.lines[i]) else 0)
+            self._ordinary_after = counts
+        return self._ordinary_after[index + 1]
 
     def position(self, index: int) -> float:
         """0.0 at the start of the log, 1.0 at its end; status facts are at the failure."""
@@ -89,6 +111,11 @@ class LogView:
 
     def status_text(self) -> str:
         return "\n".join(self.lines[self.n_log:])
+
+
+def _is_ordinary(line: str) -> bool:
+    # Stack frames and continuation lines are indented; they belong to the error above them.
+    return bool(line.strip()) and line[:1] not in (" ", "\t") and not ERRORISH.search(line)
 
 
 def _for_matching(line: str) -> str:
@@ -280,7 +307,8 @@ def _find_exception_chain(view: LogView) -> None:
         chain = [last] + [i for i in caused if i > last]
     elif caused and not chain:
         chain = caused
-    if not chain:
+    # A traceback the job logged and then went on working after is not what stopped it.
+    if not chain or view.carried_on_after(chain[-1]) >= CARRIED_ON_LINES:
         return
     view.exception_chain = chain
     view.final_exception = chain[-1] if not (java_top and chain[0] in java_top) else chain[0]

@@ -66,6 +66,10 @@ class Signature:
     # Outcomes that these causes explain: a Job deadline that passed while its pod could not
     # be scheduled is a scheduling failure. Present together, the explaining cause ranks first.
     yields_to: frozenset[Category] = frozenset()
+    # Causes that, when they happened EARLIER in the same run, leave this failure behind: a
+    # missing file is what a download that could not resolve its host, or a step that was
+    # killed, did not write. The earlier cause ranks first, and is not "carried on after".
+    consequence_of: frozenset[Category] = frozenset()
     family: str = ""
     compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 

@@ -4,7 +4,11 @@ Ranking: a signature's own confidence (how specific it is), plus where its decid
 sits relative to the failure (later is closer; status facts are at the failure; the last
 exception and the root of its chain get a bonus), minus penalties for lines that only
 report a retry or a warning. An outcome (a Job deadline, a zombie task) drops below a cause
-present with it that explains it (a pod that never started, an OOM kill).
+present with it that explains it (a pod that never started, an OOM kill). A consequence (a
+missing file) drops below an earlier failure in the same run that left it behind (the
+download whose host did not resolve, the step that was killed). An error the job carried on
+after for a long stretch of ordinary lines did not stop it: it drops, and so does its
+confidence, so that what did stop the job (the final exception, a timeout's exit code) wins.
 
 Confidence: the signature's own, lowered when its line is weak evidence (a warning, a
 retry, early in a long log) or when two specific causes of different kinds compete. A
@@ -14,13 +18,12 @@ alone it yields an abstention that mentions it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from triage.engine import guard
 from triage.engine.signatures.checks import job_check_command
-from triage.engine.signatures.logview import LogView, kube_service
+from triage.engine.signatures.logview import CARRIED_ON_LINES, ERRORISH, LogView, kube_service
 from triage.engine.signatures.model import Hit, Signature, clean_value, render
 from triage.engine.signatures.prefilter import LinePrefilter
 from triage.models import Category, Hypothesis
@@ -35,10 +38,7 @@ AMBIGUOUS_WITHIN = 0.05
 ABSTAIN_CONFIDENCE = 0.2
 MAX_EVIDENCE_CHARS = 500
 
-_ERRORISH = re.compile(
-    r"\b(?:error|fatal|fail(?:ed|ure)?|exception|panic|killed|denied|refused|timed? ?out|cannot|unable|traceback)\b",
-    re.IGNORECASE,
-)
+_ERRORISH = ERRORISH
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def calibrated(hit: Hit, view: LogView) -> float:
     return conf
 
 
-def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
+def hypothesis_for(hit: Hit, view: LogView, penalty: float = 0.0) -> Hypothesis:
     sig = hit.signature
     values = _values(view, hit)
     cause = next((c for c in (render(t, values, quote=False) for t in (hit.causes or sig.causes)) if c), None)
@@ -187,7 +187,7 @@ def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
     return Hypothesis(
         category=hit.category,
         cause=cause,
-        confidence=round(min(1.0, max(0.0, calibrated(hit, view))), 2),
+        confidence=round(min(1.0, max(0.0, calibrated(hit, view) - penalty)), 2),
         evidence=hit.lines[-5:],
         command=command,
         command_reason=hit.reason or sig.reason,
@@ -198,16 +198,57 @@ def hypothesis_for(hit: Hit, view: LogView) -> Hypothesis:
 
 # How much an outcome drops when a cause that explains it is also present.
 EXPLAINED_PENALTY = 0.3
+# A consequence (a missing file the failed step never wrote) is weak evidence of its own.
+CONSEQUENCE_CONFIDENCE_PENALTY = 0.15
+# An error the job went on after (CARRIED_ON_LINES ordinary lines) did not stop it.
+SURVIVED_PENALTY = 0.25
+SURVIVED_CONFIDENCE_PENALTY = 0.2
+
+
+def _specific(hit: Hit) -> bool:
+    return not hit.signature.generic and hit.confidence >= 0.75
+
+
+def _consequences(view: LogView, hits: list[Hit]) -> tuple[set[int], set[int]]:
+    """(consequences, their causes) as indexes into `hits`: a failure that an earlier one in
+    the same run leaves behind (a missing file after the download failed), and that earlier one."""
+    consequences: set[int] = set()
+    causes: set[int] = set()
+    for k, h in enumerate(hits):
+        if not h.signature.consequence_of:
+            continue
+        for j, e in enumerate(hits):
+            if (j != k and _specific(e) and e.category in h.signature.consequence_of
+                    and e.category != h.category and (e.index < h.index or view.is_status(e.index))):
+                consequences.add(k)
+                causes.add(j)
+    return consequences, causes
+
+
+def survived(view: LogView, hit: Hit) -> bool:
+    """The job logged this error and went on working for a long stretch: it did not stop the
+    job (a metrics push refused, a retried call). The failing exception chain never is."""
+    return (not view.is_status(hit.index) and hit.index not in view.focus
+            and view.carried_on_after(hit.index) >= CARRIED_ON_LINES)
 
 
 def rank(view: LogView, hits: list[Hit]) -> list[Candidate]:
-    present = {h.category for h in hits if not h.signature.generic and h.confidence >= 0.75}
+    present = {h.category for h in hits if _specific(h)}
+    consequences, causes = _consequences(view, hits)
     out = []
-    for h in hits:
+    for k, h in enumerate(hits):
         s = score(h, view)
+        penalty = 0.0
         if h.signature.yields_to & (present - {h.category}):
             s -= EXPLAINED_PENALTY
-        out.append(Candidate(hypothesis_for(h, view), round(s, 4), h.signature.generic, h.index))
+        if k in consequences:
+            s -= EXPLAINED_PENALTY
+            penalty += CONSEQUENCE_CONFIDENCE_PENALTY
+        # A cause whose consequence ended the run is not something the run carried on after.
+        if k not in causes and survived(view, h):
+            s -= SURVIVED_PENALTY
+            penalty += SURVIVED_CONFIDENCE_PENALTY
+        out.append(Candidate(hypothesis_for(h, view, penalty), round(s, 4), h.signature.generic, h.index))
     out.sort(key=lambda c: (not c.generic, c.score), reverse=True)
     return out
 

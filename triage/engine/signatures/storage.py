@@ -28,6 +28,13 @@ _CONFIG = re.compile(
 _PROGRAM = re.compile(r"\.(?:sh|py|pl|rb|jar|js|bin|exe)$|/bin/|/sbin/|/libexec/|/scripts?/|/entrypoint", re.IGNORECASE)
 
 
+# What an earlier failure in the same run leaves behind as a missing or empty input: the
+# download that could not resolve or reach its host, the producing step that was killed,
+# timed out, found the disk full or was refused.
+_LEFT_BEHIND_BY = frozenset({K.network_dns, K.dependency_unavailable, K.oom, K.timeout_deadline, K.disk_full,
+                             K.credentials_expired, K.permissions_rbac})
+
+
 def classify_path(path: str) -> str:
     if _CONFIG.search(path):
         return "config"
@@ -102,7 +109,7 @@ SIGNATURES = [
       patterns=(r"Stale (?:NFS )?file handle", r"\bESTALE\b", r"Transport endpoint is not connected"),
       causes=("A network filesystem the job uses went away (stale file handle / disconnected mount)",),
       commands=("cat /proc/mounts",) + C.POD),
-    S("input_missing", K.data_input_missing, 0.6, refine=_missing_path,
+    S("input_missing", K.data_input_missing, 0.6, refine=_missing_path, consequence_of=_LEFT_BEHIND_BY,
       patterns=(r"FileNotFoundError: \[Errno 2\] No such file or directory: '(?P<path>[^']+)'",
                 r"can't open file '(?P<path>[^']+)': \[Errno 2\]",
                 r"(?:can't|cannot|could not|unable to) (?:open|access|stat|read|find)(?: file)? '?(?P<path>[^':\s]+)'?: No such file or directory",
@@ -115,7 +122,7 @@ SIGNATURES = [
       causes=("The file {path} does not exist", "A file the job needs does not exist"),
       commands=("ls -l {dir}", "ls -l {path}") + C.WHERE_IT_RAN,
       reason="Shows what is (and is not) in the directory the job reads"),
-    S("input_empty_or_absent", K.data_input_missing, 0.82,
+    S("input_empty_or_absent", K.data_input_missing, 0.82, consequence_of=_LEFT_BEHIND_BY,
       patterns=(r"pandas\.errors\.EmptyDataError: No columns to parse from file", r"\bEmptyDataError\b",
                 r"Path does not exist: (?P<path>\S+)", r"\[PATH_NOT_FOUND\] Path does not exist: (?P<path>\S+)",
                 r"File does not exist: (?P<path>\S+)", r"Input path does not exist: (?P<path>\S+)",
