@@ -30,7 +30,7 @@ CASES = [
     Case("apt_lock_held", "cron",
          "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 2211 (apt)\n"
          "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
-         "overlap_concurrency", ("/var/lib/dpkg/lock-frontend",), ("ls -l /var/lib/dpkg/lock-frontend",), 0.8),
+         "overlap_concurrency", ("/var/lib/dpkg/lock-frontend",), ("ps -o pid,etime,args -p 2211",), 0.8),
     Case("another_instance", "cron", "2024-05-01 02:00:01 backup: another instance is already running (pid 4121), exiting",
          "overlap_concurrency", (), (), 0.8),
     # https://github.com/equinor/ert/issues/7797 (perl under the OOM killer prints `Killed`)
@@ -60,6 +60,37 @@ CASES = [
     # The wording of NousResearch/hermes-agent#82460's cron script timeout
     Case("script_timed_out", "cron", "Script timed out after 120s: /home/u/.hermes/scripts/report.sh", "timeout_deadline", ("120s",),
          ("crontab -l",), 0.7),
+    # https://github.com/borgbackup/borg/issues/6047 (a second client hits the repository lock)
+    Case("borg_lock_timeout", "cron", "Failed to create/acquire the lock /path/to/repo/lock.exclusive (timeout).\n"
+         "terminating with error status, rc 2", "overlap_concurrency", ("/path/to/repo/lock.exclusive",), ("ps -ef",), 0.8),
+    # https://github.com/borgbackup/borg/issues/813 (the server side of the same lock)
+    Case("borg_lock_timeout_exception", "cron", "Remote: borg.locking.LockTimeout: /var/borg/backup/lock", "overlap_concurrency",
+         ("/var/borg/backup/lock",), ("ps -ef",), 0.8),
+    # https://github.com/restic/restic/issues/1450 (the PID is on another host: no `ps -p` here)
+    Case("restic_repository_locked", "cron",
+         "create exclusive lock for repository\nFatal: unable to create lock in backend: repository is already locked "
+         "exclusively by PID 13 on backup-node1 by  (UID 0, GID 0)", "overlap_concurrency", (), ("ps -ef",), 0.8),
+    # https://github.com/opencaching/opencaching-pl/issues/176 (a PHP cron script's own flock check)
+    Case("another_instance_of_script", "cron", "Another instance of run_notify.php is currently running.\nExiting.",
+         "overlap_concurrency", ("run_notify.php",), ("ps -ef",), 0.8),
+    # A job's own report of who holds its lock (the holder's pid is checked first).
+    Case("lock_held_by_pid", "cron", "2024-05-01 02:00:05 WARNING warehouse lock /srv/locks/warehouse.lock is held by compact pid 10368",
+         "overlap_concurrency", ("/srv/locks/warehouse.lock",), ("ps -o pid,etime,args -p 10368",), 0.7),
+    # https://github.com/trick77/nftables-blacklist/issues/32 (ipset/iptables live in /sbin, outside cron's PATH)
+    Case("missing_executables_check", "cron", "Error: missing executables among: curl egrep grep ipset iptables sed sort wc",
+         "missing_config_or_secret", ("PATH",), ("crontab -l",), 0.7, 0.79),
+    # https://github.com/extremeshok/clamav-unofficial-sigs/issues/213 (wget/curl in /usr/local/bin on FreeBSD)
+    Case("both_tools_missing_check", "cron", "ERROR: both wget and curl commands are missing. One of them is required.",
+         "missing_config_or_secret", ("wget", "PATH"), ("crontab -l",), 0.7, 0.79),
+    # https://github.com/cloudavail/aws-missing-tools/issues/36 (fixed by setting PATH in the crontab)
+    Case("must_be_installed_check", "cron",
+         'In order to use ec2-automate-backup.sh, the executable "ec2-create-snapshot" must be installed',
+         "missing_config_or_secret", ("ec2-create-snapshot",), ("crontab -l",), 0.7, 0.79),
+    # https://github.com/billw2/rpi-clone/issues/64 (a script run from root's crontab without /sbin on PATH)
+    Case("command_not_found_colon", "cron", "Command not found: parted      Package required: parted",
+         "missing_config_or_secret", ("parted",), ("crontab -l",), 0.7, 0.79),
+    Case("which_no_tool", "cron", "which: no pg_dump in (/usr/bin:/bin)", "missing_config_or_secret", ("pg_dump",), ("crontab -l",), 0.7),
+    Case("tool_missing_in_image", "k8s", "ERROR: jq is not installed", "bad_code_or_bug", ("jq", "image"), ("kubectl describe pod",), 0.6, 0.79),
     Case("cd_failed", "cron", "/bin/sh: 1: cd: can't cd to /srv/exports", "missing_config_or_secret", ("/srv/exports",),
          ("ls -ld /srv/exports",), 0.7),
 ]
@@ -92,3 +123,13 @@ def test_crons_own_report_of_a_failed_job_is_not_a_cron_fault() -> None:
     # cron logs every failing job like this; the job's exit status is a hint, not a cron daemon error.
     h = diagnose("cron", "May  1 02:00:01 db1 CRON[4121]: (CRON) error (grandchild #4122 failed with exit status 1)")
     assert h.category.value == "other" and h.confidence <= 0.3
+
+
+@pytest.mark.parametrize("line", [
+    "ERROR: python3-psycopg2 package is not installed",
+    "ModuleNotFoundError: module yaml is not installed",
+    "curl: (28) Operation timed out after 30001 milliseconds with 0 bytes received",
+])
+def test_a_missing_library_or_a_slow_download_is_not_a_missing_program(line: str) -> None:
+    h = diagnose("cron", line)
+    assert h.signature not in ("tool_not_found_check", "job_timed_out"), h.signature

@@ -31,6 +31,11 @@ CASES = [
          "pyspark.sql.utils.AnalysisException: [PATH_NOT_FOUND] Path does not exist: s3a://lake/raw/orders/dt=2024-05-01.",
          "data_input_missing", ("s3a://lake/raw/orders/dt=2024-05-01",), (), 0.8),
     Case("empty_csv", "cron", "pandas.errors.EmptyDataError: No columns to parse from file", "data_input_missing", (), (), 0.8),
+    # https://github.com/backup/backup/issues/256 (mysqldump reports ENOSPC by its errno)
+    Case("mysqldump_errno_28", "cron", "[2012/01/13 00:44:05][error]   mysqldump: Got errno 28 on write", "disk_full", (), ("df -h",), 0.9),
+    # https://github.com/AlternC/AlternC/issues/242 (the server's disk full, seen by mysqldump)
+    Case("mysql_error_28", "cron", "mysqldump: Couldn't execute 'show fields from `actions`': Got error 28 from storage engine (1030)",
+         "disk_full", (), (), 0.9),
     Case("read_only_rootfs", "k8s", "OSError: [Errno 30] Read-only file system: '/app/cache'", "permissions_rbac", ("read-only",), (), 0.7),
 ]
 

@@ -4,6 +4,8 @@ plus exit codes with a conventional meaning (124 timeout, 126, 127, 137, 143).
 
 from __future__ import annotations
 
+import re
+
 from triage.engine.signatures import checks as C
 from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
@@ -28,18 +30,56 @@ def _generic_exit(hit: Hit, view: LogView) -> Hit | None:
     return hit
 
 
+# Who holds a lock, as lock tools say it: apt `It is held by process 2211 (apt)`, restic
+# `locked exclusively by PID 38 on HOST`, a script's `held by compact pid 10368`.
+_HOLDER_PID = re.compile(r"(?:held by|locked(?: exclusively)? by) (?:process |PID |pid )(?P<pid>\d+)\b(?! on )"
+                         r"|\bheld by [A-Za-z_][\w.-]* (?:\(?pid |\(?PID )(?P<pid2>\d+)")
+_HOLDER_NAME = re.compile(r"held by (?!process\b|PID\b|pid\b)(?P<name>[A-Za-z_][\w.-]*)|held by process \d+ \((?P<name2>[\w.-]+)\)")
+
+
+def _lock_holder(hit: Hit, view: LogView) -> Hit:
+    # The check is "is the other run still going": its pid, else its name, else every process.
+    for line in reversed(hit.lines):
+        m = _HOLDER_PID.search(line)
+        if m and "holder_pid" not in hit.groups:
+            hit.groups["holder_pid"] = m.group("pid") or m.group("pid2")
+        n = _HOLDER_NAME.search(line)
+        if n and "holder" not in hit.groups:
+            hit.groups["holder"] = n.group("name") or n.group("name2")
+    return hit
+
+
+def _tool_check(hit: Hit, view: LogView) -> Hit | None:
+    # A script's own "X is not installed" check: about a program, not a library or plugin.
+    if any(_NOT_A_PROGRAM.search(line) for line in hit.lines):
+        return None
+    hit = _cron_path(hit, view)
+    hit.confidence = min(hit.confidence, 0.75)
+    if not view.event.cron and not view.event.kubernetes and not view.event.airflow:
+        hit.confidence = 0.6
+    return hit
+
+
+# `module foo is not installed`, `python3-psycopg2 package is not installed`: a library, not a program on PATH.
+_LIBRARY = r"(?:modules?|packages?|plugins?|extensions?|librar(?:y|ies)|gems?|drivers?)"
+_NOT_A_PROGRAM = re.compile(rf"\b{_LIBRARY}\W+\S+\W+(?:is|are) (?:not installed|missing)|\S+ {_LIBRARY} (?:is|are) (?:not installed|missing)", re.I)
+
+
 def _cron_path(hit: Hit, view: LogView) -> Hit:
     event = view.event
     if event.airflow:
         # A tool missing on an Airflow worker: its PATH or its image; not decisive either way.
         hit.confidence = 0.72
-        hit.causes = ("{exe} was not found on the Airflow worker (not installed there, or not on its PATH)",)
+        hit.causes = ("{exe} was not found on the Airflow worker (not installed there, or not on its PATH)",
+                      "A program the task needs was not found on the Airflow worker (not installed there, or not on its PATH)")
     elif event.cron:
-        hit.causes = ("{exe} was not found on the PATH cron gives the job (cron's PATH is only /usr/bin:/bin)",)
+        hit.causes = ("{exe} was not found on the PATH cron gives the job (cron's PATH is only /usr/bin:/bin)",
+                      "A program the job needs was not found on the PATH cron gives it (cron's PATH is only /usr/bin:/bin)")
     elif event.kubernetes:
         hit.category = K.bad_code_or_bug
         hit.confidence = 0.78
-        hit.causes = ("{exe} is not installed in the container image (command not found)",)
+        hit.causes = ("{exe} is not installed in the container image (command not found)",
+                      "A program the job needs is not installed in the container image")
     return hit
 
 
@@ -51,6 +91,19 @@ SIGNATURES = [
                 r"^(?P<exe>[\w.+-]+): not found\s*$"),
       causes=("{exe} was not found (command not found)",),
       commands=C.CRONTAB + C.POD + ("ls -l {exe}",),
+      reason="Shows the PATH and command the cron entry runs with"),
+    # A script's own check for a program it needs (`command -v borg || echo "borg is not installed"`):
+    # under cron that program is usually installed, just not on cron's short PATH.
+    S("tool_not_found_check", K.missing_config_or_secret, 0.75, refine=_tool_check,
+      patterns=(r"\bwhich: no (?P<exe>[\w.+-]+) in \(",
+                r"\b(?:command|program|executable|binary) not found: (?P<exe>[\w./+-]+)",
+                r"\bmissing (?:executables?|commands?|programs?|binaries|dependencies)\b",
+                r"(?:the )?(?:executable|command|program|binary) \"?(?P<exe>[\w./+-]+)\"? (?:must|needs to) be installed",
+                r"\b(?P<exe>[\w.+-]+)(?: and [\w.+-]+)? (?:commands? |executables? |binar(?:y|ies) |programs? )?"
+                r"(?:is|are) (?:not installed|missing)\b",
+                r"\b(?:requires?|needs?) (?:the )?(?:command |program )?'?(?P<exe>[\w.+-]+)'?,? (?:but it'?s|which is) not installed"),
+      causes=("{exe} was not found (the job's own check for it failed)", "A program the job needs was not found (the job's own check failed)"),
+      commands=C.CRONTAB + C.POD,
       reason="Shows the PATH and command the cron entry runs with"),
     S("shell_permission_denied", K.permissions_rbac, 0.85, refine=_permission,
       patterns=(r"PermissionError: \[Errno 13\] Permission denied: '(?P<path>[^']+)'",
@@ -82,17 +135,24 @@ SIGNATURES = [
       patterns=(r"cd: can't cd to (?P<path>\S+)", r"cd: (?P<path>[^\s:]+): No such file or directory"),
       causes=("The directory {path} the job changes into does not exist",),
       commands=("ls -ld {path}",) + C.CRONTAB),
-    S("shell_lock_held", K.overlap_concurrency, 0.85,
+    S("shell_lock_held", K.overlap_concurrency, 0.85, refine=_lock_holder,
       patterns=(r"flock: .*(?:failed to get lock|Resource temporarily unavailable)",
-                r"(?:could not|couldn't|unable to|cannot) (?:get|acquire|obtain) (?:the )?lock(?: on| file)?:? (?P<path>/\S+)",
-                r"(?:could not|couldn't|unable to|cannot) (?:get|acquire|obtain) (?:the )?lock\b",
+                # borg: `Failed to create/acquire the lock /repo/lock.exclusive (timeout).`
+                r"(?:failed|unable|could not|couldn't|cannot|can't)(?: to)? (?:create/)?(?:get|acquire|obtain|take|create)(?:/acquire)? "
+                r"(?:the |a )?(?:exclusive |shared |file )?lock(?: on| file)?:? (?P<path>/\S+)",
+                r"(?:failed|unable|could not|couldn't|cannot|can't)(?: to)? (?:create/)?(?:get|acquire|obtain|take)(?:/acquire)? "
+                r"(?:the |a )?(?:exclusive |shared |state )?lock\b",
                 r"lock(?:file)? (?P<path>/\S+) (?:is )?(?:already )?(?:held|exists|locked)",
-                r"another instance (?:of \S+ )?is already running", r"already running \(pid \d+\)",
-                r"is another process using it\?"),
+                # restic: `unable to create lock in backend: repository is already locked exclusively by PID 38 on host`
+                r"repository is already locked\b", r"\bLock(?:Timeout|Failed)\b(?::\s*(?P<path>/\S+))?",
+                r"\bError acquiring the state lock\b",
+                r"another (?:instance|copy|process|run)(?: of (?P<program>[\w./-]+))? is (?:already|still|currently) running",
+                r"already running \(pid \d+\)", r"is another process using it\?"),
       causes=("Another run still held the lock {path}: the previous run had not finished (runs overlap)",
+              "Another run of {program} was still going: the previous run had not finished (runs overlap)",
               "Another run of the job still held its lock: the previous run had not finished (runs overlap)"),
-      commands=("ls -l {path}", "ps -ef") + C.K8S_EVENTS,
-      reason="Shows who holds the lock and whether an earlier run is still going"),
+      commands=("ps -o pid,etime,args -p {holder_pid}", "ps -o pid,etime,args -C {holder}", "ps -ef", "ls -l {path}") + C.K8S_EVENTS,
+      reason="Shows whether the run holding the lock is still going, and for how long"),
     # Case-sensitive: the shell prints "Killed"; "was the task killed externally?" is prose.
     S("shell_killed", K.oom, 0.8, icase=False,
       patterns=(r"^\s*Killed\s*$", r"line \d+:\s+\d+ Killed\b", r"^\S*sh: \d+: .*Killed\b", r"^zsh: killed\s"),
@@ -116,7 +176,7 @@ SIGNATURES = [
       causes=("The command was stopped by `timeout` (exit code 124): it ran past its time limit",),
       commands=C.CRONTAB + C.CRON_LOG + C.POD),
     S("job_timed_out", K.timeout_deadline, 0.75,
-      patterns=(r"\b(?:script|job|task|command|process|step|operation|run) (?:has )?timed out after (?P<limit>[\d.]+\s*[a-z]*)",
+      patterns=(r"\b(?:script|job|task|command|process|step|run) (?:has )?timed out after (?P<limit>[\d.]+\s*[a-z]*)",
                 r"exceeded (?:the |its )?(?:maximum )?(?:run|execution|running) time(?: limit)?(?: of (?P<limit>[\d.]+\s*[a-z]*))?",
                 r"\bkilled (?:after|because of) (?:a |the )?timeout\b"),
       causes=("The job ran past its time limit ({limit}) and was stopped", "The job ran past its time limit and was stopped"),

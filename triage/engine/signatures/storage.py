@@ -89,6 +89,8 @@ SIGNATURES = [
                 r"write (?P<path>/\S+): no space left on device",
                 r"(?P<path>/[^\s:'\"]+): (?:write error: |cannot write: )?No space left on device",
                 r"No space left on device", r"\bENOSPC\b", r"\[Errno 28\]", r"Disk quota exceeded", r"\bEDQUOT\b",
+                # errno 28 is ENOSPC: mysqldump `Got errno 28 on write`, MySQL `(Errcode: 28 ...)`, `Got error 28 from storage engine`
+                r"\berrno[ :=]*28\b", r"\bErrcode: 28\b", r"\bGot error 28 from storage engine\b",
                 r"There is not enough space on the disk", r"not enough (?:free )?(?:disk )?space"),
       causes=("The disk holding {path} is full (No space left on device)", "A disk the job writes to is full (No space left on device)"),
       commands=("df -h {dir}",) + C.POD + ("df -h",),
