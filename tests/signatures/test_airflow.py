@@ -105,6 +105,45 @@ CASES = [
          "ERROR - Executor reports task instance <TaskInstance: CSDISPATCHER_OTHERS.dispatch_restores scheduled__2024-07-07T12:07:00+00:00 [queued]> "
          "finished (failed) although the task says it's queued. (Info: None) Was the task killed externally?",
          "scheduler_infra", (), (), 0.8),
+    # https://github.com/apache/airflow/pull/12172 (the operator pushed bytes to XCom)
+    Case("xcom_bytes_not_serializable", "airflow",
+         "[2020-11-08 10:00:01,000] {taskinstance.py:1150} ERROR - Object of type 'bytes' is not JSON serializable when using "
+         "store_to_xcom_key parameter.",
+         "bad_code_or_bug", ("XCom",), (), 0.75, signature="airflow_xcom_not_serializable"),
+    # https://github.com/apache/airflow/issues/59637 (Airflow 3 task SDK client)
+    Case("execution_token_expired_sdk", "airflow",
+         "airflow.sdk.api.client.ServerResponseError: Invalid auth token: Signature has expired",
+         "credentials_expired", ("jwt_expiration_time",), ("jwt_expiration_time",), 0.8),
+    # https://github.com/apache/airflow/issues/62026: every task rejected, the token's signature does not verify
+    Case("execution_token_wrong_secret", "airflow",
+         "airflow.sdk.api.client.ServerResponseError: Invalid auth token: Signature verification failed",
+         "missing_config_or_secret", ("secret",), (), 0.6, 0.79),
+    # https://github.com/apache/airflow/issues/21078 (the worker's `airflow tasks run` failed, here on MySQL errors)
+    Case("celery_command_failed", "airflow",
+         "[2022-08-17 17:56:46,095: ERROR/ForkPoolWorker-188] Task airflow.executors.celery_executor.execute_command"
+         "[17c83c4d-01cf-46dc-9c12-8b91d09cabd1] raised unexpected: AirflowException('Celery command failed on host: "
+         "rdev-fff1b45c-8295-48b4-bcbc-adbe279ded98-zn4xt.corp.rdev.svc.kube.corp.company.com')",
+         "scheduler_infra", ("rdev-fff1b45c",), ("dags_folder",), 0.55, 0.79),
+    # https://github.com/apache/airflow/issues/34686 (host masked by the reporter)
+    Case("celery_command_failed_masked_host", "airflow",
+         "airflow.exceptions.AirflowException: Celery command failed on host: ***",
+         "scheduler_infra", ("Celery worker",), (), 0.55, 0.79),
+    # https://github.com/apache/airflow/issues/32484 (the worker stops consuming after a Redis restart)
+    Case("celery_broker_lost", "airflow",
+         "[2023-07-09 01:07:58,950: WARNING/MainProcess] consumer: Connection to broker lost. Trying to re-establish the connection...",
+         "scheduler_infra", ("broker",), ("airflow jobs check",), 0.6),
+    # https://github.com/apache/airflow/issues/14100
+    Case("celery_broker_unreachable", "airflow",
+         "[2021-02-04 17:33:00,442: ERROR/MainProcess] consumer: Cannot connect to redis://localhost:6379/0: Error 107 connecting "
+         "to redis:6379. Operation on closed file..\nTrying again in 12.00 seconds... (6/100)",
+         "scheduler_infra", ("broker",), (), 0.6),
+    # The message Airflow's own test expects after a test marks the running instance failed
+    # (apache/airflow tests/jobs/test_local_task_job.py); a person or the API did it, nothing broke.
+    Case("externally_set_failed", "airflow",
+         "[2024-05-01, 02:06:29 UTC] {local_task_job_runner.py:302} WARNING - State of this instance has been externally set to "
+         "failed. Terminating instance.\n"
+         "[2024-05-01, 02:06:29 UTC] {taskinstance.py:2611} ERROR - Received SIGTERM. Terminating subprocesses.",
+         "other", ("marked failed",), ("states-for-dag-run",), 0.5, 0.7),
     Case("pool_full", "airflow",
          "[2024-05-01 02:00:05,011] {scheduler_job.py:1012} INFO - Not scheduling since there are 0 open slots in pool etl_pool",
          "resource_quota_scheduling", ("etl_pool",), (), 0.7),
@@ -161,3 +200,49 @@ def test_real_airflow3_task_logs(name: str, category: str, signature: str) -> No
     h = signatures.diagnose(AIRFLOW, Evidence(log_text=log, status=airflow_log.status_facts(body["content"])))
     assert (h.category.value, h.signature) == (category, signature)
     assert h.confidence >= 0.8
+
+
+def test_celery_broker_outside_airflow_is_a_dependency() -> None:
+    # https://github.com/celery/celery/issues/8030: a plain Celery app, not Airflow's executor
+    log = ("[2023-03-13 11:15:58,007: INFO/MainProcess] Connected to redis://redis:6379/0\n"
+           "[2023-03-13 11:15:58,605: WARNING/MainProcess] consumer: Connection to broker lost. Trying to re-establish the connection...")
+    h = diagnose("cron", log)
+    assert h.category.value == "dependency_unavailable"
+    assert h.signature == "airflow_celery_broker_lost"
+
+
+def test_xcom_signature_needs_xcom() -> None:
+    # A value json.dumps cannot handle outside XCom is the generic code bug, not an XCom problem.
+    h = diagnose("cron", "TypeError: Object of type Decimal is not JSON serializable")
+    assert h.signature == "python_not_json_serializable"
+    assert h.category.value == "bad_code_or_bug"
+
+
+def test_airflow_jwt_wording_in_another_service_is_the_generic_token() -> None:
+    # https://github.com/jalantechnologies/flask-react-template/issues/43 (a Flask API, no Airflow)
+    h = diagnose("cron", "jwt.exceptions.ExpiredSignatureError: Signature has expired")
+    assert h.category.value == "credentials_expired"
+    assert h.signature == "token_expired"
+
+
+def test_metadata_db_error_in_airflow_is_scheduler_infra() -> None:
+    # https://github.com/bitnami/charts/issues/6148: Celery's result backend on Airflow's metadata database
+    log = ("Traceback (most recent call last):\n"
+           '  File "/opt/bitnami/airflow/venv/lib/python3.6/site-packages/celery/backends/database/__init__.py", line 51, in _inner\n'
+           "    return fun(*args, **kwargs)\n"
+           '  File "/opt/bitnami/airflow/venv/lib/python3.6/site-packages/celery/backends/database/__init__.py", line 154, in _get_task_meta_for\n'
+           "    session = self.ResultSession()\n"
+           'sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) FATAL:  too many connections for role "bn_airflow"')
+    h = diagnose("airflow", log)
+    assert h.category.value == "scheduler_infra"
+    assert "metadata database" in h.cause
+    assert h.confidence >= 0.75
+
+
+def test_task_own_database_stays_a_dependency() -> None:
+    # The hook names its connection: the refused database is one the task uses, not Airflow's.
+    log = ("[2024-05-01, 02:00:01 UTC] {base.py:84} INFO - Using connection ID 'warehouse' for task execution.\n"
+           'psycopg2.OperationalError: connection to server at "10.0.3.7", port 5432 failed: Connection refused')
+    h = diagnose("airflow", log)
+    assert h.category.value == "dependency_unavailable"
+    assert "metadata" not in h.cause

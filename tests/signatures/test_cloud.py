@@ -66,6 +66,31 @@ CASES = [
          "(token expired)", "credentials_expired", (), (), 0.8),
     Case("http_503", "cron", "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://api.example.com/v1/export",
          "dependency_unavailable", (), (), 0.7),
+    # https://github.com/dansbaker/gecko-intouch3-home-assistant/issues/7
+    Case("oauth_token_expired", "cron",
+         'Connection failed: OAuth refresh token has expired. User needs to re-authenticate. Error: 401 - {"statusCode":401,'
+         '"code":"FST_JWT_AUTHORIZATION_TOKEN_EXPIRED","error":"Unauthorized","message":"Authorization token expired"}',
+         "credentials_expired", (), (), 0.8),
+    # https://github.com/gkhaavik/Commercify/issues/38 (title)
+    Case("java_jwt_expired", "k8s", "io.jsonwebtoken.ExpiredJwtException: JWT expired", "credentials_expired", (), (), 0.8),
+    # https://github.com/googleapis/google-cloud-python/issues/15691
+    Case("bigquery_dataset_not_in_location", "airflow",
+         "google.api_core.exceptions.NotFound: 404 Not found: Dataset my-dataset:my_table was not found in location US.",
+         "data_input_missing", ("my-dataset:my_table",), (), 0.7),
+    # https://github.com/apache/airflow/pull/4324 (a query against a dataset in another region)
+    Case("bigquery_dataset_not_found", "airflow",
+         '"message" : "Not found: Dataset mybqproject:mybqtable"', "data_input_missing", ("mybqproject:mybqtable",), (), 0.7),
+    # https://github.com/heroku/heroku.py/issues/60 (the legacy API was shut down)
+    Case("api_gone_410", "cron", "requests.exceptions.HTTPError: 410 Client Error: Gone for url: https://api.heroku.com/apps",
+         "dependency_version", ("api.heroku.com",), ("curl -sS -m 10 -I https://api.heroku.com/apps",), 0.45, 0.6),
+    # https://github.com/CatalogueOfLife/data/issues/910 (JSON error body)
+    Case("http_404_json_body", "cron", '{"code":404,"message":"ColDP archive for dataset 307664 not found"}',
+         "data_input_missing", (), (), 0.5, 0.6),
+    # https://github.com/intermine/intermine/issues/988: the URL is on the line before the 404
+    Case("http_404_url_from_previous_line", "cron",
+         "Apr 23 14:47:11 [DEBUG ] Downloading http://compbio.charite.de/hudson/job/hpo/lastStableBuild/artifact/ontology/release//hp.obo "
+         "to /tmp/0Nx2g8Lqmi\nApr 23 14:47:11 [EMERGENCY] 404 Not Found at line 110",
+         "data_input_missing", ("hp.obo",), ("curl -sS -m 10 -I http://compbio.charite.de/",), 0.5, 0.6),
     Case("azure_expired_secret", "k8s",
          "AADSTS7000222: The provided client secret keys for app '6c1f...' are expired. Visit the Azure portal to create new keys for your app.",
          "credentials_expired", (), (), 0.85),
@@ -75,3 +100,11 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_cloud_signature(case: Case) -> None:
     check_case(case)
+
+
+def test_bigquery_job_not_found_is_not_a_missing_table() -> None:
+    # https://github.com/apache/airflow/issues/29307: a job looked up in the wrong location, not input data
+    from tests.signatures.support import diagnose
+    h = diagnose("airflow", 'airflow.exceptions.AirflowException: 404, message=\'Not Found: {"error": {"code": 404, '
+                 '"message": "Not found: Job dev-data-platform-294611:airflow_derived_tables_stage_0f2853ad"}}\'')
+    assert h.signature != "warehouse_table_missing"

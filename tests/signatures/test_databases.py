@@ -49,7 +49,9 @@ CASES = [
          "timeout_deadline", (), (), 0.8),
     Case("table_missing", "airflow", 'psycopg2.errors.UndefinedTable: relation "staging.orders_daily" does not exist\nLINE 1: SELECT * FROM staging.orders_daily',
          "data_input_missing", ("staging.orders_daily",), (), 0.6, 0.79),
-    # https://github.com/apache/airflow/issues/16982: a chained traceback whose root is a MySQL lock wait; no psql for MySQL
+    # https://github.com/apache/airflow/issues/16982: a chained traceback whose root is a MySQL lock wait; no psql for MySQL.
+    # The lock is in Airflow's own metadata database (the `airflow` command's SQLAlchemy session, no hook of the task's
+    # own), which the eval's labelling convention calls Airflow machinery: scheduler_infra.
     Case("mysql_lock_wait_chain", "airflow",
          "Traceback (most recent call last):\n"
          '  File "/usr/local/lib/python3.7/dist-packages/MySQLdb/connections.py", line 259, in query\n'
@@ -59,7 +61,7 @@ CASES = [
          "Traceback (most recent call last):\n"
          '  File "/usr/local/bin/airflow", line 8, in <module>\n    sys.exit(main())\n'
          "sqlalchemy.exc.OperationalError: (MySQLdb._exceptions.OperationalError) (1205, 'Lock wait timeout exceeded; try restarting transaction')",
-         "overlap_concurrency", ("lock",), ("airflow tasks states-for-dag-run",), 0.7),
+         "scheduler_infra", ("metadata database", "lock"), ("airflow jobs check",), 0.55),
     # https://github.com/sassoftware/sas-studio-custom-steps/issues/95: an early retried HTTP error, then the real failure
     Case("deadlock_after_retried_http_error", "airflow",
          '[2023-10-15T20:17:50.735+0100] {logging_mixin.py:120} INFO - HTTP Call failed with error "(\'Connection aborted.\', '
@@ -69,6 +71,23 @@ CASES = [
          "Check_Scheduled_SourceSystems ((psycopg2.errors.DeadlockDetected) deadlock detected\n"
          "DETAIL:  Process 1879381 waits for ShareLock on transaction 155630385; blocked by process 1845775.",
          "overlap_concurrency", (), ("psql",), 0.75),
+    # https://github.com/rhsimplex/image-match/issues/118
+    Case("elasticsearch_read_timeout", "cron",
+         "elasticsearch.exceptions.ConnectionTimeout: ConnectionTimeout caused by - ReadTimeoutError(HTTPConnectionPool("
+         "host='localhost', port=9200): Read timed out. (read timeout=10))",
+         "dependency_unavailable", ("localhost:9200",), ("curl -sS -m 10 http://localhost:9200/_cluster/health",), 0.7),
+    # https://github.com/elastic/elasticsearch-py/issues/381
+    Case("elasticsearch_connect_timeout", "k8s",
+         "elasticsearch.exceptions.ConnectionError: ConnectionError((<urllib3.connection.HTTPConnection object at 0x7ff1c0f2fbd0>, "
+         "'Connection to xx.xx.xx.xx timed out. (connect timeout=10)')) caused by: ConnectTimeoutError((<urllib3.connection."
+         "HTTPConnection object at 0x7ff1c0f2fbd0>, 'Connection to xx.xx.xx.xx timed out. (connect timeout=10)'))",
+         "dependency_unavailable", ("search cluster",), (), 0.7),
+    # https://github.com/backup/backup/issues/893 wording of libpq before v14: no server on that Unix socket
+    Case("pg_socket_missing_old_wording", "cron",
+         'pg_dump: [archiver (db)] connection to database "shop" failed: could not connect to server: No such file or directory\n'
+         "\tIs the server running locally and accepting\n"
+         '\tconnections on Unix domain socket "/var/run/postgresql/.s.PGSQL.5432"?',
+         "dependency_unavailable", (), (), 0.7),
     Case("mysql_gone_away", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away", "dependency_unavailable", (), (), 0.7),
 ]
 

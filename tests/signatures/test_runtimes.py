@@ -128,3 +128,11 @@ def test_a_wrapper_exception_is_not_a_code_bug() -> None:
     log = ("Traceback (most recent call last):\n  File \"/opt/run.py\", line 9, in <module>\n"
            "subprocess.CalledProcessError: Command '['dbt', 'run']' returned non-zero exit status 2.")
     assert diagnose("cron", log).category.value == "other"
+
+
+def test_json_not_serializable_is_a_code_bug() -> None:
+    # https://github.com/apache/airflow/issues/13342 (title): the value's type is named in the cause
+    h = diagnose("cron", "TypeError: Object of type 'DatetimeWithNanoseconds' is not JSON serializable")
+    assert h.category.value == "bad_code_or_bug"
+    assert "DatetimeWithNanoseconds" in h.cause
+    assert 0.6 <= h.confidence < 0.8

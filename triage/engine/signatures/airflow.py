@@ -49,6 +49,94 @@ def _import_error(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _xcom(hit: Hit, view: LogView) -> Hit | None:
+    """A value JSON cannot hold is an XCom problem only where XCom is storing it."""
+    if not any("xcom" in line.lower() for line in view.lines[: view.n_log]):
+        return None
+    return hit
+
+
+# States a person (UI, REST API, CLI) sets on a running task; the scheduler's own resets use others.
+_HUMAN_STATES = {"failed", "success", "skipped"}
+
+
+def _externally_set(hit: Hit, view: LogView) -> Hit:
+    """Set to failed/success/skipped while running: someone marked it; nothing broke."""
+    if hit.groups.get("state", "").lower() in _HUMAN_STATES:
+        hit.category = K.other
+        hit.causes = ("The running task was marked {state} from outside (a person in the UI, the REST API or the CLI), "
+                      "so Airflow stopped it; nothing in the task itself failed",)
+        hit.commands = C.AIRFLOW_RUN + ("airflow dags list-runs {dag}",)
+        hit.reason = "Shows which tasks of this run were set by hand; the audit log names who did it"
+    return hit
+
+
+_AIRFLOW_WORD = re.compile(r"airflow", re.I)
+_SECRET_MISMATCH = re.compile(r"Signature verification failed|InvalidSignatureError|signature of the request was wrong", re.I)
+_EXPIRED = re.compile(r"ExpiredSignatureError|Signature has expired|token (?:has )?expired", re.I)
+
+
+def _execution_token(hit: Hit, view: LogView) -> Hit | None:
+    """Airflow 3's execution API rejected a task's token: expired, or signed with another secret."""
+    text = "\n".join(view.lines)
+    if view.event.airflow is None and view.event.source != "airflow" and not _AIRFLOW_WORD.search(text):
+        return None  # a JWT error of some other service: the generic token signatures read it
+    if _SECRET_MISMATCH.search(text) and not _EXPIRED.search(text):
+        hit.category = K.missing_config_or_secret
+        hit.confidence = 0.7
+        hit.causes = ("The task's execution-API token was signed with a different secret than the API server checks "
+                      "(jwt_secret differs between scheduler/workers and the API server)",)
+        hit.commands = C.AIRFLOW_TASK + C.AIRFLOW_RUN
+    elif _EXPIRED.search(text):
+        hit.confidence = 0.88
+    return hit
+
+
+def _celery_broker(hit: Hit, view: LogView) -> Hit:
+    """Celery's broker is Airflow's executor machinery; for another Celery app it is a dependency."""
+    if view.event.airflow is None and view.event.source != "airflow" and not _AIRFLOW_WORD.search("\n".join(view.lines[: view.n_log])):
+        hit.category = K.dependency_unavailable
+        hit.causes = ("The Celery worker lost its message broker ({broker})", "The Celery worker lost its message broker")
+        hit.commands = C.WHERE_IT_RAN
+    return hit
+
+
+# Airflow's own metadata database: its tables, and code paths that only touch it. (Not
+# `_run_raw_task` or `utils/session.py`: every task's traceback passes through those.)
+_METADATA_STRONG = re.compile(
+    r"(?:Job|Scheduler|LocalTaskJob\w*|TriggererJob\w*) heartbeat (?:failed|got an exception)|"
+    r"airflow/(?:jobs|dag_processing|api_internal|executors)/|"
+    r"airflow/models/\w+\.py\", line \d+, in (?:refresh_from_db|_?check_and_change_state_before_execution|set_state|"
+    r"get_dagrun|_update_heartbeat|fetch_task_instance|xcom_push|set|update_state|write_dag|_refresh_from_db|"
+    r"get_task_instance|_get_dagrun)\b|"
+    r"(?:FROM|UPDATE|INSERT INTO|JOIN) (?:dag_run|task_instance|job|dag|serialized_dag|slot_pool|xcom|dag_code|log|"
+    r"rendered_task_instance_fields|trigger|callback_request|import_error|dag_version|task_reschedule)\b|"
+    r"celery/backends/database|sql_alchemy_conn|metadata database",
+)
+# Signs that the failing database is one the task itself talks to.
+_TASK_DB = re.compile(r"airflow/providers/[\w/]+/(?:hooks|operators)/|Using connection ID|/dags/[\w/.-]+\.py\", line|"
+                      r"pandas/io/sql|\bhook\.get_|get_sqlalchemy_engine|to_sql\(")
+
+
+def metadata_db_context(view: LogView, index: int) -> float | None:
+    """In an Airflow task, how sure we are that the database error at `index` is Airflow's own
+    metadata database (None: no sign of it). Airflow core reaches its database only through
+    SQLAlchemy; hooks usually raise the driver's own errors, and name their connection."""
+    if view.event.airflow is None and view.event.source != "airflow":
+        return None
+    lines = view.lines[: view.n_log]
+    if index >= len(lines):
+        return None
+    window = "\n".join(lines[max(0, index - 50): index + 50])
+    task_db = _TASK_DB.search(window)
+    if _METADATA_STRONG.search(window) and not task_db:
+        return 0.8
+    if "sqlalchemy.exc." in lines[index] and not task_db and not _TASK_DB.search("\n".join(lines)):
+        # A bare SQLAlchemy-wrapped error with no sign of a task's own database: most likely Airflow's.
+        return 0.6
+    return None
+
+
 SIGNATURES = [
     # A worker killed for memory stops heart-beating: the OOM is the cause, the zombie the outcome.
     S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}),
@@ -58,7 +146,7 @@ SIGNATURES = [
       causes=("The task stopped heart-beating and the scheduler failed it as a zombie: its worker process died or lost contact (often a killed worker)",),
       commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_RUN + C.AIRFLOW_TASK,
       reason="Shows whether the scheduler and workers are alive and the task's final state"),
-    S("airflow_externally_set", K.scheduler_infra, 0.7, yields_to=frozenset({K.timeout_deadline, K.oom}),
+    S("airflow_externally_set", K.scheduler_infra, 0.7, yields_to=frozenset({K.timeout_deadline, K.oom}), refine=_externally_set,
       patterns=(r"State of this instance has been externally set to (?P<state>\w+)",),
       causes=("The task's state was changed from outside while it ran (set to {state} by a user, the API or the scheduler), so it was stopped",),
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
@@ -143,6 +231,40 @@ SIGNATURES = [
       patterns=(r"Pod took (?:too long|longer than \d+ seconds) to start", r"Pod .* did not start within"),
       causes=("The task's pod did not start in time (not schedulable or its image was slow to pull)",),
       commands=C.POD + C.K8S_EVENTS + C.AIRFLOW_TASK),
+    # The task returned a value XCom's JSON serializer cannot store: the operator or DAG code must change.
+    S("airflow_xcom_not_serializable", K.bad_code_or_bug, 0.8, refine=_xcom,
+      patterns=(r"Could not serialize the XCom value into JSON", r"XCom value .{0,60}not (?:JSON )?serializable",
+                r"Failed to serialize (?:the )?XCom", r"Object of type '?(?P<type>[\w.]+)'? is not JSON serializable"),
+      causes=("The task returned (or pushed) a value that XCom cannot serialize to JSON: the operator or DAG code "
+              "returns an unsupported object (bytes, a custom class)",),
+      commands=("pip show apache-airflow",) + C.AIRFLOW_TASK,
+      reason="Shows the provider versions; a newer operator may return a serializable value"),
+    # Airflow 3 tasks talk to the API server with a short-lived token.
+    S("airflow_execution_token", K.credentials_expired, 0.68, refine=_execution_token,
+      patterns=(r"Failed to validate JWT", r"Invalid auth token: (?P<detail>.+)", r"\bInvalidSignatureError\b",
+                r"\bExpiredSignatureError\b", r"\bSignature has expired\b"),
+      causes=("The task's execution-API token (JWT) was rejected by the API server: it expired before the task finished "
+              "(a task longer than [execution_api] jwt_expiration_time whose token was not refreshed)",),
+      commands=("airflow config get-value execution_api jwt_expiration_time",) + C.AIRFLOW_TASK,
+      reason="Shows how long task tokens live, to compare with the task's run time"),
+    # The worker ran `airflow tasks run` and it failed before the task's own code: not the task's bug.
+    S("airflow_celery_command_failed", K.scheduler_infra, 0.62,
+      yields_to=frozenset({K.oom, K.dependency_unavailable, K.network_dns, K.bad_code_or_bug, K.dependency_version}),
+      patterns=(r"Celery command failed(?: on host: (?P<worker>[\w.-]+))?",),
+      causes=("The Celery worker {worker} could not run the task command (the worker's DAG folder, environment or "
+              "database access differs from the scheduler's), so the task never really started",
+              "The Celery worker could not run the task command (its DAG folder, environment or database access differs "
+              "from the scheduler's), so the task never really started"),
+      commands=("airflow config get-value core dags_folder",) + C.AIRFLOW_TASK,
+      reason="Shows whether the worker sees this DAG where the scheduler says it is"),
+    S("airflow_celery_broker_lost", K.scheduler_infra, 0.78, refine=_celery_broker,
+      patterns=(r"consumer: Connection to broker lost", r"consumer: Cannot connect to (?P<broker>(?:redis|rediss|amqp|amqps|sqs)://\S+)"),
+      causes=("Airflow's Celery workers lost the broker ({broker}); queued tasks were not picked up until it came back and "
+              "the workers reconnected (often they need a restart)",
+              "Airflow's Celery workers lost the broker; queued tasks were not picked up until it came back and the workers "
+              "reconnected (often they need a restart)"),
+      commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_RUN,
+      reason="Shows whether the scheduler is alive and which tasks stayed queued"),
     S("airflow_bash_nonzero", K.other, 0.25, generic=True,
       patterns=(r"Bash command failed\. The command returned a non-zero exit code (?P<code>\d+)",),
       causes=("The Bash task's command exited with code {code}; the lines before it say why",),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from triage.engine.signatures import checks as C
 from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
@@ -17,6 +19,38 @@ def _token_expired(hit: Hit, view: LogView) -> Hit:
     if any("expired" in line.lower() for line in hit.lines):
         hit.confidence = 0.85
         hit.causes = ("An API token the job uses has expired (HTTP 401)",)
+    return hit
+
+
+_URL = re.compile(r"https?://[^\s'\"<>)]+")
+# An API version in a path: /v1/, /api/v2/, /2.0/.
+_API_VERSION = re.compile(r"/(?:api/)?v\d+(?:\.\d+)?/|/api/\d")
+
+
+def _last_url(hit: Hit, view: LogView) -> str:
+    """The URL the failing request went to: on the hit's line, else the latest one before it (or in status)."""
+    for line in [view.lines[hit.index]] + view.lines[view.n_log:] + view.lines[max(0, hit.index - 20): hit.index][::-1]:
+        found = _URL.findall(line)
+        if found:
+            return found[-1].rstrip(".,;:")
+    return ""
+
+
+def _not_found_url(hit: Hit, view: LogView) -> Hit:
+    if not hit.groups.get("url"):
+        url = _last_url(hit, view)
+        if url:
+            hit.groups["url"] = url
+    return hit
+
+
+def _api_gone(hit: Hit, view: LogView) -> Hit:
+    """405/410 from a versioned API path: the server no longer offers that API version."""
+    url = hit.groups.get("url") or _last_url(hit, view)
+    if url:
+        hit.groups["url"] = url
+        if _API_VERSION.search(url):
+            hit.confidence = 0.62
     return hit
 
 
@@ -95,7 +129,7 @@ SIGNATURES = [
       commands=C.WHERE_IT_RAN),
     S("object_not_found", K.data_input_missing, 0.85,
       patterns=(r"\bNoSuchKey\b", r"The specified key does not exist", r"An error occurred \(404\) when calling the HeadObject operation",
-                r"google\.api_core\.exceptions\.NotFound: 404 .*?(?:No such object: (?P<object>\S+))?", r"No such object: (?P<object>\S+)",
+                r"google\.api_core\.exceptions\.NotFound: 404 (?!.*Not found: (?:Table|Dataset|View|Job|Model|Routine)\b).*?(?:No such object: (?P<object>\S+))?", r"No such object: (?P<object>\S+)",
                 r"\bBlobNotFound\b", r"The specified blob does not exist"),
       causes=("The input object {object} does not exist in the bucket", "The input object the job reads does not exist (NoSuchKey / 404)"),
       commands=C.WHERE_IT_RAN,
@@ -104,12 +138,42 @@ SIGNATURES = [
       patterns=(r"\bNoSuchBucket\b", r"The specified bucket does not exist", r"bucket (?P<bucket>[\w.-]+) does not exist"),
       causes=("The bucket {bucket} the job is configured to use does not exist", "The bucket the job is configured to use does not exist"),
       commands=C.WHERE_IT_RAN),
-    S("http_not_found", K.data_input_missing, 0.55,
+    S("http_not_found", K.data_input_missing, 0.55, refine=_not_found_url,
       patterns=(r"The requested URL returned error: 404", r"404 Client Error: Not Found for url: (?P<url>\S+)", r"HTTP Error 404: Not Found",
-                r"ERROR 404: Not Found"),
+                r"ERROR 404: Not Found", r"\b(?:Error|HTTP|status(?: code)?)[: =]+404\b.{0,120}\bnot found\b",
+                r"\"(?:code|status|statusCode)\"\s*:\s*404\b.{0,120}\bnot found\b", r"\b404 Not Found\b"),
       causes=("{url} answered 404 Not Found: what the job downloads is not there (yet)",
               "What the job downloads answered 404 Not Found: it is not there (yet)"),
       commands=("curl -sS -m 10 -I {url}",) + C.WHERE_IT_RAN),
+    # A bearer token (JWT, OAuth access token, registry token) that outlived its lifetime.
+    S("token_expired", K.credentials_expired, 0.85,
+      patterns=(r"\bExpiredSignatureError\b", r"\bSignature has expired\b", r"\bExpiredJwtException\b", r"\bJWT expired\b",
+                r"\b(?:authori[sz]ation|auth|access|bearer|session|id|security|refresh|api) token (?:has |is )?expired\b",
+                r"\btoken (?:has |is )expired\b", r"\bTokenExpiredError\b"),
+      causes=("A token the job authenticates with has expired (its lifetime ended and nothing renewed it)",),
+      commands=C.POD + C.WHERE_IT_RAN,
+      reason="Shows which secret or configuration supplies the job's token"),
+    # BigQuery / Snowflake answer for a table, view or dataset the query reads that is not there.
+    S("warehouse_table_missing", K.data_input_missing, 0.72,
+      patterns=(r"Not found: (?:Table|View|Dataset) (?P<table>[\w:.`-]+)",
+                r"(?P<table>[\w:.`-]+) was not found in location (?P<location>[\w-]+)",
+                r"Object '(?P<table>[^']+)' does not exist or not authorized",
+                r"Table '(?P<table>[^']+)' does not exist or not authorized"),
+      causes=("The table or dataset {table} the job reads does not exist in {location} (not created yet, removed, or in "
+              "another location)",
+              "The table or dataset {table} the job reads does not exist (not created yet, removed, or not visible to the job)"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows whether the upstream step that creates the table ran"),
+    # The server no longer offers this method or path: its API changed or an old version was removed.
+    S("http_api_gone", K.dependency_version, 0.5, refine=_api_gone,
+      patterns=(r"405 Client Error: Method Not Allowed(?: for url: (?P<url>\S+))?", r"HTTP Error 405\b", r"\b405 Method Not Allowed\b",
+                r"410 Client Error: Gone(?: for url: (?P<url>\S+))?", r"HTTP Error 410\b", r"\b410 Gone\b",
+                r"status(?: code)?[ :=]+(?:405|410)\b"),
+      causes=("{url} no longer accepts this request (405/410): the service's API changed or the version the job calls "
+              "was removed (often after the service was upgraded)",
+              "The service no longer accepts this request (405/410): its API changed or the version the job calls was removed"),
+      commands=("curl -sS -m 10 -I {url}",) + C.WHERE_IT_RAN,
+      reason="Shows what the endpoint answers now"),
     S("service_unavailable", K.dependency_unavailable, 0.72,
       patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? (?:502|503|504)\b",
                 r"status(?: code)?[ :=]+(?:502|503|504)\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.airflow import metadata_db_context
 from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
@@ -25,11 +26,52 @@ def _flavour(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _flavour_or_metadata(hit: Hit, view: LogView) -> Hit:
+    return _metadata_db(_flavour(hit, view), view)
+
+
+_AIRFLOW_DB_CHECKS = ("airflow jobs check --job-type SchedulerJob",)
+
+
+def _metadata_db(hit: Hit, view: LogView) -> Hit:
+    """The same database error means something else when it is Airflow's own metadata
+    database: the scheduler's machinery failed, not a service the task depends on."""
+    sure = metadata_db_context(view, hit.index)
+    if sure is None:
+        return hit
+    hit.category = K.scheduler_infra
+    hit.confidence = min(hit.confidence, sure)
+    causes = hit.causes or hit.signature.causes
+    hit.causes = tuple(f"Airflow's own metadata database (not one the task uses) failed: {c[0].lower()}{c[1:]}" for c in causes)
+    commands = hit.commands or hit.signature.commands
+    psql = tuple(c for c in commands if c.startswith("psql "))
+    hit.commands = psql + _AIRFLOW_DB_CHECKS + C.AIRFLOW_RUN
+    hit.reason = "Checks whether Airflow reaches its metadata database now"
+    return hit
+
+
+# The Celery broker behind Airflow's executor (kombu frames, the worker's consumer).
+_BROKER = re.compile(r"kombu|celery/|consumer: |broker_url|celery_executor", re.IGNORECASE)
+
+
+def _redis(hit: Hit, view: LogView) -> Hit:
+    """Redis as Airflow's Celery broker is executor machinery; as the task's own store, a dependency."""
+    if view.event.airflow is not None or view.event.source == "airflow":
+        window = "\n".join(view.lines[max(0, hit.index - 50): hit.index + 50])
+        if _BROKER.search(window):
+            hit.category = K.scheduler_infra
+            hit.causes = ("Airflow's Celery broker (Redis at {db_host}:{db_port}) was unavailable, so tasks could not be "
+                          "queued or picked up", "Airflow's Celery broker (Redis) was unavailable, so tasks could not be "
+                          "queued or picked up")
+            hit.commands = ("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_RUN
+    return hit
+
+
 def _local_db(hit: Hit, view: LogView) -> Hit:
     host = hit.groups.get("db_host", "")
     if host in ("localhost", "127.0.0.1", "::1") or host.startswith("/"):
         hit.commands = ("ss -ltn",) + _PG_PING
-    return _flavour(hit, view)
+    return _flavour_or_metadata(hit, view)
 
 
 SIGNATURES = [
@@ -38,6 +80,8 @@ SIGNATURES = [
                 r"Is the server running on host \"(?P<db_host>[^\"]+)\"(?: \([^)]*\))? and accepting\s+TCP/IP connections on port (?P<db_port>\d+)",
                 r"could not connect to server: Connection refused",
                 r"connection to server on socket \"(?P<db_host>[^\"]+)\" failed: (?:Connection refused|No such file or directory)",
+                r"could not connect to server: No such file or directory",
+                r"accepting\s+connections on Unix domain socket \"(?P<db_host>[^\"]+)\"",
                 r"Can't connect to (?:local )?MySQL server (?:on|through socket) '(?P<db_host>[^':]+)'?(?::(?P<db_port>\d+))?",
                 r"ServerSelectionTimeoutError: (?P<db_host>[\w.-]+):(?P<db_port>\d+)"),
       causes=("The database at {db_host}:{db_port} refused connections (down, restarting or not listening)",
@@ -45,30 +89,30 @@ SIGNATURES = [
               "The database refused connections (down, restarting or not listening)"),
       commands=C.HOST[:2] + _PG_PING + ("getent hosts {db_host}",),
       reason="Checks whether the database accepts a connection now"),
-    S("db_too_many_connections", K.dependency_unavailable, 0.88, refine=_flavour,
+    S("db_too_many_connections", K.dependency_unavailable, 0.88, refine=_flavour_or_metadata,
       patterns=(r"too many clients already", r"remaining connection slots are reserved", r"\bToo many connections\b",
                 r"too many connections for (?:role|database) \"(?P<db_role>[^\"]+)\""),
       causes=("The database refused the connection: all its connection slots were in use (too many clients)",),
       commands=("psql -h {db_host} -c 'SELECT count(*), usename FROM pg_stat_activity GROUP BY usename'",
                 "psql -c 'SELECT count(*), usename FROM pg_stat_activity GROUP BY usename'"),
       reason="Counts open connections per user against max_connections"),
-    S("db_deadlock", K.overlap_concurrency, 0.78, refine=_flavour,
+    S("db_deadlock", K.overlap_concurrency, 0.78, refine=_flavour_or_metadata,
       patterns=(r"deadlock detected", r"Deadlock found when trying to get lock", r"\bORA-00060\b", r"was deadlocked on lock resources"),
       causes=("The job's transaction deadlocked with another transaction (a concurrent run or job writing the same rows)",),
       commands=("psql -h {db_host} -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'",
                 "psql -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'") + C.WHERE_IT_RAN,
       reason="Shows which sessions were active on the database"),
-    S("db_lock_timeout", K.overlap_concurrency, 0.75, refine=_flavour,
+    S("db_lock_timeout", K.overlap_concurrency, 0.75, refine=_flavour_or_metadata,
       patterns=(r"Lock wait timeout exceeded", r"canceling statement due to lock timeout", r"could not obtain lock on (?:row|relation)",
                 r"\bLockNotAvailable\b", r"database is locked"),
       causes=("The job waited too long for a lock held by another transaction or run",),
       commands=("psql -h {db_host} -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'",
                 "psql -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'") + C.WHERE_IT_RAN),
-    S("db_statement_timeout", K.timeout_deadline, 0.85, refine=_flavour,
+    S("db_statement_timeout", K.timeout_deadline, 0.85, refine=_flavour_or_metadata,
       patterns=(r"canceling statement due to statement timeout", r"\bQueryCanceled\b", r"maximum statement execution time exceeded"),
       causes=("A query ran past the database's statement timeout and was cancelled",),
       commands=("psql -h {db_host} -c 'SHOW statement_timeout'", "psql -c 'SHOW statement_timeout'")),
-    S("db_auth_failed", K.credentials_expired, 0.74,
+    S("db_auth_failed", K.credentials_expired, 0.74, refine=_metadata_db,
       patterns=(r"password authentication failed for user \"(?P<db_user>[^\"]+)\"", r"Access denied for user '(?P<db_user>[^']+)'@",
                 r"Login failed for user '(?P<db_user>[^']+)'", r"\bAuthentication failed\.\s*$",
                 r"Incorrect username or password was specified", r"Invalid username or password"),
@@ -107,22 +151,31 @@ SIGNATURES = [
               "The database client is too old for the server (version mismatch)"),
       commands=("pg_dump --version", "psql --version"),
       reason="Shows the client tool's version to compare with the server's"),
-    S("db_server_unavailable", K.dependency_unavailable, 0.75, refine=_flavour,
+    S("db_server_unavailable", K.dependency_unavailable, 0.75, refine=_flavour_or_metadata,
       patterns=(r"the database system is (?:starting up|in recovery mode|shutting down|not yet accepting connections)",
                 r"terminating connection due to administrator command", r"server closed the connection unexpectedly",
                 r"Lost connection to (?:MySQL )?server", r"MySQL server has gone away", r"SSL SYSCALL error: EOF detected",
                 r"LOADING Redis is loading the dataset in memory"),
       causes=("The database went away during the job (restart, failover or recovery)",),
       commands=_PG_PING + C.WHERE_IT_RAN),
-    S("db_disk_full", K.disk_full, 0.86, refine=_flavour,
+    S("db_disk_full", K.disk_full, 0.86, refine=_flavour_or_metadata,
       patterns=(r"could not extend file", r"The table '[^']+' is full", r"database or disk is full"),
       causes=("The database ran out of disk space while the job wrote to it",),
       commands=("psql -h {db_host} -c 'SELECT pg_size_pretty(pg_database_size(current_database()))'", "df -h")),
-    S("redis_unavailable", K.dependency_unavailable, 0.8,
+    S("redis_unavailable", K.dependency_unavailable, 0.8, refine=_redis,
       patterns=(r"Error \d+ connecting to (?P<db_host>[\w.-]+):(?P<db_port>\d+)", r"redis\.exceptions\.ConnectionError",
                 r"OOM command not allowed when used memory > 'maxmemory'"),
       causes=("Redis at {db_host}:{db_port} was unavailable to the job", "Redis was unavailable or full"),
       commands=C.HOST[:2] + ("getent hosts {db_host}",) + C.WHERE_IT_RAN),
+    # Elasticsearch / OpenSearch clients name the cluster's failure to answer in their own exceptions.
+    S("search_cluster_unavailable", K.dependency_unavailable, 0.74,
+      patterns=(r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>9[23]\d\d)\): Read timed out",
+                r"\bConnectionTimeout(?: caused by|\(| -|:)", r"(?:elasticsearch|opensearchpy|elastic_transport)[\w.]*\.Connection(?:Error|Timeout)\b",
+                r"\bNoNodeAvailableException\b", r"None of the configured nodes are available"),
+      causes=("The search cluster at {host}:{port} did not answer in time (overloaded, down or unreachable)",
+              "The search cluster (Elasticsearch/OpenSearch) did not answer in time (overloaded, down or unreachable)"),
+      commands=("curl -sS -m 10 http://{host}:{port}/_cluster/health",) + C.HOST + C.WHERE_IT_RAN,
+      reason="Shows whether the cluster answers and its health now"),
     S("db_duplicate_key", K.bad_code_or_bug, 0.5,
       patterns=(r"duplicate key value violates unique constraint \"(?P<constraint>[^\"]+)\"", r"Duplicate entry '[^']*' for key",
                 r"UNIQUE constraint failed: (?P<constraint>\S+)"),

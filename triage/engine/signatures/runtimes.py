@@ -164,6 +164,13 @@ SIGNATURES = [
       causes=("The job's code raised {exc}: {msg} (root: {root})", "The job's code raised {exc}: {msg}", "The job's code raised {exc}"),
       commands=C.WHERE_IT_RAN,
       reason="Shows the run's state and where to read its full traceback"),
+    # Serialising a value json cannot represent (bytes, datetime, Decimal, a custom class) is the code's choice.
+    S("python_not_json_serializable", K.bad_code_or_bug, 0.72,
+      patterns=(r"Object of type '?(?P<type>[\w.]+)'? is not JSON serializable", r"keys must be str, int, float, bool or None",
+                r"TypeError: .{0,80} is not JSON serializable"),
+      causes=("The code serialises a value JSON cannot represent ({type}): it must convert it first",
+              "The code serialises a value JSON cannot represent: it must convert it first"),
+      commands=C.WHERE_IT_RAN),
     S("java_unhandled_exception", K.bad_code_or_bug, 0.5, finder=_java_unhandled, refine=_java_bug,
       causes=("The JVM job failed with {exc}: {msg}", "The JVM job failed with {exc}"),
       commands=C.WHERE_IT_RAN),
