@@ -144,6 +144,27 @@ CASES = [
          "failed. Terminating instance.\n"
          "[2024-05-01, 02:06:29 UTC] {taskinstance.py:2611} ERROR - Received SIGTERM. Terminating subprocesses.",
          "other", ("marked failed",), ("states-for-dag-run",), 0.5, 0.7),
+    # apache/airflow airflow/jobs/local_task_job_runner.py: "A DagRun timeout will cause tasks to be externally
+    # marked as skipped", logged as below (its test, test_dagrun_timeout_logged_in_task_logs, expects the first line).
+    Case("dagrun_timeout_in_task_log", "airflow",
+         "[2024-05-01, 03:00:02 UTC] {local_task_job_runner.py:294} WARNING - DagRun timed out after 1:00:00.418291.\n"
+         "[2024-05-01, 03:00:02 UTC] {local_task_job_runner.py:302} WARNING - State of this instance has been externally set to "
+         "skipped. Terminating instance.",
+         "timeout_deadline", ("dagrun_timeout",), ("airflow dags list-runs",), 0.6),
+    Case("externally_skipped_without_reason", "airflow",
+         "[2024-05-01, 03:00:02 UTC] {local_task_job_runner.py:302} WARNING - State of this instance has been externally set to "
+         "skipped. Terminating instance.",
+         "timeout_deadline", ("dagrun_timeout",), (), 0.5, 0.7),
+    # https://github.com/puckel/docker-airflow/issues/231 (the task ran as a user whose Airflow had no initialised DB)
+    Case("metadata_db_not_initialised", "airflow",
+         "[2018-09-16 09:30:27,083] {base_task_runner.py:98} INFO - Subtask: sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) "
+         "no such table: task_instance [SQL: 'SELECT task_instance.try_number AS task_instance_try_number, task_instance.task_id "
+         "AS task_instance_task_id, task_instance.dag_id AS task_instance_dag_id, task_instance.execution_date ....",
+         "scheduler_infra", ("task_instance", "airflow db migrate"), ("airflow db check",), 0.8),
+    # https://github.com/tensorflow/tfx/issues/1851 (an upgraded Airflow on an old database; `airflow initdb` fixed it)
+    Case("metadata_db_not_migrated", "airflow",
+         "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such column: task_instance.pool_slots",
+         "scheduler_infra", ("migrated",), (), 0.8),
     Case("pool_full", "airflow",
          "[2024-05-01 02:00:05,011] {scheduler_job.py:1012} INFO - Not scheduling since there are 0 open slots in pool etl_pool",
          "resource_quota_scheduling", ("etl_pool",), (), 0.7),

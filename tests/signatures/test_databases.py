@@ -87,7 +87,7 @@ CASES = [
          'pg_dump: [archiver (db)] connection to database "shop" failed: could not connect to server: No such file or directory\n'
          "\tIs the server running locally and accepting\n"
          '\tconnections on Unix domain socket "/var/run/postgresql/.s.PGSQL.5432"?',
-         "dependency_unavailable", (), (), 0.7),
+         "dependency_unavailable", ("/var/run/postgresql/.s.PGSQL.5432", "socket directory"), ("ls -la /var/run/postgresql",), 0.5, 0.6),
     Case("mysql_gone_away", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away", "dependency_unavailable", (), (), 0.7),
 ]
 

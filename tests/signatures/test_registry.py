@@ -22,6 +22,7 @@ READ_ONLY_PREFIXES = (
     "ldd --version", "java -version", "chage -l ", "pg_dump --version",
     # Single settings that are never secrets (a prefix would also admit sql_alchemy_conn, which holds a password).
     "airflow config get-value core dags_folder", "airflow config get-value execution_api jwt_expiration_time",
+    "airflow db check", "airflow version",
 )
 SAMPLE = {
     "ns": "reports", "k8s_job": "j-1", "pod": "p-1", "cronjob": "cj", "dag": "d", "run": "r", "task": "t", "try_number": "1",

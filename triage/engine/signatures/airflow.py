@@ -57,12 +57,20 @@ def _xcom(hit: Hit, view: LogView) -> Hit | None:
 
 
 # States a person (UI, REST API, CLI) sets on a running task; the scheduler's own resets use others.
-_HUMAN_STATES = {"failed", "success", "skipped"}
+_HUMAN_STATES = {"failed", "success"}
 
 
 def _externally_set(hit: Hit, view: LogView) -> Hit:
-    """Set to failed/success/skipped while running: someone marked it; nothing broke."""
-    if hit.groups.get("state", "").lower() in _HUMAN_STATES:
+    """Set to failed/success while running: someone marked it; nothing broke. Set to skipped:
+    the scheduler does that to the running tasks of a DAG run that passed its dagrun_timeout."""
+    state = hit.groups.get("state", "").lower()
+    if state == "skipped":
+        hit.category = K.timeout_deadline
+        hit.confidence = 0.65
+        hit.causes = ("The running task was set to skipped from outside, which is what the scheduler does when the DAG run "
+                      "exceeds its dagrun_timeout",)
+        hit.commands = ("airflow dags list-runs {dag}",) + C.AIRFLOW_RUN
+    elif state in _HUMAN_STATES:
         hit.category = K.other
         hit.causes = ("The running task was marked {state} from outside (a person in the UI, the REST API or the CLI), "
                       "so Airflow stopped it; nothing in the task itself failed",)
@@ -137,6 +145,12 @@ def metadata_db_context(view: LogView, index: int) -> float | None:
     return None
 
 
+# Airflow's own metadata tables (a missing one means an uninitialised or unmigrated database).
+_AF_TABLES = (r"(?:task_instance|dag_run|dag|job|serialized_dag|slot_pool|xcom|dag_code|log|rendered_task_instance_fields|"
+              r"task_reschedule|trigger|callback_request|import_error|dag_version|dag_tag|task_fail|sla_miss|ab_user|"
+              r"ab_permission\w*|ab_role|connection|variable|alembic_version)")
+
+
 SIGNATURES = [
     # A worker killed for memory stops heart-beating: the OOM is the cause, the zombie the outcome.
     S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}),
@@ -173,7 +187,8 @@ SIGNATURES = [
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN + ("airflow dags list-runs {dag}",),
       reason="Shows this run's tasks and how long the previous runs took"),
     S("airflow_dagrun_timeout", K.timeout_deadline, 0.85,
-      patterns=(r"Run (?P<af_run>\S+) of (?P<af_dag>\S+) has timed-out", r"dagrun_timeout (?:exceeded|reached)"),
+      patterns=(r"Run (?P<af_run>\S+) of (?P<af_dag>\S+) has timed-out", r"dagrun_timeout (?:exceeded|reached)",
+                r"DagRun timed out after (?P<elapsed>[\d:.]+)"),
       causes=("The DAG run exceeded its dagrun_timeout and was failed",),
       commands=("airflow dags list-runs {dag}",) + C.AIRFLOW_RUN),
     S("airflow_sensor_timeout", K.timeout_deadline, 0.7, refine=_sensor,
@@ -265,6 +280,19 @@ SIGNATURES = [
               "reconnected (often they need a restart)"),
       commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_RUN,
       reason="Shows whether the scheduler is alive and which tasks stayed queued"),
+    # Airflow's own tables or columns are missing: its metadata database was never initialised or not
+    # migrated to this Airflow version (`airflow db migrate`), e.g. after an upgrade or on a fresh database.
+    S("airflow_db_not_migrated", K.scheduler_infra, 0.85,
+      patterns=(r"no such (?:table|column): (?P<af_table>" + _AF_TABLES + r")\b",
+                r"relation \"(?P<af_table>" + _AF_TABLES + r")\" does not exist",
+                r"column \"?(?P<af_table>" + _AF_TABLES + r")\.\w+\"? does not exist",
+                r"Unknown column '(?P<af_table>" + _AF_TABLES + r")\.\w+'", r"Table '[\w-]+\.(?P<af_table>" + _AF_TABLES + r")' doesn't exist",
+                r"You need to initiali[sz]e the database", r"airflow db (?:init|migrate|upgrade)` (?:first|to)"),
+      causes=("Airflow's metadata database lacks its own table {af_table}: it was not initialised or not migrated to this "
+              "Airflow version (airflow db migrate)",
+              "Airflow's metadata database was not initialised or not migrated to this Airflow version (airflow db migrate)"),
+      commands=("airflow db check", "airflow version"),
+      reason="Checks that Airflow reaches its metadata database, and which version expects which schema"),
     S("airflow_bash_nonzero", K.other, 0.25, generic=True,
       patterns=(r"Bash command failed\. The command returned a non-zero exit code (?P<code>\d+)",),
       causes=("The Bash task's command exited with code {code}; the lines before it say why",),

@@ -69,6 +69,17 @@ def _redis(hit: Hit, view: LogView) -> Hit:
 
 def _local_db(hit: Hit, view: LogView) -> Hit:
     host = hit.groups.get("db_host", "")
+    if any("No such file or directory" in line for line in hit.lines):
+        # No socket file at all: the server is down, or this client was built to look in another
+        # directory than the server uses (two PostgreSQL installations). Not decisive.
+        hit.confidence = 0.55
+        hit.causes = ("No PostgreSQL socket exists at {db_host}: the server is not running there, or this client "
+                      "(another PostgreSQL installation) looks in a different socket directory than the server uses",
+                      "No PostgreSQL socket exists where the client looks: the server is not running, or the client "
+                      "(another PostgreSQL installation) looks in a different socket directory than the server uses")
+        hit.commands = ("ls -la /var/run/postgresql", "pg_dump --version", "psql --version")
+        hit.reason = "Shows where the server's socket really is, to compare with the path the client tried"
+        return _metadata_db(hit, view)
     if host in ("localhost", "127.0.0.1", "::1") or host.startswith("/"):
         hit.commands = ("ss -ltn",) + _PG_PING
     return _flavour_or_metadata(hit, view)
@@ -81,7 +92,7 @@ SIGNATURES = [
                 r"could not connect to server: Connection refused",
                 r"connection to server on socket \"(?P<db_host>[^\"]+)\" failed: (?:Connection refused|No such file or directory)",
                 r"could not connect to server: No such file or directory",
-                r"accepting\s+connections on Unix domain socket \"(?P<db_host>[^\"]+)\"",
+                r"connections on Unix domain socket \"(?P<db_host>[^\"]+)\"",
                 r"Can't connect to (?:local )?MySQL server (?:on|through socket) '(?P<db_host>[^':]+)'?(?::(?P<db_port>\d+))?",
                 r"ServerSelectionTimeoutError: (?P<db_host>[\w.-]+):(?P<db_port>\d+)"),
       causes=("The database at {db_host}:{db_port} refused connections (down, restarting or not listening)",
