@@ -105,7 +105,7 @@ CASES = [
          status={"exit_code": 137, "reason": "OOMKilled", "resources": {"limits": {"memory": "512Mi"}}}),
     Case("oomkilled_describe", "k8s_nopod",
          "    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137", "oom", ("OOMKilled",),
-         ("kubectl describe job nightly-report-28911 -n reports",), 0.9),
+         ("kubectl get pods -n reports -l job-name=nightly-report-28911",), 0.9),
     Case("exit_137_without_reason", "k8s", "processing batch 7\ncommand terminated with exit code 137", "oom",
          ("137",), (), 0.6, 0.79),
     Case("deadline_exceeded_condition", "k8s_nopod", "", "timeout_deadline", ("activeDeadlineSeconds",),
@@ -170,3 +170,68 @@ def test_node_conditions_in_describe_output_are_not_pressure() -> None:
     log = "MemoryPressure False Thu, 12 Jul 2018 09:02:41 +0800 KubeletHasSufficientMemory kubelet has sufficient memory available"
     h = diagnose("k8s", log)
     assert h.category.value == "other"
+
+
+# kubectl describe output; the schedule/start-time pair of openshift/cluster-monitoring-operator#279
+# (`5 9 * * *` under a UTC controller starts at 18:05 JST).
+_CRONJOB_DESCRIBE = """Name:                       nightly-report
+Schedule:                   5 9 * * *
+Concurrency Policy:         Forbid
+Controlled By:            CronJob/nightly-report
+Start Time:               Fri, 22 Mar 2019 {start} +0900
+Completed At:             Fri, 22 Mar 2019 18:07:40 +0900
+Pods Statuses:            0 Running / 1 Succeeded / 0 Failed"""
+
+
+def test_a_cronjob_started_at_its_schedule_in_utc_is_a_time_zone_problem() -> None:
+    h = diagnose("k8s_nopod", _CRONJOB_DESCRIBE.format(start="18:05:02"))
+    assert h.category.value == "scheduler_infra" and h.signature == "k8s_cronjob_time_zone"
+    assert "09:05" in h.cause and "UTC" in h.cause
+    assert h.command == "kubectl describe cronjob nightly-report -n reports"
+    assert any(line.startswith("Schedule:") for line in h.evidence)
+
+
+@pytest.mark.parametrize("start", ["09:05:02", "09:08:30"])
+def test_a_cronjob_started_at_its_local_schedule_is_not_a_time_zone_problem(start: str) -> None:
+    h = diagnose("k8s_nopod", _CRONJOB_DESCRIBE.format(start=start))
+    assert h.signature != "k8s_cronjob_time_zone"
+
+
+def test_a_utc_start_time_says_nothing_about_time_zones() -> None:
+    log = _CRONJOB_DESCRIBE.format(start="09:05:02").replace("+0900", "+0000")
+    assert diagnose("k8s_nopod", log).signature != "k8s_cronjob_time_zone"
+
+
+def test_why_a_pull_failed_outranks_the_later_generic_backoff() -> None:
+    # Events in kubectl's order: the registry's answer first, the back-off after it. The message is
+    # containerd's wording for a tag that does not exist (as in the containerd_tag_not_found case above).
+    image = "docker.io/acme/report:1.29.0"
+    detail = "x" * 400
+    log = (f'Warning  Failed   3m  kubelet  Failed to pull image "acme/report:1.29.0": rpc error: code = NotFound desc = {detail} '
+           f'failed to resolve reference "{image}": {image}: not found\n'
+           "Warning  Failed   2m  kubelet  Error: ImagePullBackOff\n"
+           'Normal   BackOff  2m  kubelet  Back-off pulling image "acme/report:1.29.0"')
+    h = diagnose("k8s", log)
+    assert h.signature == "k8s_manifest_unknown"
+    # The evidence line is long: the part shown is the one that says why.
+    assert any(f"{image}: not found" in line and len(line) <= 500 for line in h.evidence)
+
+
+def test_exec_format_error_in_a_container_is_the_architecture() -> None:
+    # The classic arm64/amd64 mismatch: the image's /bin/sh cannot run, reported on the entrypoint script.
+    h = diagnose("k8s", "exec /usr/local/bin/docker-entrypoint.sh: exec format error")
+    assert h.category.value == "dependency_version"
+    assert "kubectl" in h.command
+
+
+def test_exec_format_error_of_a_cron_script_is_a_missing_shebang() -> None:
+    # run-parts execs each script itself; without `#!` the kernel refuses it.
+    h = diagnose("cron", "run-parts: failed to exec /etc/cron.daily/report: Exec format error\n"
+                         "run-parts: /etc/cron.daily/report exited with return code 1")
+    assert h.category.value == "bad_code_or_bug" and h.confidence >= 0.8
+    assert h.command == "grep -n '^#!' /etc/cron.daily/report"
+
+
+def test_exec_format_error_of_a_host_binary_is_not_certain() -> None:
+    h = diagnose("cron", "bash: ./node_exporter: cannot execute binary file: Exec format error")
+    assert h.category.value == "dependency_version" and h.confidence < 0.8

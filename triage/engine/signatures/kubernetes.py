@@ -14,6 +14,9 @@ from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
 from triage.models import Category as K
 
+# The Job's pods and their state (OOMKilled, Error) when the failed pod's name is not known.
+JOB_PODS = ("kubectl get pods -n {ns} -l job-name={k8s_job}",)
+
 _EXIT_137 = r"exit(?:ed)?(?: with)?[ _]?(?:code|status)(?:\W{0,8}| is )137\b|\bError 137\b|\b(?:return|error) code 137\b|non-zero exit (?:status|code) 137\b|\bcode=137\b"
 
 
@@ -26,6 +29,72 @@ def _insufficient(hit: Hit, view: LogView) -> Hit:
     if found:
         hit.groups["resource"] = ", ".join(found)
     return hit
+
+
+# On a host, a script the kernel cannot exec is a file of text with no `#!` line (run-parts and
+# exec() do not fall back to a shell the way bash does). In a container the same message for
+# an entrypoint script most often means the image's /bin/sh is built for another CPU.
+_SCRIPT = re.compile(r"\.(?:sh|bash|py|pl|rb|php)$|^/etc/cron\.|/scripts?/")
+
+
+def _exec_format(hit: Hit, view: LogView) -> Hit:
+    path = hit.groups.get("path", "")
+    if view.event.kubernetes:
+        return hit
+    if (path and _SCRIPT.search(path)) or any("run-parts" in line for line in hit.lines):
+        hit.category, hit.confidence = K.bad_code_or_bug, 0.82
+        hit.causes = ("{path} has no #! line (or a broken one), so it cannot be executed (Exec format error)",
+                      "The script has no #! line (or a broken one), so it cannot be executed (Exec format error)")
+        hit.commands = ("grep -n '^#!' {path}", "ls -l {path}") + C.CRONTAB
+        hit.reason = "Shows whether the script starts with a #! interpreter line"
+    else:
+        # On a host: a binary built for another CPU, or a script without #!; less certain.
+        hit.confidence = 0.65
+        hit.causes = ("{path} could not be executed (exec format error): a binary for another CPU architecture or a script without #!",
+                      "A program could not be executed (exec format error): a binary for another CPU architecture or a script without #!")
+        hit.commands = ("ls -l {path}",) + C.CRONTAB + C.AIRFLOW_RUN
+    return hit
+
+
+# `kubectl describe cronjob` / `describe job` output: the schedule and when the Job really started.
+_SCHEDULE = re.compile(r"^\s*Schedule:\s+(?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \S+ \S+ \S+\s*$")
+_STARTED = re.compile(r"^\s*Start Time:\s+\w{3}, \d{1,2} \w{3} \d{4} (?P<hour>\d\d):(?P<minute>\d\d):\d\d (?P<offset>[+-]\d{4})\s*$")
+_CONTROLLED_BY = re.compile(r"^\s*Controlled By:\s+CronJob/(?P<name>[\w.-]+)")
+# How late a Job may start after its scheduled minute and still be that minute's run.
+_START_SLACK_MINUTES = 5
+
+
+def _cronjob_time_zone(view: LogView) -> list[tuple[int, dict[str, str]]]:
+    """A CronJob that fires at its schedule in UTC while the cluster's users live in another
+    zone: the controller evaluates schedules in its own time zone (UTC in most control planes),
+    so `0 1 * * *` starts at 01:00 UTC, which the Job's local start time shows as 20:00 -0500."""
+    schedule = started = None
+    name = ""
+    for i, line in enumerate(view.lines):
+        if m := _SCHEDULE.match(line):
+            schedule = (int(m.group("hour")), int(m.group("minute")), i)
+        elif m := _STARTED.match(line):
+            started = (i, int(m.group("hour")), int(m.group("minute")), m.group("offset"))
+        elif m := _CONTROLLED_BY.match(line):
+            name = m.group("name")
+    if not schedule or not started or started[3] in ("+0000", "-0000"):
+        return []
+    hour, minute, schedule_index = schedule
+    index, local_hour, local_minute, offset = started
+    sign = -1 if offset[0] == "-" else 1
+    offset_minutes = sign * (int(offset[1:3]) * 60 + int(offset[3:5]))
+
+    def late(h: int, m: int) -> int:
+        return ((h * 60 + m) - (hour * 60 + minute)) % (24 * 60)
+
+    local_late = late(local_hour, local_minute)
+    utc_late = (local_late - offset_minutes) % (24 * 60)
+    if utc_late <= _START_SLACK_MINUTES < local_late:
+        found = {"schedule_time": f"{hour:02d}:{minute:02d}", "local_start": f"{local_hour:02d}:{local_minute:02d} {offset}"}
+        if name:
+            found["cronjob"] = name
+        return [(schedule_index, found), (index, found)]
+    return []
 
 
 def _rbac(hit: Hit, view: LogView) -> Hit:
@@ -42,13 +111,13 @@ SIGNATURES = [
       patterns=(r"\bOOMKilled\b",),
       causes=("The container was OOMKilled: it used more memory than its limit ({memory_limit})",
               "The container was OOMKilled: it used more memory than its limit allows"),
-      commands=C.POD + C.JOB + C.KERNEL_OOM,
+      commands=C.POD + JOB_PODS + C.JOB + C.KERNEL_OOM,
       reason="Shows the container's last state (OOMKilled) and its memory limit"),
     S("k8s_exit_137", K.oom, 0.72,
       patterns=(_EXIT_137,),
       causes=("The process was killed with SIGKILL (exit code 137), most often by the OOM killer at its memory limit ({memory_limit})",
               "The process was killed with SIGKILL (exit code 137), most often by the OOM killer"),
-      commands=C.POD + C.JOB + C.KERNEL_OOM + C.FREE,
+      commands=C.POD + JOB_PODS + C.JOB + C.KERNEL_OOM + C.FREE,
       reason="Shows whether the kill was an OOM kill and the memory limit"),
     S("k8s_deadline_exceeded", K.timeout_deadline, 0.93, icase=False,
       # The deadline also passes while a pod cannot start: then that is the cause.
@@ -68,6 +137,7 @@ SIGNATURES = [
       commands=("kubectl logs {pod} -n {ns} --previous --tail=100",) + C.POD + C.JOB_LOGS),
     # The generic pull failure; the signatures below name why and rank above it.
     S("k8s_image_pull_backoff", K.image_pull, 0.9,
+      explained_by=frozenset({"k8s_manifest_unknown", "k8s_pull_access_denied", "k8s_pull_rate_limited", "k8s_invalid_image"}),
       patterns=(r"Failed to pull image \"(?P<image>[^\"]+)\"", r"Back-off pulling image \"(?P<image>[^\"]+)\"",
                 r"\b(?:ImagePullBackOff|ErrImagePull|ErrImageNeverPull)\b"),
       causes=("The image {image} could not be pulled (ImagePullBackOff)",
@@ -145,7 +215,7 @@ SIGNATURES = [
               "The pod could not be scheduled: no node has enough free resources for its requests"),
       commands=C.POD + ("kubectl describe nodes", "kubectl top nodes"),
       reason="Shows the FailedScheduling event and the pod's resource requests"),
-    S("k8s_unschedulable", K.resource_quota_scheduling, 0.82,
+    S("k8s_unschedulable", K.resource_quota_scheduling, 0.82, explained_by=frozenset({"k8s_insufficient_resources", "k8s_unbound_pvc"}),
       patterns=(r"\d+/\d+ nodes are available", r"\bFailedScheduling\b",
                 r"didn't match (?:Pod's )?node (?:affinity|selector)", r"had (?:untolerated )?taint"),
       causes=("The pod could not be scheduled on any node (selectors, taints or affinity rule every node out)",),
@@ -188,14 +258,21 @@ SIGNATURES = [
                 r"exec (?P<exe>\S+): no such file or directory"),
       causes=("The container's command {exe} does not exist in the image",),
       commands=C.POD + C.JOB),
-    S("k8s_exec_format", K.dependency_version, 0.86,
-      patterns=(r"exec format error",),
+    S("k8s_exec_format", K.dependency_version, 0.86, refine=_exec_format,
+      patterns=(r"failed to exec (?P<path>/\S+): exec format error", r"exec (?P<path>/\S+): exec format error",
+                r"Exec format error: '(?P<path>[^']+)'", r"(?P<path>\S+): cannot execute binary file: exec format error",
+                r"exec format error",),
       causes=("The image's binary is built for another CPU architecture (exec format error)",),
       commands=C.POD + ("kubectl get nodes -L kubernetes.io/arch",)),
     S("k8s_cronjob_missed", K.scheduler_infra, 0.86,
       patterns=(r"Cannot determine if job needs to be started", r"too many missed start times?"),
       causes=("The CronJob controller gave up on the schedule: too many missed start times",),
       commands=("kubectl describe cronjob {cronjob} -n {ns}",) + C.K8S_EVENTS),
+    S("k8s_cronjob_time_zone", K.scheduler_infra, 0.8, finder=_cronjob_time_zone,
+      causes=("The CronJob's schedule ({schedule_time}) was evaluated in UTC, the CronJob controller's time zone, so the "
+              "Job started at {local_start} local time, not at {schedule_time} local (set spec.timeZone or convert the schedule)",),
+      commands=("kubectl describe cronjob {cronjob} -n {ns}", "kubectl get cronjobs -n {ns}") + C.JOB,
+      reason="Shows the CronJob's schedule, its time zone (if set) and when its Jobs last started"),
     S("k8s_cronjob_overlap", K.overlap_concurrency, 0.88,
       patterns=(r"Not starting job because prior execution is (?:still )?running", r"\bJobAlreadyActive\b",
                 r"concurrencyPolicy.{0,20}Forbid.{0,40}(?:skip|active)"),
@@ -205,7 +282,7 @@ SIGNATURES = [
       patterns=(r"Failed (?:to )?create pod sandbox", r"\bFailedCreatePodSandBox\b", r"failed to set ?up (?:sandbox container|network for sandbox)",
                 r"NetworkPlugin cni failed", r"failed to find plugin \"[\w-]+\" in path"),
       causes=("The node could not set up the pod's sandbox/network (CNI plugin failure), not the job's own code",),
-      commands=C.POD + C.K8S_EVENTS + ("kubectl get pods -n kube-system -o wide",),
+      commands=C.POD + ("kubectl get pods -n kube-system -o wide",) + C.K8S_EVENTS,
       reason="Shows the node the pod landed on and the network plugin's pods"),
     S("k8s_volume_mount_failed", K.scheduler_infra, 0.75,
       patterns=(r"Unable to attach or mount volumes", r"MountVolume\.\w+ failed for volume \"(?P<volume>[^\"]+)\"",

@@ -70,6 +70,9 @@ class Signature:
     # missing file is what a download that could not resolve its host, or a step that was
     # killed, did not write. The earlier cause ranks first, and is not "carried on after".
     consequence_of: frozenset[Category] = frozenset()
+    # Signatures that say the same thing more specifically (why an image pull failed): when
+    # one of them matched too, it ranks first whatever the order of the lines.
+    explained_by: frozenset[str] = frozenset()
     family: str = ""
     compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 

@@ -110,11 +110,23 @@ def _hit_from(sig: Signature, view: LogView, matches: list[tuple[int, dict[str, 
     chosen = sorted({i for i, _ in matches if i != best_index}, reverse=True)[:2] + [best_index]
     lines: list[str] = []
     for i in sorted(set(chosen)):
-        text = view.lines[i].strip()[:MAX_EVIDENCE_CHARS]
+        text = _excerpt(sig, view.lines[i].strip())
         if text and text not in lines:
             lines.append(text)
     return Hit(signature=sig, index=best_index, lines=lines, groups=groups,
                category=sig.category, confidence=sig.confidence)
+
+
+def _excerpt(sig: Signature, text: str) -> str:
+    """The line as evidence: whole when short, else the part around what the signature matched
+    (a kubelet event carries the registry's answer at the end of a long message)."""
+    if len(text) <= MAX_EVIDENCE_CHARS:
+        return text
+    m = next((m for m in (rx.search(text) for rx in sig.compiled) if m), None)
+    if m is None or m.end() <= MAX_EVIDENCE_CHARS:
+        return text[:MAX_EVIDENCE_CHARS]
+    start = max(0, min(m.start() - 100, len(text) - MAX_EVIDENCE_CHARS))
+    return text[start:start + MAX_EVIDENCE_CHARS]
 
 
 def score(hit: Hit, view: LogView) -> float:
@@ -145,7 +157,7 @@ def _values(view: LogView, hit: Hit) -> dict[str, str]:
 
 
 # Commands that inspect the machine they run on: meaningless for a job that ran in a pod.
-_LOCAL_HOST = ("df ", "ls ", "stat ", "du ", "cat ", "ss ", "ps ", "free", "journalctl ", "crontab ", "id ", "pip ",
+_LOCAL_HOST = ("df ", "ls ", "stat ", "du ", "cat ", "grep ", "ss ", "ps ", "free", "journalctl ", "crontab ", "id ", "pip ",
                "ldd ", "java ", "chage ", "pg_dump ", "psql --version")
 
 
@@ -234,12 +246,13 @@ def survived(view: LogView, hit: Hit) -> bool:
 
 def rank(view: LogView, hits: list[Hit]) -> list[Candidate]:
     present = {h.category for h in hits if _specific(h)}
+    matched = {h.signature.id for h in hits}
     consequences, causes = _consequences(view, hits)
     out = []
     for k, h in enumerate(hits):
         s = score(h, view)
         penalty = 0.0
-        if h.signature.yields_to & (present - {h.category}):
+        if h.signature.yields_to & (present - {h.category}) or h.signature.explained_by & matched:
             s -= EXPLAINED_PENALTY
         if k in consequences:
             s -= EXPLAINED_PENALTY

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.kubernetes import JOB_PODS
 from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
 from triage.engine.signatures.model import Signature as S
@@ -157,20 +158,20 @@ SIGNATURES = [
     S("shell_killed", K.oom, 0.8, icase=False,
       patterns=(r"^\s*Killed\s*$", r"line \d+:\s+\d+ Killed\b", r"^\S*sh: \d+: .*Killed\b", r"^zsh: killed\s"),
       causes=("The process was killed with SIGKILL (the shell printed `Killed`), most often by the kernel OOM killer",),
-      commands=C.KERNEL_OOM + C.POD + C.FREE,
+      commands=C.KERNEL_OOM + C.POD + JOB_PODS + C.FREE,
       reason="The kernel log names the process the OOM killer chose"),
     S("killed_by_sigkill", K.oom, 0.78, icase=False,
       patterns=(r"^signal: (?:SIG)?KILL\b", r"^signal: 9$", r"^signal_number: 9$", r"\bkilled by signal 9\b",
                 r"\bsignal: killed\b", r"signal 9 \(SIGKILL\)"),
       causes=("The process was killed with SIGKILL (signal 9), most often by the kernel OOM killer",),
-      commands=C.KERNEL_OOM + C.POD + C.FREE,
+      commands=C.KERNEL_OOM + C.POD + JOB_PODS + C.FREE,
       reason="The kernel log names the process the OOM killer chose"),
     S("kernel_oom_killer", K.oom, 0.95,
       patterns=(r"Out of memory: Kill(?:ed)? process (?P<pid>\d+) \((?P<proc>[^)]+)\)", r"Killed process (?P<pid>\d+) \((?P<proc>[^)]+)\)",
                 r"invoked oom-killer", r"\boom-kill:", r"Memory cgroup out of memory"),
       causes=("The kernel OOM killer killed {proc} (pid {pid}): the machine or cgroup ran out of memory",
               "The kernel OOM killer killed the job's process: the machine or cgroup ran out of memory"),
-      commands=C.KERNEL_OOM + C.FREE + C.POD),
+      commands=C.KERNEL_OOM + C.FREE + C.POD + JOB_PODS),
     S("exit_124_timeout", K.timeout_deadline, 0.62,
       patterns=(_EXIT.format(code="124"), r"timeout: sending signal \w+ to command"),
       causes=("The command was stopped by `timeout` (exit code 124): it ran past its time limit",),
