@@ -91,6 +91,10 @@ CASES = [
          "Apr 23 14:47:11 [DEBUG ] Downloading http://compbio.charite.de/hudson/job/hpo/lastStableBuild/artifact/ontology/release//hp.obo "
          "to /tmp/0Nx2g8Lqmi\nApr 23 14:47:11 [EMERGENCY] 404 Not Found at line 110",
          "data_input_missing", ("hp.obo",), ("curl -sS -m 10 -I http://compbio.charite.de/",), 0.5, 0.6),
+    # Snowflake's documented error 390114 (a session/authentication token past its validity)
+    Case("snowflake_auth_token_expired", "airflow",
+         "snowflake.connector.errors.ProgrammingError: 390114 (08001): Authentication token has expired.  The user must authenticate again.",
+         "credentials_expired", (), (), 0.8),
     Case("azure_expired_secret", "k8s",
          "AADSTS7000222: The provided client secret keys for app '6c1f...' are expired. Visit the Azure portal to create new keys for your app.",
          "credentials_expired", (), (), 0.85),

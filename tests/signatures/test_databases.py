@@ -88,6 +88,16 @@ CASES = [
          "\tIs the server running locally and accepting\n"
          '\tconnections on Unix domain socket "/var/run/postgresql/.s.PGSQL.5432"?',
          "dependency_unavailable", ("/var/run/postgresql/.s.PGSQL.5432", "socket directory"), ("ls -la /var/run/postgresql",), 0.5, 0.6),
+    # Oracle's documented error text for an expired account password
+    Case("oracle_password_expired", "cron", "ORA-28001: the password has expired", "credentials_expired", (), (), 0.85),
+    # MySQL's documented ER_MUST_CHANGE_PASSWORD_LOGIN text
+    Case("mysql_password_expired", "k8s",
+         "ERROR 1862 (HY000): Your password has expired. To log in you must change it using a client that supports expired passwords.",
+         "credentials_expired", (), (), 0.85),
+    # Snowflake's documented error 000630
+    Case("snowflake_statement_timeout", "airflow",
+         "snowflake.connector.errors.ProgrammingError: 000630 (57014): Statement reached its statement or warehouse timeout of "
+         "3600 second(s) and was canceled.", "timeout_deadline", (), (), 0.8),
     Case("mysql_gone_away", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away", "dependency_unavailable", (), (), 0.7),
 ]
 

@@ -136,3 +136,29 @@ def test_json_not_serializable_is_a_code_bug() -> None:
     assert h.category.value == "bad_code_or_bug"
     assert "DatetimeWithNanoseconds" in h.cause
     assert 0.6 <= h.confidence < 0.8
+
+
+@pytest.mark.parametrize("source,log,category,signature", [
+    # https://github.com/cytomining/pycytominer/issues/250 (SQLAlchemy 2.0 released under an unpinned requirement)
+    ("cron", "ObjectNotExecutableError: Not an executable object: 'select * from Per_Image'", "dependency_version", "library_api_removed"),
+    # https://github.com/sqlalchemy/sqlalchemy/issues/9161 (title)
+    ("airflow", "AttributeError: 'Engine' object has no attribute 'execute'", "dependency_version", "library_api_removed"),
+    # https://github.com/feast-dev/feast/issues/2921
+    ("airflow", "pyspark.sql.utils.AnalysisException: Path does not exist: file:/data", "data_input_missing", "spark_input_missing"),
+    # https://github.com/microsoft/sqlworkshops/issues/137
+    ("k8s", "2019-09-12 22:51:54,790 ERROR yarn.ApplicationMaster: User class threw exception: "
+            "org.apache.spark.sql.AnalysisException: Path does not exist: NAMENODE/clickstream_data;",
+     "data_input_missing", "spark_input_missing"),
+    # CPython's subprocess wording ("Command '%s' timed out after %s seconds") for a run(..., timeout=3600)
+    ("cron", "subprocess.TimeoutExpired: Command '['rsync', '-a', '/data', 'backup:/data']' timed out after 3600 seconds",
+     "timeout_deadline", "python_subprocess_timeout"),
+])
+def test_runtime_phenomena(source: str, log: str, category: str, signature: str) -> None:
+    h = diagnose(source, log)
+    assert (h.category.value, h.signature) == (category, signature), h.cause
+    assert h.confidence >= 0.75
+
+
+def test_spark_names_the_missing_path() -> None:
+    h = diagnose("airflow", "pyspark.sql.utils.AnalysisException: Path does not exist: file:/data")
+    assert "file:/data" in h.cause

@@ -148,7 +148,8 @@ SIGNATURES = [
     # A bearer token (JWT, OAuth access token, registry token) that outlived its lifetime.
     S("token_expired", K.credentials_expired, 0.85,
       patterns=(r"\bExpiredSignatureError\b", r"\bSignature has expired\b", r"\bExpiredJwtException\b", r"\bJWT expired\b",
-                r"\b(?:authori[sz]ation|auth|access|bearer|session|id|security|refresh|api) token (?:has |is )?expired\b",
+                r"\b(?:authori[sz]ation|authentication|auth|access|bearer|session|id|security|refresh|api) token (?:has |is )?expired\b",
+                r"\bTicket expired\b", r"\bKRB5KRB_AP_ERR_TKT_EXPIRED\b",
                 r"\btoken (?:has |is )expired\b", r"\bTokenExpiredError\b"),
       causes=("A token the job authenticates with has expired (its lifetime ended and nothing renewed it)",),
       commands=C.POD + C.WHERE_IT_RAN,
