@@ -235,3 +235,24 @@ def test_exec_format_error_of_a_cron_script_is_a_missing_shebang() -> None:
 def test_exec_format_error_of_a_host_binary_is_not_certain() -> None:
     h = diagnose("cron", "bash: ./node_exporter: cannot execute binary file: Exec format error")
     assert h.category.value == "dependency_version" and h.confidence < 0.8
+
+
+def test_an_airflow_task_whose_log_names_its_pod_gets_pod_checks() -> None:
+    # Airflow's KubernetesExecutor reports a failed worker pod as `... failed in pod NS/NAME` with
+    # the container's termination state; the check is the pod, not the Airflow host's kernel log.
+    log = ("Task etl.load.5 failed in pod airflow-workers/etl-load-5-bvma68of.\n"
+           "Pod phase: Failed, reason: None, message: None, container_type: main, container_name: base,\n"
+           "container_state: terminated, container_reason: OOMKilled, container_message: None, exit_code: 137")
+    h = diagnose("airflow", log)
+    assert h.category.value == "oom"
+    assert h.command == "kubectl describe pod etl-load-5-bvma68of -n airflow-workers"
+
+
+def test_a_quota_refusal_without_a_namespace_lists_every_quota() -> None:
+    # The API server's 403 body as a KubernetesPodOperator logs it (no namespace in the message).
+    log = ('HTTP response body: {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"x\\" '
+           'is forbidden: exceeded quota: team-quota, requested: limits.cpu=550m, used: limits.cpu=3300m, limited: '
+           'limits.cpu=3500m","reason":"Forbidden","code":403}')
+    h = diagnose("airflow", log)
+    assert h.category.value == "resource_quota_scheduling"
+    assert h.command == "kubectl get resourcequota --all-namespaces"

@@ -41,6 +41,9 @@ _PREFIX = re.compile(
     r"^(?:\S+\s+\|\s+)?(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*)?(?:\{[^}]*\}\s*)?(?:(?:INFO|ERROR|WARNING|WARN|DEBUG|CRITICAL|FATAL)\s*[-:]?\s*)?"
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# A pod named with its namespace (Airflow's KubernetesExecutor `failed in pod NS/NAME`, kubelet's
+# `pod="NS/NAME"`): a task that ran in Kubernetes although its event came from Airflow.
+_POD_REF = re.compile(r'\bpod[= :]+"?(?P<ns>[a-z0-9][-a-z0-9]{0,62})/(?P<pod>[a-z0-9][-a-z0-9.]{0,252}[a-z0-9])\b')
 _DB_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+)')
 # A traceback through these frames is the notification of a failure failing, not the failure.
 _AFTERMATH_FRAMES = re.compile(r"email_alert|send_email|smtplib|on_failure_callback|_run_finished_callback|handle_failure|send_mime_email")
@@ -66,6 +69,8 @@ class LogView:
     lines: list[str]
     n_log: int  # lines[:n_log] are the log, the rest are status facts
     values: dict[str, str]
+    # The job ran in a pod (a Kubernetes event, or a pod the log names): host-local checks do not apply.
+    in_pod: bool = False
     # line index -> bonus for lines in the failing exception chain
     focus: dict[int, float] = field(default_factory=dict)
     final_exception: int | None = None
@@ -226,6 +231,11 @@ def build(event: FailureEvent, evidence: Evidence) -> LogView:
     # The database a driver names anywhere in the log serves every database signature's check.
     for m in _DB_AT.finditer(evidence.log_text[-200_000:]):
         view.values["db_host"], view.values["db_port"] = m.group(1), m.group(2)
+    view.in_pod = event.kubernetes is not None
+    if not view.in_pod and (m := _POD_REF.search(evidence.log_text[-200_000:])):
+        view.in_pod = True
+        view.values.setdefault("pod", m.group("pod"))
+        view.values.setdefault("ns", m.group("ns"))
     limit = _memory_limit(evidence.status, status_lines)
     if limit:
         view.values["memory_limit"] = limit

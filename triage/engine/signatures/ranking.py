@@ -195,7 +195,7 @@ def hypothesis_for(hit: Hit, view: LogView, penalty: float = 0.0) -> Hypothesis:
     if cause is None:
         cause = sig.id.replace("_", " ")
     command = _pick_command(hit.commands or sig.commands, values, job_check_command(view.event),
-                            in_pod=view.event.kubernetes is not None)
+                            in_pod=view.in_pod)
     return Hypothesis(
         category=hit.category,
         cause=cause,
