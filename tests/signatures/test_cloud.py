@@ -112,3 +112,13 @@ def test_bigquery_job_not_found_is_not_a_missing_table() -> None:
     h = diagnose("airflow", 'airflow.exceptions.AirflowException: 404, message=\'Not Found: {"error": {"code": 404, '
                  '"message": "Not found: Job dev-data-platform-294611:airflow_derived_tables_stage_0f2853ad"}}\'')
     assert h.signature != "warehouse_table_missing"
+
+
+def test_a_token_being_renewed_is_not_the_failure() -> None:
+    from tests.signatures.support import diagnose
+    log = ("2024-05-01 02:00:00 INFO auth: access token expired, refreshing\n"
+           "2024-05-01 02:00:01 INFO auth: got new access token\n"
+           "Traceback (most recent call last):\n  File \"/opt/job/export.py\", line 40, in main\n    total = rows[0]['amount']\n"
+           "IndexError: list index out of range")
+    h = diagnose("cron", log)
+    assert h.category.value == "bad_code_or_bug", (h.signature, h.cause)

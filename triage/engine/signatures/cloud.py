@@ -54,6 +54,18 @@ def _api_gone(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# A client that says it is renewing the token it found expired is handling it, not failing on it.
+_RENEWING = re.compile(r"\b(?:refreshing|renewing|re-?authenticating|will (?:refresh|renew)|getting a new|requesting a new|obtaining a new)\b",
+                       re.IGNORECASE)
+
+
+def _token_renewal(hit: Hit, view: LogView) -> Hit | None:
+    line = view.lines[hit.index]
+    if _RENEWING.search(line) and not re.search(r"refresh token", line, re.IGNORECASE):
+        return None
+    return hit
+
+
 SIGNATURES = [
     S("aws_expired_token", K.credentials_expired, 0.93,
       patterns=(r"\bExpiredToken(?:Exception)?\b", r"The security token included in the request is expired", r"\bRequestExpired\b",
@@ -146,7 +158,7 @@ SIGNATURES = [
               "What the job downloads answered 404 Not Found: it is not there (yet)"),
       commands=("curl -sS -m 10 -I {url}",) + C.WHERE_IT_RAN),
     # A bearer token (JWT, OAuth access token, registry token) that outlived its lifetime.
-    S("token_expired", K.credentials_expired, 0.85,
+    S("token_expired", K.credentials_expired, 0.85, refine=_token_renewal,
       patterns=(r"\bExpiredSignatureError\b", r"\bSignature has expired\b", r"\bExpiredJwtException\b", r"\bJWT expired\b",
                 r"\b(?:authori[sz]ation|authentication|auth|access|bearer|session|id|security|refresh|api) token (?:has |is )?expired\b",
                 r"\bTicket expired\b", r"\bKRB5KRB_AP_ERR_TKT_EXPIRED\b",
