@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.signatures.support import Case, check_case
+from tests.signatures.support import Case, check_case, diagnose
 
 CASES = [
     # https://github.com/CoderBounty/coderbounty/issues/339
@@ -54,3 +54,37 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_network_signature(case: Case) -> None:
     check_case(case)
+
+
+@pytest.mark.parametrize("log,host", [
+    # https://github.com/docker-library/php/issues/950 (busybox nslookup in Alpine 3.11)
+    ("** server can't find db.workflow.svc.cluster.local: NXDOMAIN", "db.workflow.svc.cluster.local"),
+    # https://github.com/nginx/docker-nginx/issues/438
+    ("** server can't find kubernetes.default: NXDOMAIN", "kubernetes.default"),
+    # BIND nslookup's wording for a name with no record of the asked type
+    ("Non-authoritative answer:\n*** Can't find intranet.example.corp: No answer", "intranet.example.corp"),
+])
+def test_nslookup_failures_are_dns(log: str, host: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "network_dns" and h.confidence >= 0.8
+    assert host in h.cause
+
+
+def test_no_dns_server_reachable_checks_the_resolver_config() -> None:
+    # https://github.com/Netcracker/KubeMarine/pull/547 (dig/nslookup when no nameserver answers)
+    h = diagnose("cron", ";; connection timed out; no servers could be reached")
+    assert h.category.value == "network_dns"
+    assert h.command == "cat /etc/resolv.conf"
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/AlmaLinux/mirrors/issues/72 (every mirror cron job at the same minute)
+    "@ERROR: max connections (30) reached -- try again later\n"
+    "rsync error: error starting client-server protocol (code 5) at main.c(1675) [Receiver=3.1.3]",
+    # https://github.com/ArchiveTeam/reddit-grab/issues/6
+    "@ERROR: max connections (100) reached -- try again later",
+])
+def test_a_server_at_its_connection_limit_is_a_busy_dependency(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "dependency_unavailable" and h.confidence >= 0.75
+    assert h.command.startswith("crontab -l")
