@@ -133,3 +133,29 @@ def test_crons_own_report_of_a_failed_job_is_not_a_cron_fault() -> None:
 def test_a_missing_library_or_a_slow_download_is_not_a_missing_program(line: str) -> None:
     h = diagnose("cron", line)
     assert h.signature not in ("tool_not_found_check", "job_timed_out"), h.signature
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/elastic/apm-agent-java/pull/2577 (after the worker moved to a newer GnuPG)
+    "11:33:16 [INFO] --- maven-gpg-plugin:1.6:sign (default) @ apm-agent-parent ---\n"
+    "11:33:16 gpg: signing failed: Inappropriate ioctl for device",
+    # https://github.com/oh2fih/securitytxt-tools/pull/2
+    "gpg: signing failed: Inappropriate ioctl for device\ngpg: [stdin]: clear-sign failed: Inappropriate ioctl for device",
+])
+def test_gpg_without_a_terminal_is_the_pinentry_change(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "dependency_version" and 0.6 <= h.confidence < 0.8
+    assert "pinentry-mode loopback" in h.cause
+    assert h.command.startswith("crontab -l")
+
+
+@pytest.mark.parametrize("log,tool", [
+    # argparse (Python's own wording for an option that lost its value or disappeared)
+    ("usage: report.py [-h] [--full]\nreport.py: error: unrecognized arguments: --incremental", "report.py"),
+    # GNU getopt, e.g. an older tar than the script was written for
+    ("tar: unrecognized option '--zstd'\nTry 'tar --help' or 'tar --usage' for more information.", "tar"),
+])
+def test_a_program_rejecting_its_command_line_is_a_version_hint(log: str, tool: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "dependency_version" and h.confidence < 0.8
+    assert tool in h.cause

@@ -227,6 +227,26 @@ SIGNATURES = [
       patterns=(r"^history: an earlier run .*was still running",),
       causes=("An earlier run of this job was still running when this one failed (runs overlap)",),
       commands=C.K8S_EVENTS + ("ps -ef",) + C.AIRFLOW_RUN),
+    # Unattended gpg cannot ask for a passphrase: GnuPG >= 2.1 goes through pinentry, which needs a
+    # terminal, unless --pinentry-mode loopback is given. Most reports follow a gnupg upgrade.
+    S("gpg_no_terminal", K.dependency_version, 0.72,
+      patterns=(r"gpg: .*\bfailed: Inappropriate ioctl for device", r"gpg: problem with the agent: (?:No pinentry|Inappropriate ioctl)",
+                r"gpg: cannot open '/dev/tty'", r"pinentry.*(?:No such device or address|Inappropriate ioctl for device)"),
+      causes=("gpg could not ask for the passphrase without a terminal (GnuPG 2.1+ needs --pinentry-mode loopback "
+              "for a passphrase given unattended; often after a gnupg upgrade)",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows how the job calls gpg (and whether it passes --pinentry-mode loopback)"),
+    # A program that rejects the command line the job gives it (argparse, getopt, click, Go's flag):
+    # for a job that used to run, its CLI changed in an upgrade, or the job's own script did.
+    S("cli_usage_error", K.dependency_version, 0.6,
+      patterns=(r"^(?P<tool>[\w.-]+)(?: [\w.-]+)?: error: argument (?P<arg>\S+?):? (?:expected|invalid)",
+                r"^(?P<tool>[\w.-]+)(?: [\w.-]+)?: error: (?:unrecognized arguments: (?P<arg>.+)|the following arguments are required)",
+                r"^(?P<tool>[\w.-]+): (?:unrecognized|invalid|unknown) option(?: --)? '?(?P<arg>[^'\s]+)'?",
+                r"^Error: No such (?:option|command): (?P<arg>\S+)", r"^flag provided but not defined: (?P<arg>\S+)"),
+      causes=("{tool} rejected the command line the job gives it ({arg}): its options changed in an upgrade, or the job passes a wrong one",
+              "A program rejected the command line the job gives it: its options changed in an upgrade, or the job passes a wrong one"),
+      commands=C.CRONTAB + C.POD + C.AIRFLOW_RUN,
+      reason="Shows the exact command line the job runs"),
     S("cron_daemon_error", K.scheduler_infra, 0.75,
       patterns=(r"errors in crontab file", r"\":\d+: bad (?:minute|hour|day-of-month|month|day-of-week|command)",
                 r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
