@@ -165,6 +165,12 @@ CASES = [
     Case("metadata_db_not_migrated", "airflow",
          "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such column: task_instance.pool_slots",
          "scheduler_infra", ("migrated",), (), 0.8),
+    # https://github.com/apache/airflow/issues/53713: the execution API refuses the task's (expired) token with 403
+    Case("execution_api_403", "airflow",
+         "2025-07-23 01:27:58,919 {_client.py:1025} INFO - HTTP Request: PATCH http://127.0.0.1:8085/airflow/execution/task-instances/"
+         "019835de-0955-74d4-8db6-2aea4332ab1b/run \"HTTP/1.1 403 Forbidden\"\n"
+         "2025-07-23 01:27:58 [warning  ] Server error                   [airflow.sdk.api.client] detail=None",
+         "credentials_expired", ("token",), ("jwt_expiration_time",), 0.6, 0.79),
     Case("pool_full", "airflow",
          "[2024-05-01 02:00:05,011] {scheduler_job.py:1012} INFO - Not scheduling since there are 0 open slots in pool etl_pool",
          "resource_quota_scheduling", ("etl_pool",), (), 0.7),

@@ -98,6 +98,24 @@ CASES = [
     Case("snowflake_statement_timeout", "airflow",
          "snowflake.connector.errors.ProgrammingError: 000630 (57014): Statement reached its statement or warehouse timeout of "
          "3600 second(s) and was canceled.", "timeout_deadline", (), (), 0.8),
+    # https://github.com/ET-CS/Centos-Backup-Script/issues/3
+    Case("mysqldump_command_denied", "cron",
+         "mysqldump: Got error: 1142: \"SELECT, LOCK TABLES command denied to user 'root'@'localhost' for table 'accounts'\" when using LOCK TABLES",
+         "permissions_rbac", (), (), 0.8),
+    # https://github.com/ghtorrent/ghtorrent.org/issues/567
+    Case("mysql_select_denied", "airflow",
+         "ERROR 1142 (42000): SELECT command denied to user 'ght'@'localhost' for table 'users'",
+         "permissions_rbac", ("ght",), (), 0.8),
+    # https://github.com/OCA/OpenUpgrade/issues/2397 (a concurrent writer)
+    Case("pg_serialization_failure", "cron",
+         "psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update",
+         "overlap_concurrency", (), (), 0.7),
+    # https://github.com/onyx-dot-app/onyx/pull/2818
+    Case("pg_serializable_rw_dependencies", "k8s",
+         "sqlalchemy.exc.OperationalError: (psycopg2.errors.SerializationFailure) could not serialize access due to read/write "
+         "dependencies among transactions", "overlap_concurrency", (), (), 0.7),
+    # https://github.com/oracle/docker-images/issues/1934
+    Case("oracle_no_listener", "cron", "django.db.utils.DatabaseError: ORA-12541: TNS:no listener", "dependency_unavailable", (), (), 0.8),
     Case("mysql_gone_away", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away", "dependency_unavailable", (), (), 0.7),
 ]
 

@@ -257,6 +257,7 @@ SIGNATURES = [
     # Airflow 3 tasks talk to the API server with a short-lived token.
     S("airflow_execution_token", K.credentials_expired, 0.68, refine=_execution_token,
       patterns=(r"Failed to validate JWT", r"Invalid auth token: (?P<detail>.+)", r"\bInvalidSignatureError\b",
+                r"/execution/task-instances/\S+.{0,40}(?:\"HTTP/1\.[01] 40[13]|status_code=40[13]\b)",
                 r"\bExpiredSignatureError\b", r"\bSignature has expired\b"),
       causes=("The task's execution-API token (JWT) was rejected by the API server: it expired before the task finished "
               "(a task longer than [execution_api] jwt_expiration_time whose token was not refreshed)",),
@@ -293,6 +294,16 @@ SIGNATURES = [
               "Airflow's metadata database was not initialised or not migrated to this Airflow version (airflow db migrate)"),
       commands=("airflow db check", "airflow version"),
       reason="Checks that Airflow reaches its metadata database, and which version expects which schema"),
+    # The UI could not show the task's log: it was never written, or the worker that wrote it is gone.
+    S("airflow_log_unavailable", K.scheduler_infra, 0.6,
+      yields_to=frozenset({K.oom, K.timeout_deadline, K.bad_code_or_bug, K.dependency_unavailable, K.network_dns,
+                           K.credentials_expired, K.missing_config_or_secret, K.dependency_version, K.permissions_rbac}),
+      patterns=(r"\*\*\* Log file does not exist", r"\*\*\* Could not read served logs", r"\*\*\* Failed to fetch log file from worker",
+                r"\*\*\* Could not read remote logs", r"Could not read served logs: .{0,40}404"),
+      causes=("The task left no log where Airflow looks for it: it most likely never started on a worker, or the worker (pod) "
+              "that ran it is gone; the executor and worker state explain it",),
+      commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_TASK + C.AIRFLOW_RUN,
+      reason="Shows whether the scheduler is alive and the task's recorded state"),
     S("airflow_bash_nonzero", K.other, 0.25, generic=True,
       patterns=(r"Bash command failed\. The command returned a non-zero exit code (?P<code>\d+)",),
       causes=("The Bash task's command exited with code {code}; the lines before it say why",),

@@ -36,7 +36,13 @@ def _last_url(hit: Hit, view: LogView) -> str:
     return ""
 
 
-def _not_found_url(hit: Hit, view: LogView) -> Hit:
+# Airflow's UI fetching a task log from the worker's log server: that 404 is about the log, not the job's input.
+_LOG_FETCH = re.compile(r":8793/log/|Could not read served logs|Failed to fetch log file|Log file does not exist", re.IGNORECASE)
+
+
+def _not_found_url(hit: Hit, view: LogView) -> Hit | None:
+    if _LOG_FETCH.search(view.lines[hit.index]):
+        return None
     if not hit.groups.get("url"):
         url = _last_url(hit, view)
         if url:

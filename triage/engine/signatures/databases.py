@@ -69,6 +69,11 @@ def _redis(hit: Hit, view: LogView) -> Hit:
 
 def _local_db(hit: Hit, view: LogView) -> Hit:
     host = hit.groups.get("db_host", "")
+    if any(re.search(r"timeout|timed out", line, re.IGNORECASE) for line in hit.lines):
+        # A connection that timed out may be the network as much as the database.
+        hit.confidence = 0.75
+        hit.causes = ("The database at {db_host} did not answer the connection in time (down, overloaded or unreachable)",
+                      "The database did not answer the connection in time (down, overloaded or unreachable)")
     if any("No such file or directory" in line for line in hit.lines):
         # No socket file at all: the server is down, or this client was built to look in another
         # directory than the server uses (two PostgreSQL installations). Not decisive.
@@ -94,7 +99,9 @@ SIGNATURES = [
                 r"could not connect to server: No such file or directory",
                 r"connections on Unix domain socket \"(?P<db_host>[^\"]+)\"",
                 r"Can't connect to (?:local )?MySQL server (?:on|through socket) '(?P<db_host>[^':]+)'?(?::(?P<db_port>\d+))?",
-                r"ServerSelectionTimeoutError: (?P<db_host>[\w.-]+):(?P<db_port>\d+)"),
+                r"ServerSelectionTimeoutError: (?P<db_host>[\w.-]+):(?P<db_port>\d+)",
+                r"\bORA-12541\b", r"\bORA-12170\b", r"TNS:(?:no listener|Connect timeout occurred)",
+                r"\[HYT00\].*Login timeout expired", r"Login timeout expired"),
       causes=("The database at {db_host}:{db_port} refused connections (down, restarting or not listening)",
               "The database at {db_host} refused connections (down, restarting or not listening)",
               "The database refused connections (down, restarting or not listening)"),
@@ -127,7 +134,8 @@ SIGNATURES = [
     S("db_auth_failed", K.credentials_expired, 0.74, refine=_metadata_db,
       patterns=(r"password authentication failed for user \"(?P<db_user>[^\"]+)\"", r"Access denied for user '(?P<db_user>[^']+)'@",
                 r"Login failed for user '(?P<db_user>[^']+)'", r"\bAuthentication failed\.\s*$",
-                r"Incorrect username or password was specified", r"Invalid username or password"),
+                r"Incorrect username or password was specified", r"Invalid username or password",
+                r"\bORA-01017\b"),
       causes=("The database rejected the password for {db_user} (rotated, expired or wrong credentials)",
               "The database rejected the job's credentials (rotated, expired or wrong)"),
       commands=C.POD + C.WHERE_IT_RAN,
@@ -137,17 +145,39 @@ SIGNATURES = [
       causes=("The database account's password has expired: the database refuses the job until it is changed",),
       commands=C.POD + C.WHERE_IT_RAN,
       reason="Shows which secret supplies the password that must be rotated"),
+    # The database knows the job's user but denies it this object or statement.
+    S("db_permission_denied", K.permissions_rbac, 0.86, refine=_flavour,
+      patterns=(r"permission denied for (?:table|schema|relation|database|sequence|function|view) (?P<obj>[\w.\"]+)",
+                r"(?P<stmt>SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|INDEX|REFERENCES|LOCK TABLES|EXECUTE) command denied to user "
+                r"'(?P<db_user>[^']+)'", r"\bORA-01031\b", r"The (?P<stmt>\w+) permission was denied on the object '(?P<obj>[^']+)'",
+                r"\bInsufficientPrivilege\b"),
+      causes=("The database user the job connects as lacks the privilege on {obj}", "The database user {db_user} may not run {stmt} there",
+              "The database user the job connects as lacks a privilege it needs"),
+      commands=("psql -h {db_host} -c 'SELECT grantee, table_schema, table_name, privilege_type FROM information_schema.role_table_grants'",)
+      + C.WHERE_IT_RAN,
+      reason="Shows who holds which privileges on that object"),
+    # Two transactions touched the same rows at once; a hot standby cancelled a query to apply replication.
+    S("db_serialization_conflict", K.overlap_concurrency, 0.72, refine=_flavour_or_metadata,
+      patterns=(r"could not serialize access due to (?:concurrent update|read/write dependencies)", r"\bSerializationFailure\b(?!.*recovery)"),
+      causes=("The job's transaction conflicted with a concurrent one on the same rows (a parallel run or another writer)",),
+      commands=("psql -h {db_host} -c 'SELECT pid, state, wait_event_type, query FROM pg_stat_activity'",) + C.WHERE_IT_RAN),
+    S("db_replica_recovery_conflict", K.dependency_unavailable, 0.7, refine=_flavour,
+      patterns=(r"canceling statement due to conflict with recovery",),
+      causes=("The read replica cancelled the job's long query to apply replication (max_standby_streaming_delay)",),
+      commands=("psql -h {db_host} -c 'SHOW max_standby_streaming_delay'",) + C.WHERE_IT_RAN),
     S("db_role_missing", K.missing_config_or_secret, 0.8, refine=_flavour,
       patterns=(r"role \"(?P<db_user>[^\"]+)\" does not exist",),
       causes=("The database user {db_user} the job connects as does not exist",),
       commands=("psql -h {db_host} -c 'SELECT rolname FROM pg_roles'", "psql -c 'SELECT rolname FROM pg_roles'")),
     S("db_database_missing", K.missing_config_or_secret, 0.82, refine=_flavour,
-      patterns=(r"database \"(?P<db_name>[^\"]+)\" does not exist", r"Unknown database '(?P<db_name>[^']+)'"),
+      patterns=(r"database \"(?P<db_name>[^\"]+)\" does not exist", r"Unknown database '(?P<db_name>[^']+)'",
+                r"Cannot open database \"(?P<db_name>[^\"]+)\" requested by the login", r"\bORA-12514\b"),
       causes=("The database {db_name} the job connects to does not exist",),
       commands=("psql -h {db_host} -c 'SELECT datname FROM pg_database'", "psql -c 'SELECT datname FROM pg_database'")),
     S("db_table_missing", K.data_input_missing, 0.62, refine=_flavour,
       patterns=(r"relation \"(?P<table>[^\"]+)\" does not exist", r"Table '(?P<table>[^']+)' doesn't exist",
-                r"no such table: (?P<table>\S+)", r"\bUndefinedTable\b", r"Invalid object name '(?P<table>[^']+)'"),
+                r"no such table: (?P<table>\S+)", r"\bUndefinedTable\b", r"Invalid object name '(?P<table>[^']+)'",
+                r"\bORA-00942\b"),
       causes=("The table {table} the job reads does not exist (not created yet, or a migration did not run)",
               "A table the job reads does not exist"),
       commands=("psql -h {db_host} -c 'SELECT schemaname, tablename FROM pg_tables'",
@@ -172,6 +202,7 @@ SIGNATURES = [
       patterns=(r"the database system is (?:starting up|in recovery mode|shutting down|not yet accepting connections)",
                 r"terminating connection due to administrator command", r"server closed the connection unexpectedly",
                 r"Lost connection to (?:MySQL )?server", r"MySQL server has gone away", r"SSL SYSCALL error: EOF detected",
+                r"SSL connection has been closed unexpectedly", r"\bORA-03113\b", r"\bORA-03114\b",
                 r"LOADING Redis is loading the dataset in memory"),
       causes=("The database went away during the job (restart, failover or recovery)",),
       commands=_PG_PING + C.WHERE_IT_RAN),
