@@ -88,3 +88,19 @@ def test_a_server_at_its_connection_limit_is_a_busy_dependency(log: str) -> None
     h = diagnose("cron", log)
     assert h.category.value == "dependency_unavailable" and h.confidence >= 0.75
     assert h.command.startswith("crontab -l")
+
+
+@pytest.mark.parametrize("log,host", [
+    # https://github.com/INSaFLU/docker/issues/8
+    ("Resolving darlinglab.org (darlinglab.org)... failed: Name or service not known.\n"
+     "wget: unable to resolve host address 'darlinglab.org'", "darlinglab.org"),
+    # https://github.com/docker-library/openjdk/issues/255 (typographic quotes)
+    ("wget: unable to resolve host address \u2018dl.google.com\u2019", "dl.google.com"),
+    # https://github.com/armbian/build/issues/7891 (apt's wording)
+    ("W: Failed to fetch http://archive.ubuntu.com/ubuntu/dists/jammy/InRelease  Temporary failure resolving 'archive.ubuntu.com'",
+     "archive.ubuntu.com"),
+])
+def test_wget_and_apt_name_resolution_failures(log: str, host: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "network_dns"
+    assert h.command == f"getent hosts {host}"

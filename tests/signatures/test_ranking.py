@@ -266,3 +266,21 @@ def test_an_error_carried_on_after_still_counts_when_nothing_else_is_found() -> 
     lines = ["curl: (6) Could not resolve host: mirror.example.org", *_progress(100)]
     h = diagnose("cron", "\n".join(lines))
     assert h.category.value == "network_dns" and h.confidence < 0.8
+
+
+def test_the_files_a_failed_download_never_wrote_are_consequences() -> None:
+    # https://github.com/captn3m0/google-sre-ebook/issues/9: wget cannot resolve the host, and
+    # every later step fails on the files it never wrote.
+    log = """--2018-07-26 05:28:44--  https://landing.google.com/sre/book/
+Resolving landing.google.com (landing.google.com)... failed: Temporary failure in name resolution.
+wget: unable to resolve host address 'landing.google.com'
+Converted links in 0 files in 0 seconds.
+mv: cannot stat 'landing.google.com/sre/book/*': No such file or directory
+generate.rb:6:in `initialize': No such file or directory @ rb_sysopen - html/index.html (Errno::ENOENT)
+/src/bootstrap.sh: line 20: pushd: html/chapters: No such file or directory
+pandoc: ../../metadata.xml: openFile: does not exist (No such file or directory)
+chown: cannot access 'google-sre.*': No such file or directory
+mv: cannot stat 'google-sre.*': No such file or directory"""
+    h = diagnose("cron", log)
+    assert h.category.value == "network_dns"
+    assert "landing.google.com" in h.cause

@@ -159,3 +159,48 @@ def test_a_program_rejecting_its_command_line_is_a_version_hint(log: str, tool: 
     h = diagnose("cron", log)
     assert h.category.value == "dependency_version" and h.confidence < 0.8
     assert tool in h.cause
+
+
+@pytest.mark.parametrize("log,path", [
+    # https://github.com/microsoft/WSL2-Linux-Kernel/issues/133 (cloned with Windows line endings)
+    ("-bash: ./deps.sh: /bin/bash^M: bad interpreter: No such file or directory", "./deps.sh"),
+    # https://github.com/microsoft/mindaro/issues/5 (the same error in zsh's order)
+    ("./local-process-quickstart.sh: bad interpreter: /bin/bash^M: no such file or directory", "./local-process-quickstart.sh"),
+])
+def test_a_script_with_windows_line_endings(log: str, path: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "bad_code_or_bug" and h.confidence >= 0.8
+    assert "CRLF" in h.cause
+    assert h.command == f"cat -A {path}"
+
+
+def test_bash_reading_carriage_returns_is_crlf() -> None:
+    # https://github.com/xcode75/XManagerPlus/issues/109 (`bash update_cron.sh` on a CRLF file)
+    h = diagnose("cron", "update_cron.sh: line 3: $'\\r': command not found\nupdate_cron.sh: line 5: $'\\r': command not found")
+    assert h.category.value == "bad_code_or_bug" and "CRLF" in h.cause
+
+
+def test_a_missing_interpreter_is_not_crlf() -> None:
+    h = diagnose("cron", "/opt/jobs/report.py: /usr/bin/python: bad interpreter: No such file or directory")
+    assert h.category.value == "missing_config_or_secret"
+    assert h.command == "ls -l /usr/bin/python"
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/dokku/dokku/issues/1909 (works in a terminal, fails from cron)
+    "sudo: no tty present and no askpass program specified",
+    # https://github.com/vmstan/gravity-sync/issues/84 (sudo >= 1.8.28 wording)
+    "sudo: a terminal is required to read the password; either use the -S option to read from standard input "
+    "or configure an askpass helper",
+    # https://github.com/mikelynn2/blacklistmonitor/issues/2 (requiretty on CentOS)
+    "sudo: sorry, you must have a tty to run sudo",
+])
+def test_sudo_asking_for_a_password_in_a_job(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "permissions_rbac" and h.confidence >= 0.8
+    assert "NOPASSWD" in h.cause
+
+
+def test_argument_list_too_long() -> None:
+    h = diagnose("cron", "/opt/cleanup.sh: line 4: /bin/rm: Argument list too long")
+    assert h.category.value == "bad_code_or_bug"
