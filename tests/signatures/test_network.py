@@ -104,3 +104,22 @@ def test_wget_and_apt_name_resolution_failures(log: str, host: str) -> None:
     h = diagnose("cron", log)
     assert h.category.value == "network_dns"
     assert h.command == f"getent hosts {host}"
+
+
+@pytest.mark.parametrize("log", [
+    # An unset setting rendered as text: psycopg2 given host=None (str(None)), a JS client given undefined.
+    'psycopg2.OperationalError: could not translate host name "None" to address: Name or service not known',
+    "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='undefined', port=443): Max retries exceeded with url: /v1 "
+    "(Caused by NameResolutionError(\"Failed to resolve 'undefined'\"))",
+    'could not translate host name "${DB_HOST}" to address: Name or service not known',
+])
+def test_a_placeholder_host_name_is_missing_configuration(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "missing_config_or_secret"
+    assert h.command.startswith("crontab -l")
+
+
+@pytest.mark.parametrize("host", ["yourls.org", "nonexistent.example.com", "db"])
+def test_a_real_host_name_stays_dns(host: str) -> None:
+    h = diagnose("cron", f'could not translate host name "{host}" to address: Name or service not known')
+    assert h.category.value == "network_dns"

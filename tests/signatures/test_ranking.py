@@ -213,6 +213,7 @@ def test_a_missing_file_left_behind_by_an_earlier_dns_failure_is_the_dns_failure
     assert h.category.value == "network_dns"
     assert "exports.partner.example" in h.cause
     assert h.command == "getent hosts exports.partner.example"
+    assert h.confidence < 0.8  # that it caused the final error is an inference
 
 
 def test_a_missing_output_after_the_step_was_killed_is_an_oom() -> None:

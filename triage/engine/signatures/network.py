@@ -7,6 +7,8 @@ Service behind a cluster-internal name.
 
 from __future__ import annotations
 
+import re
+
 from triage.engine.signatures import checks as C
 from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
@@ -22,7 +24,19 @@ def _localhost(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# A host name that is an unset setting rendered as text, not a name anyone meant to resolve.
+_PLACEHOLDER_HOST = re.compile(r"^(?:none|null|nil|undefined|nan|changeme|your[-_]\S*|example)$|\$\{|\$\w|%\(|\{\{", re.I)
+
+
 def _dns(hit: Hit, view: LogView) -> Hit:
+    host = hit.groups.get("host", "")
+    if host and _PLACEHOLDER_HOST.search(host):
+        hit.category, hit.confidence = K.missing_config_or_secret, 0.82
+        hit.causes = ("The job connected to the host name '{host}': the setting that names the host is not set "
+                      "(an unset variable rendered as text), so there was nothing to resolve",)
+        hit.commands = C.CRONTAB + C.POD + C.AIRFLOW_RUN
+        hit.reason = "Shows the environment and settings the job runs with"
+        return hit
     text = " ".join(hit.lines)
     if "Temporary failure in name resolution" in text or "EAI_AGAIN" in text or "server misbehaving" in text:
         hit.causes = ("The DNS resolver did not answer for {host} (temporary failure in name resolution)",

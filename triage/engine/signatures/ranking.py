@@ -212,6 +212,8 @@ def hypothesis_for(hit: Hit, view: LogView, penalty: float = 0.0) -> Hypothesis:
 EXPLAINED_PENALTY = 0.3
 # A consequence (a missing file the failed step never wrote) is weak evidence of its own.
 CONSEQUENCE_CONFIDENCE_PENALTY = 0.15
+# The most an earlier failure inferred to have caused the final one may claim.
+INFERRED_CAUSE_CONFIDENCE = 0.78
 # An error the job went on after (CARRIED_ON_LINES ordinary lines) did not stop it.
 SURVIVED_PENALTY = 0.25
 SURVIVED_CONFIDENCE_PENALTY = 0.2
@@ -261,7 +263,11 @@ def rank(view: LogView, hits: list[Hit]) -> list[Candidate]:
         if k not in causes and survived(view, h):
             s -= SURVIVED_PENALTY
             penalty += SURVIVED_CONFIDENCE_PENALTY
-        out.append(Candidate(hypothesis_for(h, view, penalty), round(s, 4), h.signature.generic, h.index))
+        hypothesis = hypothesis_for(h, view, penalty)
+        if k in causes and not view.is_status(h.index):
+            # That an earlier line caused the final failure is an inference: never "certain".
+            hypothesis.confidence = min(hypothesis.confidence, INFERRED_CAUSE_CONFIDENCE)
+        out.append(Candidate(hypothesis, round(s, 4), h.signature.generic, h.index))
     out.sort(key=lambda c: (not c.generic, c.score), reverse=True)
     return out
 
