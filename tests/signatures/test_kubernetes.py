@@ -256,3 +256,10 @@ def test_a_quota_refusal_without_a_namespace_lists_every_quota() -> None:
     h = diagnose("airflow", log)
     assert h.category.value == "resource_quota_scheduling"
     assert h.command == "kubectl get resourcequota --all-namespaces"
+
+
+def test_an_api_version_the_cluster_no_longer_serves() -> None:
+    # kubectl's wording when a manifest uses a removed API (batch/v1beta1 CronJob after Kubernetes 1.25).
+    h = diagnose("k8s", 'error: unable to recognize "cronjob.yaml": no matches for kind "CronJob" in version "batch/v1beta1"')
+    assert h.category.value == "dependency_version"
+    assert "batch/v1beta1" in h.cause

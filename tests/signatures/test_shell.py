@@ -204,3 +204,28 @@ def test_sudo_asking_for_a_password_in_a_job(log: str) -> None:
 def test_argument_list_too_long() -> None:
     h = diagnose("cron", "/opt/cleanup.sh: line 4: /bin/rm: Argument list too long")
     assert h.category.value == "bad_code_or_bug"
+
+
+@pytest.mark.parametrize("log,command", [
+    # https://github.com/lyda/chkcrontab/issues/16 (group/other-writable file in /etc/cron.d)
+    ("Jan 18 12:16:01 ffa24 cron[1084]: (*system*ffamfe_da) INSECURE MODE (group/other writable) (/etc/cron.d/ffamfe_da)",
+     "ls -l /etc/cron.d/ffamfe_da"),
+    # https://github.com/iredmail/dockerized/issues/72 (user crontab named relative to the spool)
+    ("Aug 12 12:22:06 mail cron[711]: (root) INSECURE MODE (mode 0600 expected) (crontabs/root)",
+     "ls -l /var/spool/cron/crontabs/root"),
+    # https://github.com/gitbls/sdm/issues/80
+    ("May  3 03:13:01 raspberrypi cron[411]: (*system*foo) WRONG FILE OWNER (/etc/cron.d/foo)", "ls -l /etc/cron.d/foo"),
+    # https://github.com/sipcapture/homer/issues/137 (cronie's wording)
+    ("Jan 12 15:42:42 homerTest103 crond[602]: (root) BAD FILE MODE (/etc/cron.d/sipcapture)", "ls -l /etc/cron.d/sipcapture"),
+])
+def test_cron_ignores_a_crontab_file_it_does_not_trust(log: str, command: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "scheduler_infra" and h.confidence >= 0.8
+    assert h.command == command
+
+
+def test_kubectl_without_a_kubeconfig_under_cron() -> None:
+    # https://github.com/alexvanboxel/airflow-gcp-k8s/issues/7 (kubectl's fallback when no config is found)
+    h = diagnose("cron", "The connection to the server localhost:8080 was refused - did you specify the right host or port?")
+    assert h.category.value == "missing_config_or_secret"
+    assert h.command.startswith("crontab -l")

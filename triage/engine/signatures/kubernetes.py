@@ -298,6 +298,21 @@ SIGNATURES = [
       patterns=(r"container has runAsNonRoot and image (?:will run as root|has non-numeric user)",),
       causes=("The pod requires a non-root user but the image runs as root (runAsNonRoot)",),
       commands=C.POD + C.JOB),
+    # kubectl with no kubeconfig and no in-cluster credentials falls back to localhost:8080:
+    # under cron KUBECONFIG/HOME differ from a login shell; in a pod the token is not mounted.
+    S("kubectl_no_kubeconfig", K.missing_config_or_secret, 0.85,
+      patterns=(r"The connection to the server localhost:8080 was refused",),
+      causes=("kubectl found no kubeconfig (it fell back to localhost:8080): KUBECONFIG or HOME is not set for the job, "
+              "or the pod has no service account token mounted",),
+      commands=C.POD + C.CRONTAB,
+      reason="Shows the environment the job runs kubectl with (or the pod's service account)"),
+    # An API version the cluster no longer serves (batch/v1beta1 CronJob after 1.25, ...).
+    S("k8s_api_version_removed", K.dependency_version, 0.86,
+      patterns=(r"no matches for kind \"(?P<kind>\w+)\" in version \"(?P<api>[^\"]+)\"",
+                r"the server could not find the requested resource"),
+      causes=("The cluster no longer serves {kind} in {api}: the manifest or client uses an API version that was removed",
+              "The cluster does not serve the API version the job's client or manifest uses (removed or not installed)"),
+      commands=C.JOB + C.POD + C.CRONTAB),
     S("k8s_api_unauthorized", K.credentials_expired, 0.86,
       patterns=(r"You must be logged in to the server \(Unauthorized\)", r"the server has asked for the client to provide credentials"),
       causes=("The job's Kubernetes API credentials were rejected (expired or revoked token)",),

@@ -66,6 +66,16 @@ _LIBRARY = r"(?:modules?|packages?|plugins?|extensions?|librar(?:y|ies)|gems?|dr
 _NOT_A_PROGRAM = re.compile(rf"\b{_LIBRARY}\W+\S+\W+(?:is|are) (?:not installed|missing)|\S+ {_LIBRARY} (?:is|are) (?:not installed|missing)", re.I)
 
 
+def _cron_file(hit: Hit, view: LogView) -> Hit:
+    # Debian's cron names user crontabs relative to its spool directory (`crontabs/root`).
+    path = hit.groups.get("path", "")
+    if path.startswith("crontabs/"):
+        hit.groups["path"] = "/var/spool/cron/" + path
+    elif path and not path.startswith("/"):
+        del hit.groups["path"]
+    return hit
+
+
 def _cron_path(hit: Hit, view: LogView) -> Hit:
     event = view.event
     if event.airflow:
@@ -272,6 +282,15 @@ SIGNATURES = [
               "A program rejected the command line the job gives it: its options changed in an upgrade, or the job passes a wrong one"),
       commands=C.CRONTAB + C.POD + C.AIRFLOW_RUN,
       reason="Shows the exact command line the job runs"),
+    # cron refuses a crontab file whose owner or mode it does not trust, and then never runs its jobs.
+    S("cron_file_rejected", K.scheduler_infra, 0.85, refine=_cron_file,
+      patterns=(r"\b(?:WRONG FILE OWNER|INSECURE MODE|BAD FILE MODE|WRONG INODE INFO)\b[^(]*(?:\([^)]*\)\s*)*\((?P<path>[^)]+)\)\s*$",
+                r"\b(?:WRONG FILE OWNER|INSECURE MODE|BAD FILE MODE|WRONG INODE INFO)\b",
+                r"Error: bad username; while reading (?P<path>\S+)", r"Syntax error, this crontab file will be ignored"),
+      causes=("cron ignored the crontab file {path} (its owner or mode is not what cron requires, or it does not parse), so the job never ran",
+              "cron ignored the job's crontab file (its owner or mode is not what cron requires, or it does not parse), so the job never ran"),
+      commands=("ls -l {path}", "ls -l /etc/cron.d") + C.CRON_LOG,
+      reason="Shows the crontab file's owner and mode (root-owned, not group/other-writable)"),
     S("cron_daemon_error", K.scheduler_infra, 0.75,
       patterns=(r"errors in crontab file", r"\":\d+: bad (?:minute|hour|day-of-month|month|day-of-week|command)",
                 r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
