@@ -229,3 +229,15 @@ def test_kubectl_without_a_kubeconfig_under_cron() -> None:
     h = diagnose("cron", "The connection to the server localhost:8080 was refused - did you specify the right host or port?")
     assert h.category.value == "missing_config_or_secret"
     assert h.command.startswith("crontab -l")
+
+
+@pytest.mark.parametrize("log", [
+    # bash running an empty command name: `"$SENDMAIL" ...` after `SENDMAIL=$(command -v sendmail)` found nothing
+    "/root/script/backup.sh: line 212: : command not found",
+    # the same empty lookup reported by a script's own dependency check
+    "Check if command '/usr/bin/gzip' was found ...[ OK ]\nCheck if command \"\" was found ...[FAILED]",
+])
+def test_an_empty_program_name_is_a_failed_path_lookup(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "missing_config_or_secret" and h.confidence < 0.8
+    assert h.command.startswith("crontab -l")

@@ -112,7 +112,9 @@ SIGNATURES = [
                 r"(?:the )?(?:executable|command|program|binary) \"?(?P<exe>[\w./+-]+)\"? (?:must|needs to) be installed",
                 r"\b(?P<exe>[\w.+-]+)(?: and [\w.+-]+)? (?:commands? |executables? |binar(?:y|ies) |programs? )?"
                 r"(?:is|are) (?:not installed|missing)\b",
-                r"\b(?:requires?|needs?) (?:the )?(?:command |program )?'?(?P<exe>[\w.+-]+)'?,? (?:but it'?s|which is) not installed"),
+                r"\b(?:requires?|needs?) (?:the )?(?:command |program )?'?(?P<exe>[\w.+-]+)'?,? (?:but it'?s|which is) not installed",
+                # An empty program name: the variable a `$(command -v tool)` lookup filled came out empty.
+                r"(?:^|line \d+: |: ): command not found", r"\b(?:command|program|executable) (?:''|\"\")"),
       causes=("{exe} was not found (the job's own check for it failed)", "A program the job needs was not found (the job's own check failed)"),
       commands=C.CRONTAB + C.POD,
       reason="Shows the PATH and command the cron entry runs with"),
