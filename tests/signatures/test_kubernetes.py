@@ -263,3 +263,8 @@ def test_an_api_version_the_cluster_no_longer_serves() -> None:
     h = diagnose("k8s", 'error: unable to recognize "cronjob.yaml": no matches for kind "CronJob" in version "batch/v1beta1"')
     assert h.category.value == "dependency_version"
     assert "batch/v1beta1" in h.cause
+
+
+def test_any_api_404_is_only_a_version_hint() -> None:
+    h = diagnose("k8s", "Error from server (NotFound): the server could not find the requested resource")
+    assert h.category.value == "dependency_version" and h.confidence < 0.8

@@ -123,3 +123,8 @@ def test_a_placeholder_host_name_is_missing_configuration(log: str) -> None:
 def test_a_real_host_name_stays_dns(host: str) -> None:
     h = diagnose("cron", f'could not translate host name "{host}" to address: Name or service not known')
     assert h.category.value == "network_dns"
+
+
+def test_a_build_tool_failing_to_resolve_an_artifact_is_not_dns() -> None:
+    h = diagnose("cron", "Could not resolve 'com.google.guava:guava:31.0'")
+    assert h.category.value != "network_dns"

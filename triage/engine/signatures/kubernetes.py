@@ -97,6 +97,13 @@ def _cronjob_time_zone(view: LogView) -> list[tuple[int, dict[str, str]]]:
     return []
 
 
+def _api_version(hit: Hit, view: LogView) -> Hit:
+    # "could not find the requested resource" is any API 404 (a CRD not installed, a typo): a hint.
+    if not hit.groups.get("kind"):
+        hit.confidence = 0.6
+    return hit
+
+
 def _rbac(hit: Hit, view: LogView) -> Hit:
     g = hit.groups
     if g.get("group"):
@@ -307,7 +314,7 @@ SIGNATURES = [
       commands=C.POD + C.CRONTAB,
       reason="Shows the environment the job runs kubectl with (or the pod's service account)"),
     # An API version the cluster no longer serves (batch/v1beta1 CronJob after 1.25, ...).
-    S("k8s_api_version_removed", K.dependency_version, 0.86,
+    S("k8s_api_version_removed", K.dependency_version, 0.86, refine=_api_version,
       patterns=(r"no matches for kind \"(?P<kind>\w+)\" in version \"(?P<api>[^\"]+)\"",
                 r"the server could not find the requested resource"),
       causes=("The cluster no longer serves {kind} in {api}: the manifest or client uses an API version that was removed",

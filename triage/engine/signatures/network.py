@@ -58,7 +58,7 @@ SIGNATURES = [
                 r"Could not resolve hostname (?P<host>[\w.-]+)",
                 # wget (`'host'` or `‘host’`) and apt (`Temporary failure resolving 'deb.debian.org'`)
                 r"unable to resolve host address [\'\u2018](?P<host>[\w.-]+)[\'\u2019]",
-                r"(?:Temporary failure resolving|Could not resolve) '(?P<host>[\w.-]+)'", r"\bgetaddrinfo failed\b",
+                r"(?:Temporary failure resolving|Could not resolve) '(?P<host>[\w-]+(?:\.[\w-]+)+)'", r"\bgetaddrinfo failed\b",
                 # nslookup (BIND and busybox): `** server can't find db.svc.cluster.local: NXDOMAIN`,
                 # `*** Can't find example.com.corp: No answer`
                 r"\*\* server can't find (?P<host>[\w.-]+?)\.?: (?:NXDOMAIN|SERVFAIL|REFUSED|NOERROR)",
