@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,88 +76,103 @@ class TriageStore:
     # --- intake ---------------------------------------------------------------------
     def accept_failure(self, event: FailureEvent) -> Intake:
         """Persist a failure once; a redelivery returns the triage already there."""
-        with self.session() as s:
-            return self._accept_failure(s, event)
-
-    def _accept_failure(self, s: Session, event: FailureEvent) -> Intake:
-        now = utcnow()
-        new_id = uuid.uuid4().hex
-        stmt = (
-            self._insert(TriageRow)
-            .values(
-                id=new_id,
-                failure_key=event.failure_key,
-                job_key=event.job_key,
-                source=event.source.value,
-                job=event.job,
-                state=TriageState.received.value,
-                event=event.model_dump(mode="json"),
-                attempts=0,
-                next_attempt_at=now,
-                timeline={TriageState.received.value: now.isoformat()},
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["failure_key"])
-            .returning(TriageRow.id)
-        )
-        # rowcount is unreliable for ON CONFLICT across drivers; RETURNING is not.
-        if s.execute(stmt).first() is not None:
-            self._record_run(s, event_run_report(event), new_id)
-            return Intake(new_id, True)
-        existing = s.scalar(select(TriageRow.id).where(TriageRow.failure_key == event.failure_key))
-        assert existing is not None
-        return Intake(existing, False)
+        [[result]] = self.accept_batch([[event]])
+        return Intake(result["triage_id"], result["created"])
 
     def accept_batch(self, batches: list[list[Any]]) -> list[list[dict[str, Any]]]:
         """Persist the intake items of many requests in ONE transaction (group commit).
 
         Items are FailureEvent, RunReport or Resolved; the answer per item says what
-        happened. Committing many requests at once is what makes SQLite intake fast.
+        happened. One multi-row INSERT per table (Core, not the ORM) keeps the per-event
+        cost low: intake speed is what a burst of failures waits on.
         """
         from triage.sources.base import Resolved
 
-        out: list[list[dict[str, Any]]] = []
-        with self.session() as s:
+        now = utcnow()
+        events = [item for items in batches for item in items if isinstance(item, FailureEvent)]
+        # A plain connection, not an ORM session: cheaper per request, and the statements are
+        # executemany with a fixed shape, so SQLAlchemy compiles them once.
+        with self.engine.begin() as conn:
+            created: dict[str, str] = {}
+            existing: dict[str, str] = {}
+            if events:
+                rows, new_ids = [], {}
+                for event in events:
+                    key = event.failure_key
+                    if key in new_ids:
+                        continue  # the same failure twice in one batch: one row
+                    new_ids[key] = uuid.uuid4().hex
+                    rows.append({
+                        "id": new_ids[key], "failure_key": key, "job_key": event.job_key,
+                        "source": event.source.value, "job": event.job, "state": TriageState.received.value,
+                        "event": event.model_dump(mode="json"), "attempts": 0, "next_attempt_at": now,
+                        "timeline": {TriageState.received.value: now.isoformat()}, "created_at": now,
+                        "updated_at": now,
+                    })
+                table = TriageRow.__table__
+                stmt = (self._insert(table).on_conflict_do_nothing(index_elements=["failure_key"])
+                        .returning(table.c.id, table.c.failure_key))
+                # rowcount is unreliable for ON CONFLICT across drivers; RETURNING is not.
+                created = {key: tid for tid, key in conn.execute(stmt, rows).all()}
+                existing = dict(conn.execute(
+                    select(TriageRow.failure_key, TriageRow.id).where(
+                        TriageRow.failure_key.in_([k for k in new_ids if k not in created]))
+                ).all()) if len(created) < len(new_ids) else {}
+            # Each new failure is also a run in its job's history.
+            failure_runs = [(event_run_report(e), created[e.failure_key]) for e in events if e.failure_key in created]
+            report_runs = [(item, None) for items in batches for item in items if isinstance(item, RunReport)]
+            report_recorded = iter(self._record_runs(conn, failure_runs + report_runs)[len(failure_runs):])
+
+            out: list[list[dict[str, Any]]] = []
+            reported: set[str] = set()
             for items in batches:
                 results: list[dict[str, Any]] = []
                 for item in items:
                     if isinstance(item, FailureEvent):
-                        intake = self._accept_failure(s, item)
-                        results.append({"kind": "failure", "triage_id": intake.triage_id, "created": intake.created,
-                                        "failure_key": item.failure_key})
+                        key = item.failure_key
+                        is_new = key in created and key not in reported
+                        reported.add(key)
+                        results.append({"kind": "failure", "triage_id": created.get(key) or existing[key],
+                                        "created": is_new, "failure_key": key})
                     elif isinstance(item, RunReport):
-                        results.append({"kind": "run", "recorded": self._record_run(s, item, None)})
+                        results.append({"kind": "run", "recorded": next(report_recorded)})
                     elif isinstance(item, Resolved):
-                        results.append({"kind": "resolved",
-                                        "triage_id": self._mark_resolved(s, item.failure_key, item.detail)})
+                        with Session(bind=conn) as s:
+                            results.append({"kind": "resolved",
+                                            "triage_id": self._mark_resolved(s, item.failure_key, item.detail)})
+                            s.flush()
                     else:
                         raise TypeError(f"not an intake item: {type(item).__name__}")
                 out.append(results)
         return out
 
     def record_run(self, report: RunReport) -> bool:
-        with self.session() as s:
-            return self._record_run(s, report, None)
+        with self.engine.begin() as conn:
+            return self._record_runs(conn, [(report, None)])[0]
 
-    def _record_run(self, s: Session, report: RunReport, triage_id: str | None) -> bool:
-        stmt = self._insert(RunRow).values(
-            job_key=report.job_key,
-            source=report.source.value,
-            job=report.job,
-            outcome=report.outcome.value,
-            run_id=report.run_id,
-            started_at=report.started_at,
-            finished_at=report.finished_at,
-            duration_seconds=report.duration_seconds,
-            exit_code=report.exit_code,
-            detail=report.detail,
-            triage_id=triage_id,
-            recorded_at=utcnow(),
-        )
-        if report.run_id is not None:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["job_key", "run_id"])
-        return s.execute(stmt.returning(RunRow.id)).first() is not None
+    def _record_runs(self, conn: Connection, runs: list[tuple[RunReport, str | None]]) -> list[bool]:
+        """Insert runs; a report already recorded (same job and run id, e.g. re-sent from
+        the wrapper's spool) is skipped. Returns, per run, whether it was new."""
+        if not runs:
+            return []
+        now = utcnow()
+        rows = [{
+            "job_key": r.job_key, "source": r.source.value, "job": r.job, "outcome": r.outcome.value,
+            "run_id": r.run_id, "started_at": r.started_at, "finished_at": r.finished_at,
+            "duration_seconds": r.duration_seconds, "exit_code": r.exit_code, "detail": r.detail,
+            "triage_id": triage_id, "recorded_at": now,
+        } for r, triage_id in runs]
+        table = RunRow.__table__
+        stmt = (self._insert(table).on_conflict_do_nothing(index_elements=["job_key", "run_id"])
+                .returning(table.c.job_key, table.c.run_id))
+        inserted = {tuple(row) for row in conn.execute(stmt, rows).all()}
+        out, seen = [], set()
+        for r, _ in runs:
+            key = (r.job_key, r.run_id)
+            # Runs without a run id never conflict; count them as new.
+            out.append(r.run_id is None or (key in inserted and key not in seen))
+            seen.add(key)
+        return out
 
     def mark_resolved(self, failure_key: str, detail: str = "") -> str | None:
         """Note that the failure cleared (e.g. Alertmanager `resolved`); no new triage."""
