@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.signatures.support import Case, check_case, diagnose
+from triage.engine import signatures
+from triage.models import Evidence
+from tests.signatures.support import K8S, Case, check_case, diagnose
 
 CASES = [
     # https://github.com/cloudfoundry/eirini-release/issues/111
@@ -268,3 +270,23 @@ def test_an_api_version_the_cluster_no_longer_serves() -> None:
 def test_any_api_404_is_only_a_version_hint() -> None:
     h = diagnose("k8s", "Error from server (NotFound): the server could not find the requested resource")
     assert h.category.value == "dependency_version" and h.confidence < 0.8
+
+
+def test_a_pull_failure_the_kubelet_recovered_from_is_not_the_cause() -> None:
+    # kubectl describe pod events, oldest first: one failed pull, then the image came and the container ran.
+    log = ('Warning  Failed     5m   kubelet  Failed to pull image "acme/report:1.4": rpc error: code = Unknown desc = '
+           'failed to pull and unpack image "docker.io/acme/report:1.4": 429 Too Many Requests - You have reached your pull rate limit\n'
+           "Normal   Pulled     3m   kubelet  Successfully pulled image \"acme/report:1.4\" in 2.1s\n"
+           "Normal   Started    3m   kubelet  Started container report")
+    h = diagnose("k8s", log, {"reason": "OOMKilled", "exit_code": 137})
+    assert h.category.value == "oom"
+    cands = signatures.match(K8S, Evidence(log_text=log))
+    assert all(c.hypothesis.confidence < 0.5 for c in cands if c.hypothesis.category.value == "image_pull")
+
+
+def test_a_pod_that_was_scheduled_after_all_was_not_unschedulable() -> None:
+    log = ("Warning  FailedScheduling  6m  default-scheduler  0/3 nodes are available: 3 Insufficient memory.\n"
+           "Normal   Scheduled         4m  default-scheduler  Successfully assigned reports/nightly-report-28911-x7k2p to node-2\n"
+           "Normal   Started           4m  kubelet            Started container report")
+    h = diagnose("k8s", log)
+    assert h.category.value == "other" or h.confidence < 0.5

@@ -241,3 +241,13 @@ def test_an_empty_program_name_is_a_failed_path_lookup(log: str) -> None:
     h = diagnose("cron", log)
     assert h.category.value == "missing_config_or_secret" and h.confidence < 0.8
     assert h.command.startswith("crontab -l")
+
+
+def test_cron_failing_to_mail_the_output_is_not_the_cause() -> None:
+    # The cron.hourly shape: cron logs that it could not mail the output; the job's own error is the cause.
+    log = ("Oct 19 06:17:01 host CRON[15809]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)\n"
+           "/etc/cron.hourly/report: line 3: rsync: command not found\n"
+           "Oct 19 06:17:01 host CRON[15808]: (CRON) info (No MTA installed, discarding output)")
+    h = diagnose("cron", log)
+    assert h.category.value == "missing_config_or_secret"
+    assert "rsync" in h.cause

@@ -20,6 +20,27 @@ JOB_PODS = ("kubectl get pods -n {ns} -l job-name={k8s_job}",)
 _EXIT_137 = r"exit(?:ed)?(?: with)?[ _]?(?:code|status)(?:\W{0,8}| is )137\b|\bError 137\b|\b(?:return|error) code 137\b|non-zero exit (?:status|code) 137\b|\bcode=137\b"
 
 
+# Events that undo an earlier failure of the same pod: it was scheduled after all, the image was
+# pulled after all. A failure followed by its own resolution did not stop the Job.
+_SCHEDULED_LATER = re.compile(r"Successfully assigned \S+ to |\bNormal\s+Scheduled\b")
+_PULLED_LATER = re.compile(r"Successfully pulled image|\bNormal\s+Pulled\b|\bNormal\s+Started\b|Started container")
+RESOLVED_CONFIDENCE = 0.45
+
+
+def _resolved_later(view: LogView, hit: Hit, resolution: re.Pattern[str]) -> Hit:
+    if any(resolution.search(view.lines[j]) for j in range(hit.index + 1, len(view.lines))):
+        hit.confidence = min(hit.confidence, RESOLVED_CONFIDENCE)
+    return hit
+
+
+def _pull_failed(hit: Hit, view: LogView) -> Hit:
+    return _resolved_later(view, hit, _PULLED_LATER)
+
+
+def _unschedulable(hit: Hit, view: LogView) -> Hit:
+    return _resolved_later(view, hit, _SCHEDULED_LATER)
+
+
 def _insufficient(hit: Hit, view: LogView) -> Hit:
     found: list[str] = []
     for line in hit.lines:
@@ -28,7 +49,7 @@ def _insufficient(hit: Hit, view: LogView) -> Hit:
                 found.append(resource)
     if found:
         hit.groups["resource"] = ", ".join(found)
-    return hit
+    return _unschedulable(hit, view)
 
 
 # On a host, a script the kernel cannot exec is a file of text with no `#!` line (run-parts and
@@ -143,7 +164,7 @@ SIGNATURES = [
       causes=("The container keeps crashing on start (CrashLoopBackOff); its previous logs say why",),
       commands=("kubectl logs {pod} -n {ns} --previous --tail=100",) + C.POD + C.JOB_LOGS),
     # The generic pull failure; the signatures below name why and rank above it.
-    S("k8s_image_pull_backoff", K.image_pull, 0.9,
+    S("k8s_image_pull_backoff", K.image_pull, 0.9, refine=_pull_failed,
       explained_by=frozenset({"k8s_manifest_unknown", "k8s_pull_access_denied", "k8s_pull_rate_limited", "k8s_invalid_image"}),
       patterns=(r"Failed to pull image \"(?P<image>[^\"]+)\"", r"Back-off pulling image \"(?P<image>[^\"]+)\"",
                 r"\b(?:ImagePullBackOff|ErrImagePull|ErrImageNeverPull)\b"),
@@ -151,13 +172,13 @@ SIGNATURES = [
               "The container image could not be pulled (ImagePullBackOff/ErrImagePull)"),
       commands=C.POD + C.K8S_EVENTS + C.JOB,
       reason="The pod's events give the registry's exact answer for the pull"),
-    S("k8s_manifest_unknown", K.image_pull, 0.94,
+    S("k8s_manifest_unknown", K.image_pull, 0.94, refine=_pull_failed,
       patterns=(r"manifest for (?P<image>\S+) not found", r"\bmanifest unknown\b",
                 r"(?P<image>[\w./-]+:[\w.-]+): not found"),
       causes=("The image tag {image} does not exist in the registry (manifest unknown)",
               "The image tag does not exist in the registry (manifest unknown)"),
       commands=C.POD + C.K8S_EVENTS + C.JOB),
-    S("k8s_pull_access_denied", K.image_pull, 0.91,
+    S("k8s_pull_access_denied", K.image_pull, 0.91, refine=_pull_failed,
       patterns=(r"pull access denied for (?P<image>[^,\s]+)",
                 r"repository does not exist or may require (?:'docker login'|authorization)",
                 r"insufficient_scope: authorization failed", r"failed to (?:pull|fetch|resolve)\b.*\b401 Unauthorized",
@@ -167,7 +188,7 @@ SIGNATURES = [
       causes=("The registry refused to serve {image}: it does not exist or the pull secret lacks access",
               "The registry refused the image pull: the image does not exist or the pull secret lacks access"),
       commands=C.POD + C.K8S_EVENTS),
-    S("k8s_pull_rate_limited", K.image_pull, 0.93,
+    S("k8s_pull_rate_limited", K.image_pull, 0.93, refine=_pull_failed,
       patterns=(r"Failed to pull image \"(?P<image>[^\"]+)\".*pull rate limit", r"You have reached your pull rate limit", r"toomanyrequests: .{0,40}pull", r"pull rate limit"),
       causes=("The registry refused to serve {image}: the pull rate limit was reached (Docker Hub anonymous/free limits)",
               "The registry refused the image pull: the pull rate limit was reached (Docker Hub anonymous/free limits)"),
@@ -222,7 +243,7 @@ SIGNATURES = [
               "The pod could not be scheduled: no node has enough free resources for its requests"),
       commands=C.POD + ("kubectl describe nodes", "kubectl top nodes"),
       reason="Shows the FailedScheduling event and the pod's resource requests"),
-    S("k8s_unschedulable", K.resource_quota_scheduling, 0.82, explained_by=frozenset({"k8s_insufficient_resources", "k8s_unbound_pvc"}),
+    S("k8s_unschedulable", K.resource_quota_scheduling, 0.82, refine=_unschedulable, explained_by=frozenset({"k8s_insufficient_resources", "k8s_unbound_pvc"}),
       patterns=(r"\d+/\d+ nodes are available", r"\bFailedScheduling\b",
                 r"didn't match (?:Pod's )?node (?:affinity|selector)", r"had (?:untolerated )?taint"),
       causes=("The pod could not be scheduled on any node (selectors, taints or affinity rule every node out)",),

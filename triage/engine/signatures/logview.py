@@ -47,7 +47,9 @@ _POD_REF = re.compile(r'\bpod[= :]+"?(?P<ns>[a-z0-9][-a-z0-9]{0,62})/(?P<pod>[a-
 _DB_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+)')
 # A traceback through these frames is the notification of a failure failing, not the failure.
 _AFTERMATH_FRAMES = re.compile(r"email_alert|send_email|smtplib|on_failure_callback|_run_finished_callback|handle_failure|send_mime_email")
-_AFTERMATH_LINE = re.compile(r"Failed to send email|Error when executing \w*\s*callback|Failed to (?:run|execute) \w*\s*callback", re.IGNORECASE)
+# Also cron failing to mail the job's output: it reports the failure, it did not cause it.
+_AFTERMATH_LINE = re.compile(r"Failed to send email|Error when executing \w*\s*callback|Failed to (?:run|execute) \w*\s*callback"
+                             r"|No MTA installed, discarding output|\(CRON\) \w+ \(MAIL", re.IGNORECASE)
 _RETRY = re.compile(r"\bretry(?:ing)?\b|\bwill retry\b|\bretries\b|\battempt \d+(?: of| /)|\bbacking off\b|\bretrying in\b", re.I)
 # Log-level warnings; not Kubernetes events, whose type "Warning" marks the errors themselves.
 _WARNING = re.compile(r"\bWARN(?:ING)?\b|\[warn(?:ing)?\]|level=warn(?:ing)?\b|^W\d{4} ")
