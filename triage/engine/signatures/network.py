@@ -44,6 +44,22 @@ def _dns(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# Where a TLS error names its server: urllib3/requests, Go's `Get "https://host:port/...": x509: ...`.
+_TLS_HOST = (r"(?:HTTPSConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\)"
+             r"|\"https://(?P<url_host>[\w.-]+)(?::(?P<url_port>\d+))?[^\"]*\")")
+# curl -v prints the certificate's subject, issuer and expiry date, and the verification result.
+_TLS_CHECK = ("curl -sS -v -o /dev/null https://{host}:{port}", "curl -sS -v -o /dev/null https://{host}")
+
+
+def _tls_host(hit: Hit, view: LogView) -> Hit:
+    g = hit.groups
+    if g.get("url_host") and not g.get("host"):
+        g["host"] = g["url_host"]
+        if g.get("url_port"):
+            g["port"] = g["url_port"]
+    return hit
+
+
 SIGNATURES = [
     S("dns_resolution_failed", K.network_dns, 0.9, refine=_dns,
       patterns=(r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\).*(?:Name or service not known|Temporary failure in name resolution|NameResolutionError|nodename nor servname|Failed to resolve)",
@@ -126,18 +142,24 @@ SIGNATURES = [
       causes=("{host} accepted the connection but did not answer in time (read timeout)",
               "A dependency accepted the connection but did not answer in time (read timeout)"),
       commands=C.HOST + C.WHERE_IT_RAN),
-    S("tls_certificate_expired", K.credentials_expired, 0.82,
-      patterns=(r"x509: certificate has expired or is not yet valid", r"certificate has expired", r"\bCERT_HAS_EXPIRED\b",
+    S("tls_certificate_expired", K.credentials_expired, 0.82, refine=_tls_host,
+      patterns=(_TLS_HOST + r".*(?:certificate has expired|CERT_HAS_EXPIRED)",
+                r"x509: certificate has expired or is not yet valid", r"certificate has expired", r"\bCERT_HAS_EXPIRED\b",
                 r"SSL certificate problem: certificate has expired"),
-      causes=("A TLS certificate in the connection has expired (or the clock is wrong)",),
-      commands=C.WHERE_IT_RAN,
-      reason="Shows which endpoint and certificate the job used"),
-    S("tls_unknown_authority", K.missing_config_or_secret, 0.72,
-      patterns=(r"certificate signed by unknown authority", r"unable to get local issuer certificate",
+      causes=("The TLS certificate {host} presents has expired (or the clock is wrong)",
+              "A TLS certificate in the connection has expired (or the clock is wrong)"),
+      commands=_TLS_CHECK + C.WHERE_IT_RAN,
+      reason="Shows the certificate the server presents and its expiry date"),
+    S("tls_unknown_authority", K.missing_config_or_secret, 0.72, refine=_tls_host,
+      patterns=(_TLS_HOST + r".*(?:certificate signed by unknown authority|unable to get local issuer certificate|"
+                r"self[- ]signed certificate in certificate chain)",
+                r"certificate signed by unknown authority", r"unable to get local issuer certificate",
                 r"self[- ]signed certificate in certificate chain", r"CERTIFICATE_VERIFY_FAILED", r"PKIX path building failed",
                 r"unable to find valid certification path"),
-      causes=("The server's TLS certificate is not trusted where the job runs (missing CA bundle or private CA)",),
-      commands=C.WHERE_IT_RAN),
+      causes=("The TLS certificate {host} presents is not trusted where the job runs (missing CA bundle or private CA)",
+              "The server's TLS certificate is not trusted where the job runs (missing CA bundle or private CA)"),
+      commands=_TLS_CHECK + C.WHERE_IT_RAN,
+      reason="Shows the certificate chain the server presents and why verification fails"),
     S("tls_hostname_mismatch", K.network_dns, 0.72,
       patterns=(r"certificate is valid for (?P<valid>[^,]+), not (?P<host>\S+)", r"doesn't match (?:either of )?'(?P<host>[^']+)'",
                 r"no alternative certificate subject name matches target host name '(?P<host>[^']+)'", r"Hostname mismatch"),
