@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from triage.engine import signatures
+from triage.engine.signatures.logview import build as build_view
 from triage.engine.guard import check_command
 from triage.models import Evidence
 from tests.signatures.support import CRON, K8S, diagnose
@@ -285,3 +286,14 @@ mv: cannot stat 'google-sre.*': No such file or directory"""
     h = diagnose("cron", log)
     assert h.category.value == "network_dns"
     assert "landing.google.com" in h.cause
+
+
+def test_a_go_panic_followed_by_its_goroutine_dump_is_not_carried_on_after() -> None:
+    dump = []
+    for g in range(30):
+        dump += [f"goroutine {g} [chan receive]:", f"main.worker(0xc000{g:03d}000, 0x3)", f"\t/app/worker.go:{40 + g} +0x1d",
+                 "created by main.main", "\t/app/main.go:22 +0x8f", ""]
+    log = "\n".join(["starting export", "panic: runtime error: invalid memory address or nil pointer dereference",
+                     "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a2b1c]", "", *dump])
+    view = build_view(CRON, Evidence(log_text=log))
+    assert view.carried_on_after(1) < 40

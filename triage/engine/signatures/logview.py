@@ -120,9 +120,14 @@ class LogView:
         return "\n".join(self.lines[self.n_log:])
 
 
+# Go's goroutine dump is not indented: `goroutine 7 [running]:`, `main.run(0xc000010000, 0x3)`, `created by ...`.
+_GO_FRAME = re.compile(r"^(?:goroutine \d+ \[|created by |[\w$./*()\[\]-]+\((?:0x[0-9a-f]+|\.\.\.|, )*\)$)")
+
+
 def _is_ordinary(line: str) -> bool:
     # Stack frames and continuation lines are indented; they belong to the error above them.
-    return bool(line.strip()) and line[:1] not in (" ", "\t") and not ERRORISH.search(line)
+    return (bool(line.strip()) and line[:1] not in (" ", "\t") and not ERRORISH.search(line)
+            and not _GO_FRAME.match(line))
 
 
 def _for_matching(line: str) -> str:
