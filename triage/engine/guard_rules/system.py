@@ -131,6 +131,19 @@ def _chage(args: list[str], context: CommandContext) -> None:
 
 _INTERPRETER = "runs programs"
 
+# pg_isready only opens a connection and reports whether the server accepts it.
+_PG_ISREADY = option_spec("hpdUt", ("host", "port", "dbname", "username", "timeout"),
+                          allowed=("-h", "--host", "-p", "--port", "-d", "--dbname", "-U", "--username",
+                                   "-t", "--timeout", "-q", "--quiet", "-V", "--version"))
+# dpkg installs and removes packages; only its queries are read-only.
+_DPKG_QUERY = option_spec("", (), allowed=("-l", "--list", "-s", "--status", "-L", "--listfiles"))
+
+
+def _dpkg(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, _DPKG_QUERY)
+    if len(parsed.options) != 1:
+        raise Refusal("dpkg: only one query (-l, -s or -L) is allowed")
+
 RULES: dict[str, Rule] = {
     "df": filter_rule("df", _DF, reads_stdin=False),
     "du": filter_rule("du", _DU, reads_stdin=False),
@@ -173,4 +186,10 @@ RULES: dict[str, Rule] = {
     "pg_dump": version_only("pg_dump", ("--version", "-V"), "writes dumps"),
     "pg_restore": version_only("pg_restore", ("--version", "-V"), "writes to the database"),
     "bash": version_only("bash", ("--version",), "runs shell code"),
+    "gpg": version_only("gpg", ("--version",), "signs, encrypts and changes keyrings"),
+    "duplicity": version_only("duplicity", ("--version",), "backs up and restores files"),
+    "rsync": version_only("rsync", ("--version",), "copies and deletes files"),
+    "mysqldump": version_only("mysqldump", ("--version", "-V"), "writes dumps"),
+    "pg_isready": no_operands("pg_isready", _PG_ISREADY),
+    "dpkg": _dpkg,
 }
