@@ -23,6 +23,21 @@ CRONTAB = ("crontab -l -u {cron_user}", "crontab -l")
 CRON_LOG = ("journalctl -t CRON --no-pager -n 50",)
 
 WHERE_IT_RAN = POD + JOB + AIRFLOW_RUN + CRONTAB
+
+# What the generic checks show. A signature's own reason is written for its specific checks
+# (the endpoints of a host, a secret); when only a generic check could be filled in, the card
+# must say what THAT check shows, not what the specific one would have.
+GENERIC_REASONS = {
+    POD[0]: "Shows the pod's state, exit codes and recent events, to confirm how it failed",
+    JOB[0]: "Shows the Job's conditions and events, to confirm how it failed",
+    JOB_LOGS[0]: "Shows the job's own last output around the failure",
+    K8S_EVENTS[0]: "Shows the namespace's recent events around the failure",
+    AIRFLOW_RUN[0]: "Shows the state of every task in this run, to see where it broke",
+    AIRFLOW_TASK[0]: "Shows this task's state in the run",
+    CRONTAB[0]: "Shows the job's crontab entry and its environment (PATH, schedule, user)",
+    CRONTAB[1]: "Shows the job's crontab entry and its environment (PATH, schedule, user)",
+    CRON_LOG[0]: "Shows cron's own log of when the job ran and how it ended",
+}
 KERNEL_OOM = ("journalctl -k -g 'Killed process' --no-pager -n 20",)
 FREE = ("free -m",)
 
@@ -40,6 +55,21 @@ DNS = (
 )
 LISTENING = ("ss -ltn",)
 HTTP_GET = ("curl -sS -m 10 {url}",)
+
+
+def generic_reason(template: str) -> str | None:
+    return GENERIC_REASONS.get(template)
+
+
+def job_check_reason(event: FailureEvent) -> str:
+    """Why `job_check_command` is worth running (it is a starting point, not a confirmation)."""
+    if event.kubernetes:
+        return GENERIC_REASONS[POD[0] if event.kubernetes.pod else JOB[0]]
+    if event.airflow:
+        return GENERIC_REASONS[AIRFLOW_RUN[0]]
+    if event.cron:
+        return "Shows what the system log recorded about this job's runs"
+    return "Shows recent errors and events around the failure"
 
 
 def job_check_command(event: FailureEvent) -> str:

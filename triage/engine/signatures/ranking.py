@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from triage.engine import guard
-from triage.engine.signatures.checks import job_check_command
+from triage.engine.signatures.checks import generic_reason, job_check_command, job_check_reason
 from triage.engine.signatures.logview import CARRIED_ON_LINES, ERRORISH, LogView, kube_service
 from triage.engine.signatures.model import Hit, Signature, clean_value, render
 from triage.engine.signatures.prefilter import LinePrefilter
@@ -161,14 +161,27 @@ _LOCAL_HOST = ("df ", "ls ", "stat ", "du ", "cat ", "grep ", "ss ", "ps ", "fre
                "ldd ", "java ", "chage ", "pg_dump ", "psql --version")
 
 
-def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: str, in_pod: bool = False) -> str:
+def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: str,
+                  in_pod: bool = False) -> tuple[str, str | None]:
+    """The first filled-in template the guard allows (or the job's generic check), and the
+    template it came from (None for the generic fallback)."""
     if in_pod:
         templates = [t for t in templates if not t.startswith(_LOCAL_HOST)]
-    rendered = [c for c in (render(t, values, quote=True) for t in templates) if c]
-    for command in [*rendered, fallback]:
+    rendered = [(c, t) for c, t in ((render(t, values, quote=True), t) for t in templates) if c]
+    for command, template in [*rendered, (fallback, None)]:
         if guard.check_command(command).allowed:
-            return command
-    return rendered[0] if rendered else fallback
+            return command, template
+    return rendered[0] if rendered else (fallback, None)
+
+
+def _command_reason(template: str | None, templates: Sequence[str], own_reason: str, event) -> str:
+    """The signature's reason fits its specific checks; a generic check gets its own words."""
+    if template is None:
+        return job_check_reason(event)
+    generic = generic_reason(template)
+    if generic and any(generic_reason(t) is None for t in templates):
+        return generic  # the signature's reason was written for a more specific check
+    return own_reason
 
 
 def calibrated(hit: Hit, view: LogView) -> float:
@@ -194,15 +207,15 @@ def hypothesis_for(hit: Hit, view: LogView, penalty: float = 0.0) -> Hypothesis:
     cause = next((c for c in (render(t, values, quote=False) for t in (hit.causes or sig.causes)) if c), None)
     if cause is None:
         cause = sig.id.replace("_", " ")
-    command = _pick_command(hit.commands or sig.commands, values, job_check_command(view.event),
-                            in_pod=view.in_pod)
+    templates = hit.commands or sig.commands
+    command, template = _pick_command(templates, values, job_check_command(view.event), in_pod=view.in_pod)
     return Hypothesis(
         category=hit.category,
         cause=cause,
         confidence=round(min(1.0, max(0.0, calibrated(hit, view) - penalty)), 2),
         evidence=hit.lines[-5:],
         command=command,
-        command_reason=hit.reason or sig.reason,
+        command_reason=_command_reason(template, templates, hit.reason or sig.reason, view.event),
         engine="signatures",
         signature=sig.id,
     )
