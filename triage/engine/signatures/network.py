@@ -145,7 +145,11 @@ SIGNATURES = [
     S("tls_certificate_expired", K.credentials_expired, 0.82, refine=_tls_host,
       patterns=(_TLS_HOST + r".*(?:certificate has expired|CERT_HAS_EXPIRED)",
                 r"x509: certificate has expired or is not yet valid", r"certificate has expired", r"\bCERT_HAS_EXPIRED\b",
-                r"SSL certificate problem: certificate has expired"),
+                r"SSL certificate problem: certificate has expired",
+                # Java: the PKIX validator's date check (`validity check failed`) and its cause
+                # `CertificateExpiredException: NotAfter: ...`; OpenSSL alerts and prose wordings.
+                r"CertPathValidatorException: validity check failed", r"\bCertificateExpiredException\b",
+                r"\bcertificate (?:expired|expiration)\b", r"\bexpired certificate\b"),
       causes=("The TLS certificate {host} presents has expired (or the clock is wrong)",
               "A TLS certificate in the connection has expired (or the clock is wrong)"),
       commands=_TLS_CHECK + C.WHERE_IT_RAN,
@@ -162,9 +166,23 @@ SIGNATURES = [
       reason="Shows the certificate chain the server presents and why verification fails"),
     S("tls_hostname_mismatch", K.network_dns, 0.72,
       patterns=(r"certificate is valid for (?P<valid>[^,]+), not (?P<host>\S+)", r"doesn't match (?:either of )?'(?P<host>[^']+)'",
-                r"no alternative certificate subject name matches target host name '(?P<host>[^']+)'", r"Hostname mismatch"),
+                r"no alternative certificate subject name matches target host name '(?P<host>[^']+)'",
+                # Python's ssl (`hostname 'x' doesn't match ...`, `Hostname mismatch, certificate is not valid for 'x'`)
+                r"hostname '(?P<host>[^']+)' doesn't match", r"(?:Hostname|IP address) mismatch, certificate is not valid for '(?P<host>[^']+)'",
+                r"Hostname mismatch",
+                # Node: `Hostname/IP does not match certificate's altnames: Host: x. is not in the cert's altnames`
+                r"Host: ?(?P<host>[\w.-]+?)\.? is not in the cert's altnames", r"Hostname/IP (?:does not|doesn't) match certificate's altnames",
+                r"\bERR_TLS_CERT_ALTNAME_INVALID\b",
+                # Go: an address the certificate has no IP entry for
+                r"x509: cannot validate certificate for (?P<host>[\w.:\[\]-]+) because it doesn't contain any IP SANs",
+                # Java (JSSE, Apache HttpClient)
+                r"No subject alternative (?:DNS )?names? matching (?:IP address )?(?P<host>[\w.:-]+?) found",
+                r"No name matching (?P<host>[\w.-]+?) found", r"Certificate for <(?P<host>[^>]*)> doesn't match any of the subject alternative names",
+                r"does(?: not|n't) match any of the subject alternative names",
+                r"SSL: certificate subject name '[^']*' does not match target host name '(?P<host>[^']+)'"),
       causes=("The TLS certificate does not match the host name {host} the job connects to", "The TLS certificate does not match the host name"),
-      commands=C.DNS),
+      commands=_TLS_CHECK + C.DNS + C.WHERE_IT_RAN,
+      reason="Shows the names the server's certificate is valid for, against the name the job uses"),
     S("tls_protocol_mismatch", K.dependency_version, 0.6,
       patterns=(r"wrong version number", r"tlsv1 alert protocol version", r"unsupported protocol", r"sslv3 alert handshake failure",
                 r"no protocols available"),

@@ -1,0 +1,88 @@
+"""Network failures as real tools print them (lines from public reports, URL above each):
+TLS expiry and host-name mismatches across Python, Java, Node, Go and curl, DNS, resets, proxies."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import diagnose
+
+TLS_EXPIRED = [
+    # https://github.com/HFrost0/bilix/issues/234
+    ("cron", "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1131)"),
+    # https://github.com/Ximaz/megaloader/issues/2
+    ("cron", "urllib.error.URLError: <urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1129)>"),
+    # https://github.com/developerspace-samples/WebRTC-Kotlin-Sample/issues/5
+    ("k8s", "Caused by: sun.security.validator.ValidatorException: PKIX path validation failed: "
+            "java.security.cert.CertPathValidatorException: validity check failed\n"
+            "\tat java.base/sun.security.validator.PKIXValidator.doValidate(PKIXValidator.java:369)\n"
+            "Caused by: java.security.cert.CertPathValidatorException: validity check failed"),
+    # https://github.com/memphisx/netcheck-api/issues/54
+    ("k8s", "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed"),
+    # https://github.com/opensearch-project/security/issues/870
+    ("k8s", " Caused by: java.security.cert.CertificateExpiredException: NotAfter: Sat Nov 07 11:52:33 UTC 2020"),
+    # https://github.com/muffinista/really-simple-history-api/issues/34
+    ("cron", "curl: (60) SSL certificate problem: certificate has expired\nMore details here: https://curl.haxx.se/docs/sslcerts.html"),
+    # https://github.com/FlorianREGAZ/Python-Tls-Client/issues/71
+    ("k8s", "x509: certificate has expired or is not yet valid: current time 2023-05-18 is after 2023-04-23T06:01:48Z"),
+    # https://github.com/aisstream/issues/issues/71 (a client's own wording, still CERTIFICATE_VERIFY_FAILED)
+    ("cron", "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verification failed due to certificate expiration."),
+]
+
+
+@pytest.mark.parametrize("source,log", TLS_EXPIRED)
+def test_an_expired_certificate_in_any_client_wording(source: str, log: str) -> None:
+    h = diagnose(source, log)
+    assert h.category.value == "credentials_expired", (h.signature, h.cause)
+    assert h.confidence >= 0.8
+
+
+TLS_NAME_MISMATCH = [
+    # https://github.com/ptisp/node-directadmin/issues/3
+    ("k8s", "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host:da1.domain.net. "
+            "is not in the cert's altnames: DNS:da1.domain.net\n    at Object.checkServerIdentity (tls.js:297:12)", "da1.domain.net"),
+    # https://github.com/sindresorhus/got/issues/2233
+    ("cron", "ERROR: Hostname/IP does not match certificate's altnames: Host: target.domain.com. is not in the cert's altnames: "
+             "DNS:source.domain.com", "target.domain.com"),
+    # https://github.com/coolaj86/nodejs-ssl-trusted-peer-example/issues/1 (older Node wording, no host)
+    ("cron", "Error: Hostname/IP doesn't match certificate's altnames\n    at SecurePair.<anonymous> (tls.js:1376:23)", None),
+    # https://github.com/tazjin/watchblob/issues/4
+    ("k8s", "Error: Get https://1.1.1.1/?action=sslvpn_logon&fw_domain=Firebox-DB: x509: cannot validate certificate for 1.1.1.1 "
+            "because it doesn't contain any IP SANs", "1.1.1.1"),
+    # https://github.com/opengoofy/hippo4j/issues/1190
+    ("k8s", "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching open.feishu.cn found.\n"
+            "\tat java.base/sun.security.ssl.Alert.createSSLException(Alert.java:128)", "open.feishu.cn"),
+    # https://github.com/terrakube-io/terrakube/issues/2639
+    ("k8s", "Caused by: java.security.cert.CertificateException: No subject alternative DNS name matching terrakube-api.xxxxxx.com found.",
+     "terrakube-api.xxxxxx.com"),
+    # https://github.com/zowe/api-layer/issues/1805
+    ("k8s", "main, handling exception: javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException: No subject "
+            "alternative DNS name matching discovery-0.discovery-service.zowe.svc.cluster.local found.",
+     "discovery-0.discovery-service.zowe.svc.cluster.local"),
+    # https://github.com/fingerart/ApiDebugger/issues/11 (Apache HttpClient)
+    ("k8s", "certificate for does not match any of the subject alternative names: []", None),
+    # https://github.com/s0md3v/Photon/pull/56 (Python's ssl.CertificateError)
+    ("airflow", "(Caused by SSLError(CertificateError(\"hostname 'xx.xx.xx.xx' doesn't match either of", "xx.xx.xx.xx"),
+]
+
+
+@pytest.mark.parametrize("source,log,host", TLS_NAME_MISMATCH)
+def test_a_certificate_for_another_name_is_checked_with_the_certificate_itself(source: str, log: str, host: str | None) -> None:
+    h = diagnose(source, log)
+    assert h.category.value == "network_dns", (h.signature, h.cause)
+    assert h.signature == "tls_hostname_mismatch"
+    if host:
+        assert host in h.cause
+        # curl -v prints the names the certificate is valid for
+        assert h.command == f"curl -sS -v -o /dev/null https://{host}"
+
+
+def test_a_sandbox_whose_cni_cannot_verify_the_api_server_is_a_node_problem() -> None:
+    # https://github.com/sighupio/permission-manager/issues/93: the TLS error is inside the CNI plugin's call
+    log = ('Warning  FailedCreatePodSandBox  20s  kubelet  Failed to create pod sandbox: rpc error: code = Unknown desc = '
+           '[failed to set up sandbox container "e3bad963c494" network for pod "permission-manager-7cd5f4f6b8-5rzx4": networkPlugin '
+           'cni failed to set up pod "permission-manager-7cd5f4f6b8-5rzx4_permission-manager" network: error getting '
+           "ClusterInformation: Get https://[10.255.0.1]:443/apis/crd.projectcalico.org/v1/clusterinformations/default: x509: cannot "
+           "validate certificate for 10.255.0.1 because it doesn't contain any IP SANs]")
+    h = diagnose("k8s", log)
+    assert h.category.value == "scheduler_infra" and h.signature == "k8s_pod_sandbox_failed"
