@@ -81,8 +81,11 @@ def test_login_approver_rules_and_a_rerun_recorded_once(triage_server, kube, tmp
     })
     tid = published(server, "/v1/events/kubernetes", kube_failure())
     anon = httpx.Client(base_url=server.url, timeout=10)
-    page = anon.get("/").text
-    assert "log in to act" in page and "/actions/approve" not in page
+    # With a login configured, the cards (which quote job logs) need it too.
+    r = anon.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert anon.get(f"/triages/{tid}").status_code == 303
+    assert "/actions/approve" not in anon.get("/login").text
     assert anon.post(f"/triages/{tid}/actions/approve", data={"csrf": "x"}).status_code == 401
 
     def login(user: str, password: str) -> httpx.Client:

@@ -164,8 +164,17 @@ def register_inbox(app: FastAPI, services) -> None:
             "categories": [c.value for c in Category],
         }
 
+    def login_required(request: Request) -> RedirectResponse | None:
+        """With a login configured (inbox users or the API token), reading needs it too:
+        the cards quote job logs."""
+        if (access.users or access.token) and access.actor(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        return None
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def inbox(request: Request, limit: int = 50):
+        if redirect := login_required(request):
+            return redirect
         ctx = page_context(request)
         views = await run_in_threadpool(store.list, min(max(limit, 1), 200))
         cards = await run_in_threadpool(lambda: [card(v, ctx["actor"]) for v in views])
@@ -173,6 +182,8 @@ def register_inbox(app: FastAPI, services) -> None:
 
     @app.get("/triages/{triage_id}", response_class=HTMLResponse, include_in_schema=False)
     async def triage_page(request: Request, triage_id: str):
+        if redirect := login_required(request):
+            return redirect
         ctx = page_context(request)
 
         def load():
