@@ -86,3 +86,57 @@ def test_a_sandbox_whose_cni_cannot_verify_the_api_server_is_a_node_problem() ->
            "validate certificate for 10.255.0.1 because it doesn't contain any IP SANs]")
     h = diagnose("k8s", log)
     assert h.category.value == "scheduler_infra" and h.signature == "k8s_pod_sandbox_failed"
+
+
+@pytest.mark.parametrize("source,log,host", [
+    # https://github.com/yasyf/vc/issues/237 (Ruby Net::HTTP)
+    ("cron", "Failed to open TCP connection to api.trello.com:443 (getaddrinfo: Name or service not known)\n"
+             "Caused by SocketError: getaddrinfo: Name or service not known", None),
+    # https://github.com/mozilla/ssh_scan_api/issues/51
+    ("cron", "/usr/local/rvm/rubies/ruby-2.3.3/lib/ruby/2.3.0/socket.rb:231:in `getaddrinfo': getaddrinfo: Name or service not known "
+             "(SocketError)", None),
+    # https://github.com/TwitchLib/TwitchLib/issues/219 (.NET Framework)
+    ("k8s", "6/24/2017 7:55:49 PM|Fatal|WebSocket.connect:0|System.Net.Sockets.SocketException (0x80004005): No such host is known\n"
+            "        at System.Net.Sockets.TcpClient..ctor(String hostname, Int32 port)", None),
+    # https://github.com/bloxstraplabs/bloxstrap/issues/5361 (.NET HttpClient names host and port)
+    ("k8s", "2025-06-20T02:42:56Z [App::FinalizeExceptionHandling] (0x80004005) System.Net.Http.HttpRequestException: No such host is "
+            "known. (setup.rbxcdn.com:80)\n ---> System.Net.Sockets.SocketException (11001): No such host is known.", "setup.rbxcdn.com"),
+    # https://github.com/huiyadanli/PasteEx/issues/79
+    ("cron", "System.Net.Sockets.SocketException (11001): No such host is known.", None),
+])
+def test_name_resolution_failures_in_ruby_and_dotnet(source: str, log: str, host: str | None) -> None:
+    h = diagnose(source, log)
+    assert h.category.value == "network_dns" and h.confidence >= 0.85, (h.signature, h.cause)
+    if host:
+        assert host in h.cause and h.command == f"getent hosts {host}"
+
+
+@pytest.mark.parametrize("log,says", [
+    # https://github.com/php-curl-class/php-curl-class/issues/552
+    ("Failure when receiving data from the peer: Received HTTP code 407 from proxy after CONNECT", "credentials"),
+    # https://github.com/chobits/ngx_http_proxy_connect_module/issues/190
+    ("* Received HTTP code 403 from proxy after CONNECT\n* CONNECT phase completed!\n* Closing connection 0\n"
+     "curl: (56) Received HTTP code 403 from proxy after CONNECT", "HTTP 403 from the proxy"),
+    # https://github.com/postmanlabs/postman-app-support/issues/9331 (Node's tunnel agent)
+    ("Error: tunneling socket could not be established, statusCode=407", "credentials"),
+    # https://github.com/pear/pear-core/pull/72
+    ("Establishing a CONNECT tunnel through proxy failed with response code 407", "credentials"),
+])
+def test_a_proxy_refusing_the_tunnel_says_whether_it_wanted_credentials(log: str, says: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "network_dns" and h.signature == "proxy_error"
+    assert says in h.cause
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/pymedusa/Medusa/issues/7624
+    "2020-04-24 02:16:03 ERROR    POSTPROCESSOR :: [8f6b666] Environment error: EOF occurred in violation of protocol (_ssl.c:727)\n"
+    "Traceback (most recent call last):\nSSLEOFError: EOF occurred in violation of protocol (_ssl.c:727)",
+    # https://github.com/acheong08/ChatGPT-Proxy/issues/15
+    "urllib.error.URLError: <urlopen error EOF occurred in violation of protocol (_ssl.c:1129)>",
+])
+def test_a_tls_connection_closed_mid_handshake_is_a_dropped_connection_not_a_code_bug(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "dependency_unavailable" and h.signature == "connection_reset"
+    # The peer or a middlebox closed it: a hint, not a diagnosis
+    assert h.confidence < 0.7

@@ -60,6 +60,16 @@ def _tls_host(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _proxy(hit: Hit, view: LogView) -> Hit:
+    # 407 is the proxy asking for credentials; any other code is the proxy refusing or failing the tunnel.
+    if hit.groups.get("status") == "407" or any("407" in line for line in hit.lines):
+        hit.causes = ("The HTTP proxy demanded credentials (407 Proxy Authentication Required): the proxy settings the job "
+                      "runs with carry none, or wrong ones",)
+    elif hit.groups.get("status"):
+        hit.causes = ("The HTTP proxy refused to open the tunnel to the job's dependency (HTTP {status} from the proxy)",)
+    return hit
+
+
 SIGNATURES = [
     S("dns_resolution_failed", K.network_dns, 0.9, refine=_dns,
       patterns=(r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\).*(?:Name or service not known|Temporary failure in name resolution|NameResolutionError|nodename nor servname|Failed to resolve)",
@@ -81,7 +91,9 @@ SIGNATURES = [
                 r"\*\*\* Can't find (?P<host>[\w.-]+?)\.?: (?:No answer|Non-existent domain|NXDOMAIN|Server failed|SERVFAIL)",
                 r";; connection timed out; no servers could be reached",
                 r"Name or service not known", r"Temporary failure in name resolution", r"nodename nor servname provided",
-                r"Name does not resolve", r"No address associated with hostname", r"\bNXDOMAIN\b"),
+                r"Name does not resolve", r"No address associated with hostname", r"\bNXDOMAIN\b",
+                # .NET: `HttpRequestException: No such host is known. (host:443)`, `SocketException (11001): No such host is known`
+                r"No such host is known\.? \((?P<host>[\w.-]+):(?P<port>\d+)\)", r"No such host is known"),
       causes=("The host name {host} did not resolve (DNS)", "A host name did not resolve (DNS)"),
       commands=C.DNS + ("cat /etc/resolv.conf",),
       reason="Asks the resolver (or the cluster's Service list) for that name"),
@@ -132,7 +144,9 @@ SIGNATURES = [
       causes=("Requests to {host}:{port} kept failing until retries ran out",),
       commands=C.HOST + C.WHERE_IT_RAN),
     S("connection_reset", K.dependency_unavailable, 0.55,
-      patterns=(r"Connection reset by peer", r"\bECONNRESET\b", r"\bRemoteDisconnected\b", r"Connection aborted", r"\bBroken pipe\b"),
+      patterns=(r"Connection reset by peer", r"\bECONNRESET\b", r"\bRemoteDisconnected\b", r"Connection aborted", r"\bBroken pipe\b",
+                # OpenSSL via Python: the peer (or a proxy in between) closed the socket mid-handshake
+                r"EOF occurred in violation of protocol", r"\bSSLEOFError\b", r"\bUNEXPECTED_EOF_WHILE_READING\b"),
       causes=("A dependency dropped the connection mid-request (reset by peer)",),
       commands=C.WHERE_IT_RAN),
     S("read_timeout", K.dependency_unavailable, 0.6,
@@ -188,8 +202,14 @@ SIGNATURES = [
                 r"no protocols available"),
       causes=("The TLS handshake failed: client and server share no protocol version (or TLS was spoken to a plain port)",),
       commands=C.WHERE_IT_RAN),
-    S("proxy_error", K.network_dns, 0.72,
-      patterns=(r"\bProxyError\b", r"407 Proxy Authentication Required", r"Tunnel connection failed", r"Unable to connect to proxy"),
+    S("proxy_error", K.network_dns, 0.72, refine=_proxy,
+      patterns=(r"\bProxyError\b", r"407 Proxy Authentication Required", r"Tunnel connection failed", r"Unable to connect to proxy",
+                # curl `Received HTTP code 407 from proxy after CONNECT`, Node `tunneling socket could not be
+                # established, statusCode=407`, PHP/PEAR `CONNECT tunnel through proxy failed with response code 407`
+                r"Received HTTP code (?P<status>\d{3}) from proxy after CONNECT",
+                r"tunneling socket could not be established(?:, statusCode=(?P<status>\d{3}))?",
+                r"CONNECT tunnel (?:through|to) proxy failed(?: with response code (?P<status>\d{3}))?", r"Proxy CONNECT aborted",
+                r"Could not resolve proxy: (?P<proxy>[\w.-]+)"),
       causes=("The HTTP proxy between the job and its dependency refused or failed the connection",),
       commands=C.WHERE_IT_RAN),
 ]
