@@ -38,6 +38,12 @@ def _pull_failed(hit: Hit, view: LogView) -> Hit:
 
 
 def _unschedulable(hit: Hit, view: LogView) -> Hit:
+    # A bound volume pins the pod to the node or zone the volume lives in (a zonal disk, a local PV).
+    if any("volume node affinity conflict" in line for line in hit.lines):
+        hit.causes = ("The pod could not be scheduled: its PersistentVolume can only be used from nodes (a zone or a host) "
+                      "that the pod cannot go to or that are full (volume node affinity conflict)",)
+        hit.commands = ("kubectl get pvc -n {ns}",) + C.POD + ("kubectl get nodes -L topology.kubernetes.io/zone",)
+        hit.reason = "Shows the pod's claims and the volumes they are bound to, then which zone each node is in"
     return _resolved_later(view, hit, _SCHEDULED_LATER)
 
 
@@ -275,6 +281,19 @@ SIGNATURES = [
       causes=("The admission webhook {webhook} rejected the pod", "The pod violates the namespace's PodSecurity level {level}",
               "An admission policy rejected the pod"),
       commands=C.JOB + C.K8S_EVENTS),
+    # An admission webhook the API server must call before creating the pod is down: the Job's
+    # pods are never created. The webhook's Service is named in the URL the API server posted to.
+    S("k8s_webhook_unavailable", K.dependency_unavailable, 0.86,
+      patterns=(r"failed calling webhook \"(?P<webhook>[^\"]+)\":.*?https://(?P<host>[\w-]+\.[\w-]+\.svc)(?::\d+)?/\S*?:? "
+                r"(?:no endpoints available|context deadline exceeded|dial tcp|connect: connection refused|i/o timeout|"
+                r"service \"[^\"]+\" not found|EOF)",
+                r"failed calling webhook \"(?P<webhook>[^\"]+)\":.*?(?:no endpoints available for service|context deadline exceeded|"
+                r"connect: connection refused|i/o timeout)"),
+      causes=("The admission webhook {webhook} was unreachable (its Service {host} had no ready endpoints or did not answer), so the "
+              "API server could not create the pod",
+              "An admission webhook was unreachable, so the API server could not create the pod"),
+      commands=C.HOST + C.JOB + C.K8S_EVENTS,
+      reason="Shows whether the webhook's Service has ready endpoints"),
     S("k8s_node_lost", K.scheduler_infra, 0.78,
       patterns=(r"\bNodeLost\b", r"\bNodeNotReady\b", r"Pod was terminated in response to imminent node shutdown",
                 r"\bNodeShutdown\b", r"\bpreempted by\b", r"Kubelet stopped posting node status", r"\bPreempting\b", r"DeletionByTaintManager|TaintManagerEviction|DeletionByPodGC",
@@ -319,9 +338,13 @@ SIGNATURES = [
       causes=("The volume {volume} could not be attached or mounted on the node", "A volume could not be attached or mounted on the node"),
       commands=C.POD + ("kubectl get pvc -n {ns}",) + C.K8S_EVENTS),
     S("k8s_service_account_missing", K.missing_config_or_secret, 0.88,
-      patterns=(r"serviceaccounts? \"(?P<sa>[^\"]+)\" not found", r"error looking up service account (?P<sa_ns>[^/\s]+)/(?P<sa>[^:\s]+)"),
+      patterns=(r"error looking up service account (?P<sa_ns>[^/\s]+)/(?P<sa>[^:\s]+)",
+                # older API servers: `service account default/default was not found, retry after the service account is created`
+                r"service account (?P<sa_ns>[^/\s]+)/(?P<sa>\S+) was not found",
+                r"serviceaccounts? \"(?P<sa>[^\"]+)\" not found"),
       causes=("The ServiceAccount {sa} the pod runs as does not exist",),
-      commands=("kubectl get serviceaccount {sa} -n {ns}",) + C.JOB),
+      # The namespace the API server names is where the pod was to be created.
+      commands=("kubectl get serviceaccount {sa} -n {sa_ns}", "kubectl get serviceaccount {sa} -n {ns}") + C.JOB),
     S("k8s_run_as_non_root", K.permissions_rbac, 0.86,
       patterns=(r"container has runAsNonRoot and image (?:will run as root|has non-numeric user)",),
       causes=("The pod requires a non-root user but the image runs as root (runAsNonRoot)",),

@@ -1,0 +1,101 @@
+"""Kubernetes failures as the kubelet, scheduler, controllers and API server print them (lines from
+public reports, URL above each): FailedMount, webhooks that are down, missing service accounts,
+volume affinity."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import diagnose
+
+
+@pytest.mark.parametrize("log,secret", [
+    # https://github.com/jaconi-io/helm-charts/issues/50
+    ('Warning  FailedMount  98s (x1198 over 40h)  kubelet  MountVolume.SetUp failed for volume "certs" : secret "coturn" not found',
+     "coturn"),
+    # https://github.com/tmforum-oda/oda-canvas/issues/24 (the generic timeout lines come first)
+    ("  Warning  FailedMount  8m56s (x3 over 13m)  kubelet            Unable to attach or mount volumes: unmounted volumes=[secret-volume], "
+     "unattached volumes=[secret-volume kube-api-access-pfqc5]: timed out waiting for the condition\n"
+     '  Warning  FailedMount  86s (x16 over 17m)   kubelet            MountVolume.SetUp failed for volume "secret-volume" : secret '
+     '"compcrdwebhook-secret" not found', "compcrdwebhook-secret"),
+    # https://github.com/matt-deboer/kuill/issues/83
+    ('MountVolume.SetUp failed for volume "auth-proxy-certs" : secrets "auth-proxy-certs" not found', "auth-proxy-certs"),
+    # https://github.com/DEVmachine-fr/cert-manager-alidns-webhook/issues/32
+    ("  Normal   Scheduled    44s                default-scheduler  Successfully assigned cert-manager/alidns-webhook-79f76779c7-8chd8 to k3s-02\n"
+     '  Warning  FailedMount  11s (x7 over 43s)  kubelet            MountVolume.SetUp failed for volume "certs" : secret '
+     '"alidns-webhook-webhook-tls" not found', "alidns-webhook-webhook-tls"),
+])
+def test_a_volume_whose_secret_is_missing_is_the_missing_secret(log: str, secret: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "missing_config_or_secret" and h.confidence >= 0.85
+    assert h.command == f"kubectl get secret {secret} -n reports"
+
+
+@pytest.mark.parametrize("log,service", [
+    # https://github.com/spinframework/spin-operator/issues/179
+    ('Internal error occurred: failed calling webhook "mspinapp.kb.io": failed to call webhook: Post "https://spin-operator-webhook-service'
+     '.spin-operator.svc:443/mutate-core-spinoperator-dev-v1alpha1-spinapp?timeout=10s": no endpoints available for service '
+     '"spin-operator-webhook-service"', "spin-operator-webhook-service -n spin-operator"),
+    # https://github.com/elastic/cloud-on-k8s/issues/1114 (older wording, URL not quoted)
+    ('Internal error occurred: failed calling webhook "validation.elasticsearch.elastic.co": Post https://elastic-webhook-service.'
+     'elastic-system.svc:443/validate-elasticsearches?timeout=30s: no endpoints available for service "elastic-webhook-service"',
+     "elastic-webhook-service -n elastic-system"),
+    # https://github.com/kyverno/kyverno/issues/2869
+    ('Error from server (InternalError): Internal error occurred: failed calling webhook "validate.kyverno.svc-fail": Post '
+     '"https://kyverno-svc.kyverno.svc:443/validate?timeout=10s": context deadline exceeded', "kyverno-svc -n kyverno"),
+    # https://github.com/kube-green/kube-green/issues/113
+    ('Error from server (InternalError): error when creating "sleep.yaml": Internal error occurred: failed calling webhook '
+     '"vsleepinfo.kb.io": Post "https://kube-green-webhook-service.kube-green.svc:443/validate-kube-green-com-v1alpha1-sleepinfo'
+     '?timeout=10s": context deadline exceeded', "kube-green-webhook-service -n kube-green"),
+    # https://github.com/rabbitmq/messaging-topology-operator/issues/303
+    ('Internal error occurred: failed calling webhook "vuser.kb.io": Post "https://webhook-service.test.svc:443/validate-rabbitmq-com-'
+     'v1beta1-user?timeout=10s": context deadline exceeded', "webhook-service -n test"),
+])
+def test_an_unreachable_admission_webhook_is_checked_at_its_service(log: str, service: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "dependency_unavailable" and h.signature == "k8s_webhook_unavailable"
+    assert h.confidence >= 0.8
+    assert h.command == f"kubectl get endpoints {service}"
+
+
+@pytest.mark.parametrize("log,command", [
+    # https://github.com/keras-team/kinetic/issues/286
+    ('Error creating: pods "kinetic-job-5cee2b49-" is forbidden: error looking up service account default/kinetic: serviceaccount '
+     '"kinetic" not found"', "kubectl get serviceaccount kinetic -n default"),
+    # https://github.com/kubernetes/kubernetes/issues/100726 (controller-manager log of the Job's FailedCreate event)
+    ('I0331 21:39:05.545705       1 event.go:291] "Event occurred" object="default/fluffy" kind="Job" apiVersion="batch/v1" '
+     'type="Warning" reason="FailedCreate" message="Error creating: pods \\"fluffy-\\" is forbidden: error looking up service account '
+     'default/idontexist: serviceaccount \\"idontexist\\" not found"', "kubectl get serviceaccount idontexist -n default"),
+    # https://github.com/rancherlabs/support-tools/pull/262 (a CronJob in kube-system)
+    ('FailedCreate\nError creating: pods "cleanup-evicted-pods-28516020-" is forbidden: error looking up service account '
+     'kube-system/rke-job-deployer: serviceaccount "rke-job-deployer" not found', "kubectl get serviceaccount rke-job-deployer -n kube-system"),
+    # https://github.com/kubernetes/kubernetes/issues/26457 (older API server wording)
+    ('Error from server: error when creating "foo.json": pods "blahblah" is forbidden: service account default/default was not found, '
+     "retry after the service account is created", "kubectl get serviceaccount default -n default"),
+])
+def test_a_missing_service_account_is_looked_up_where_the_api_server_looked(log: str, command: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "missing_config_or_secret" and h.signature == "k8s_service_account_missing"
+    assert h.command == command
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/kubernetes/kubernetes/issues/81020
+    "0/5 nodes are available: 1 node(s) had volume node affinity conflict, 4 node(s) didn't match node selector",
+    # https://github.com/yugabyte/yugabyte-db/pull/20349
+    "0/10 nodes are available: 3 node(s) had volume node affinity conflict, 7 node(s) didn't match Pod's node affinity/selector. "
+    "preemption: 0/10 nodes are available: 10 Preemption is not helpful for scheduling..",
+])
+def test_a_volume_node_affinity_conflict_points_at_the_volume(log: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "resource_quota_scheduling"
+    assert "PersistentVolume" in h.cause
+    assert h.command == "kubectl get pvc -n reports"
+
+
+def test_unbound_claims_then_affinity_conflict_is_scheduling() -> None:
+    # https://github.com/minio/directpv/issues/100
+    log = ("  Warning  FailedScheduling  <unknown>        0/4 nodes are available: 4 pod has unbound immediate PersistentVolumeClaims.\n"
+           "  Warning  FailedScheduling  <unknown>        0/4 nodes are available: 4 node(s) had volume node affinity conflict.")
+    h = diagnose("k8s", log)
+    assert h.category.value == "resource_quota_scheduling"
