@@ -41,11 +41,38 @@ def _sensor(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# Airflow's own deadline on parsing a DAG file: "Process timed out, PID: N" from its timeout
+# helper, the "DagBag import timeout for FILE after Ns" message, or a Broken DAG that says Timeout.
+_IMPORT_TIMEOUT = re.compile(r"Process timed out(?:, PID: \d+)?|DagBag import timeout for|Broken DAG: \[[^\]]+\] Timeout\b|"
+                             r"dagbag_import_timeout", re.IGNORECASE)
+
+
 def _import_error(hit: Hit, view: LogView) -> Hit:
-    """Name the exception that broke the DAG file, from the traceback that follows."""
+    """Name the exception that broke the DAG file, from the traceback that follows; a file whose
+    import ran past dagbag_import_timeout is a slow DAG file, not a broken one."""
+    window = "\n".join(view.lines[max(0, hit.index - 5): hit.index + 40])
+    if _IMPORT_TIMEOUT.search(window):
+        hit.category = K.timeout_deadline
+        hit.confidence = 0.8
+        hit.causes = ("Importing the DAG file {dag_file} took longer than dagbag_import_timeout (slow top-level code: "
+                      "network or database calls, many generated tasks), so Airflow gave up loading it",
+                      "Importing the DAG file took longer than dagbag_import_timeout (slow top-level code), so Airflow "
+                      "gave up loading it")
+        hit.commands = ("airflow config get-value core dagbag_import_timeout", "airflow dags list-import-errors")
+        hit.reason = "Shows the import deadline, to compare with how long the file takes to parse"
+        return hit
     final = view.final_exception
     if final is not None and final >= hit.index:
         hit.groups["error"] = view.lines[final].strip()[:200]
+    return hit
+
+
+def _task_timeout(hit: Hit, view: LogView) -> Hit | None:
+    """`Timeout, PID: N` is also how a DAG file's import timeout reads: then the import-error signature speaks."""
+    line = view.lines[hit.index]
+    if re.search(r"Broken DAG|Failed to import|DagBag import", line) or (
+            "AirflowTaskTimeout" not in line and any("Failed to import" in ln for ln in view.lines[hit.index: hit.index + 5])):
+        return None
     return hit
 
 
@@ -126,6 +153,11 @@ _TASK_DB = re.compile(r"airflow/providers/[\w/]+/(?:hooks|operators)/|Using conn
                       r"pandas/io/sql|\bhook\.get_|get_sqlalchemy_engine|to_sql\(")
 
 
+# Databases Airflow cannot keep its metadata in: an error naming one is always a task's own database.
+_NOT_METADATA = re.compile(r"snowflake|bigquery|databricks|redshift|trino|presto|clickhouse|athena|hive|pymongo|"
+                           r"\bredis\b|cx_oracle|oracledb|ORA-\d{5}", re.IGNORECASE)
+
+
 def metadata_db_context(view: LogView, index: int) -> float | None:
     """In an Airflow task, how sure we are that the database error at `index` is Airflow's own
     metadata database (None: no sign of it). Airflow core reaches its database only through
@@ -133,7 +165,7 @@ def metadata_db_context(view: LogView, index: int) -> float | None:
     if view.event.airflow is None and view.event.source != "airflow":
         return None
     lines = view.lines[: view.n_log]
-    if index >= len(lines):
+    if index >= len(lines) or _NOT_METADATA.search(lines[index]):
         return None
     window = "\n".join(lines[max(0, index - 50): index + 50])
     task_db = _TASK_DB.search(window)
@@ -181,7 +213,7 @@ SIGNATURES = [
       causes=("The task process was killed with SIGKILL, almost always by the OOM killer on the worker",),
       commands=C.POD + C.KERNEL_OOM + C.FREE,
       reason="The kernel log names the process the OOM killer chose"),
-    S("airflow_task_timeout", K.timeout_deadline, 0.92,
+    S("airflow_task_timeout", K.timeout_deadline, 0.92, refine=_task_timeout,
       patterns=(r"AirflowTaskTimeout", r"Timeout, PID: \d+", r"Task timed out after", r"exceeded (?:its )?execution_timeout"),
       causes=("The task ran longer than its execution_timeout and Airflow killed it",),
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN + ("airflow dags list-runs {dag}",),

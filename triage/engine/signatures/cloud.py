@@ -1,4 +1,5 @@
-"""Cloud CLI and SDK signatures (AWS, Google Cloud, Azure) and plain HTTP auth/limit answers."""
+"""Cloud CLI and SDK signatures (AWS, Google Cloud, Azure), plain HTTP auth/limit answers, and the
+logins of the other services a job talks to (SMTP, SSH/SFTP)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,64 @@ def _token_renewal(hit: Hit, view: LogView) -> Hit | None:
     return hit
 
 
+def _bucket_region(hit: Hit, view: LogView) -> Hit:
+    """S3 names the endpoint the bucket lives at; its region is in the host name."""
+    endpoint = hit.groups.get("endpoint", "")
+    m = re.search(r"\.s3[.-]([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws", endpoint)
+    if m and not hit.groups.get("expected"):
+        hit.groups["expected"] = m.group(1)
+    bucket = re.match(r"([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3[.-]", endpoint)
+    if bucket and not hit.groups.get("bucket"):
+        hit.groups["bucket"] = bucket.group(1)
+    if hit.groups.get("bucket"):
+        # Read-only (the guard checks it when the card is built): where the bucket really lives.
+        hit.commands = ("aws s3api get-bucket-location --bucket {bucket}",) + hit.signature.commands
+        hit.reason = "Shows the region the bucket really lives in, to compare with the job's region setting"
+    return hit
+
+
 SIGNATURES = [
+    # The bucket lives in another region than the client addresses (S3 answers 301 PermanentRedirect or names the region).
+    S("s3_wrong_region", K.missing_config_or_secret, 0.82, refine=_bucket_region,
+      patterns=(r"must be addressed using the specified endpoint(?:\. Please send all future requests to this endpoint: (?P<endpoint>\S+))?",
+                r"\bPermanentRedirect\b",
+                r"the region '(?P<region>[\w-]+)' is wrong; expecting '(?P<expected>[\w-]+)'", r"\bIllegalLocationConstraintException\b"),
+      causes=("The job addresses the bucket through the wrong AWS region (it lives in {expected}): the job's region or "
+              "endpoint setting is wrong",
+              "The job addresses the bucket through the wrong AWS region or endpoint (S3 PermanentRedirect): the job's "
+              "region setting does not match the bucket's"),
+      commands=_AWS_ID + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the AWS account the job's credentials use; the bucket's region is to compare with the job's region setting"),
+    # SMTP 535: the mail server rejected the login (Airflow's email alerts and EmailOperator, any mailer).
+    S("smtp_auth_failed", K.credentials_expired, 0.85,
+      patterns=(r"\bSMTPAuthenticationError\b", r"\b535[ ,-]+b?['\"]?5\.7\.[0-9]+\b",
+                r"\b535\b.{0,30}(?:Authentication (?:failed|unsuccessful|credentials invalid)|Incorrect authentication data|"
+                r"Username and Password not accepted)"),
+      causes=("The mail server rejected the job's SMTP login (535): its user or password (app password) is wrong, "
+              "changed or revoked",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the task's state; the SMTP connection's login is what to check"),
+    # SSH/SFTP (paramiko, SSHOperator, SFTPHook): the server refused the key or password, or none was configured.
+    S("ssh_auth_failed", K.credentials_expired, 0.8,
+      patterns=(r"paramiko\.ssh_exception\.AuthenticationException", r"\bAuthenticationException: Authentication failed",
+                r"(?:SSH|SFTP)\w* (?:operator )?error: Authentication failed", r"\bBadAuthenticationType\b"),
+      causes=("The SSH server refused the job's login: its key or password is wrong, rotated, or not authorised there",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the task's state; the SSH connection's user and key are what to compare with the server"),
+    S("ssh_no_credentials", K.missing_config_or_secret, 0.84,
+      patterns=(r"No authentication methods available",),
+      causes=("The SSH connection has no key or password configured, so the client could not even try to log in",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the task's state; the SSH connection needs a key file, private key or password"),
+    # BigQuery cancels a query that outgrows the slots' memory or shuffle space (or is too complex to plan).
+    S("bigquery_resources_exceeded", K.resource_quota_scheduling, 0.78,
+      patterns=(r"Resources exceeded during query execution(?::\s*(?P<detail>[^.]+))?", r"\bresourcesExceeded\b",
+                r"Query exceeded resource limits"),
+      causes=("BigQuery cancelled the query: it needed more resources than the project's slots allow ({detail}); the query "
+              "must be made lighter or run with more slots/less concurrency",
+              "BigQuery cancelled the query: it needed more resources than the project's slots allow"),
+      commands=C.AIRFLOW_RUN + C.WHERE_IT_RAN,
+      reason="Shows which other tasks ran at the same time and shared the slots"),
     S("aws_expired_token", K.credentials_expired, 0.93,
       patterns=(r"\bExpiredToken(?:Exception)?\b", r"The security token included in the request is expired", r"\bRequestExpired\b",
                 r"Token has expired and refresh failed", r"The SSO session associated with this profile has expired",

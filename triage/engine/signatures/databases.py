@@ -1,4 +1,5 @@
-"""Database signatures: PostgreSQL, MySQL, SQLite, Redis and MongoDB client and server errors."""
+"""Database signatures: PostgreSQL, MySQL, SQL Server, Oracle, SQLite, Snowflake, Redis, MongoDB and
+Elasticsearch client and server errors, and the client-side connection pool."""
 
 from __future__ import annotations
 
@@ -67,6 +68,28 @@ def _redis(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# An SSH server's "Authentication failed." (paramiko, SSHOperator) is not a database's answer.
+_SSH = re.compile(r"paramiko|ssh_exception|SSHException|\bSSH\b|sftp", re.IGNORECASE)
+
+
+def _db_auth(hit: Hit, view: LogView) -> Hit | None:
+    window = "\n".join(view.lines[max(0, hit.index - 3): hit.index + 1])
+    if _SSH.search(window) and not re.search(r"mongo|postgres|mysql|snowflake|sqlalchemy", window, re.IGNORECASE):
+        return None
+    return _metadata_db(hit, view)
+
+
+_WRONG_PASSWORD = re.compile(r"WRONGPASS|invalid password|invalid username-password", re.IGNORECASE)
+
+
+def _redis_auth(hit: Hit, view: LogView) -> Hit:
+    """NOAUTH: the client sent no password at all (configuration). WRONGPASS: it sent a wrong one."""
+    if any(_WRONG_PASSWORD.search(line) for line in hit.lines):
+        hit.category = K.credentials_expired
+        hit.causes = ("Redis rejected the password the job sent (rotated or wrong)",)
+    return _redis(hit, view)
+
+
 def _local_db(hit: Hit, view: LogView) -> Hit:
     host = hit.groups.get("db_host", "")
     if any(re.search(r"timeout|timed out", line, re.IGNORECASE) for line in hit.lines):
@@ -131,10 +154,12 @@ SIGNATURES = [
                 r"Statement reached its statement or warehouse timeout"),
       causes=("A query ran past the database's statement timeout and was cancelled",),
       commands=("psql -h {db_host} -c 'SHOW statement_timeout'", "psql -c 'SHOW statement_timeout'")),
-    S("db_auth_failed", K.credentials_expired, 0.74, refine=_metadata_db,
+    S("db_auth_failed", K.credentials_expired, 0.74, refine=_db_auth,
       patterns=(r"password authentication failed for user \"(?P<db_user>[^\"]+)\"", r"Access denied for user '(?P<db_user>[^']+)'@",
                 r"Login failed for user '(?P<db_user>[^']+)'", r"\bAuthentication failed\.\s*$",
-                r"Incorrect username or password was specified", r"Invalid username or password",
+                r"Incorrect username or password (?:was )?specified", r"Invalid username or password",
+                # MongoDB: code 18 AuthenticationFailed; Atlas says "bad auth".
+                r"OperationFailure: (?:bad auth ?: ?)?Authentication failed", r"'codeName': 'AuthenticationFailed'",
                 r"\bORA-01017\b"),
       causes=("The database rejected the password for {db_user} (rotated, expired or wrong credentials)",
               "The database rejected the job's credentials (rotated, expired or wrong)"),
@@ -215,6 +240,36 @@ SIGNATURES = [
                 r"OOM command not allowed when used memory > 'maxmemory'"),
       causes=("Redis at {db_host}:{db_port} was unavailable to the job", "Redis was unavailable or full"),
       commands=C.HOST[:2] + ("getent hosts {db_host}",) + C.WHERE_IT_RAN),
+    # Redis with requirepass: NOAUTH when the client sends no password, WRONGPASS when it sends a wrong one.
+    S("redis_auth_failed", K.missing_config_or_secret, 0.82, refine=_redis_auth,
+      patterns=(r"NOAUTH Authentication required", r"redis\.exceptions\.AuthenticationError", r"\bWRONGPASS\b",
+                r"AUTH <password> called without any password configured"),
+      causes=("Redis requires a password and the job's client sent none (or one Redis does not expect): its Redis "
+              "password setting is missing",),
+      commands=C.POD + C.WHERE_IT_RAN,
+      reason="Shows which secret or environment should supply the Redis password"),
+    # The client's own SQLAlchemy pool ran dry: more concurrent sessions than pool_size+max_overflow, or leaked ones.
+    S("db_pool_exhausted", K.resource_quota_scheduling, 0.8, refine=_metadata_db,
+      patterns=(r"QueuePool limit of size (?P<pool_size>\d+) overflow (?P<overflow>-?\d+) reached",),
+      causes=("The job's database connection pool was exhausted (pool size {pool_size}, overflow {overflow}): more concurrent "
+              "work than the pool allows, or connections that were never returned",
+              "The job's database connection pool was exhausted: more concurrent work than it allows, or leaked connections"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows whether overlapping runs shared the pool"),
+    # Snowflake runs no query without a warehouse: none in the connection, or the role may not use its default one.
+    S("snowflake_no_warehouse", K.missing_config_or_secret, 0.75,
+      patterns=(r"No active warehouse selected in the current session",),
+      causes=("Snowflake had no warehouse to run the query: the connection sets none, or the job's role lacks USAGE on "
+              "the user's default warehouse",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the job's state; the connection's warehouse and role settings are what to compare"),
+    # Elasticsearch blocks writes to every index of a node whose disk passed the flood-stage watermark.
+    S("search_index_read_only", K.disk_full, 0.88,
+      patterns=(r"flood[- ]stage (?:disk )?watermark", r"read[-_]only[-_]allow[-_]delete", r"index read-only / allow delete"),
+      causes=("The search cluster's disk passed its flood-stage watermark, so it made the indices read-only and refused "
+              "the job's writes",),
+      commands=("curl -sS -m 10 http://{host}:{port}/_cat/allocation",) + C.WHERE_IT_RAN,
+      reason="Shows the disk use of each node of the cluster"),
     # Elasticsearch / OpenSearch clients name the cluster's failure to answer in their own exceptions.
     S("search_cluster_unavailable", K.dependency_unavailable, 0.74,
       patterns=(r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>9[23]\d\d)\): Read timed out",

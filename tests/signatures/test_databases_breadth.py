@@ -1,0 +1,98 @@
+"""Database signatures on real error lines from public reports, gathered across tools and wordings
+(Snowflake, MongoDB, Redis, Elasticsearch, SQLAlchemy's pool). Each line is quoted from the URL above it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case
+
+CASES = [
+    # Snowflake login rejected: https://github.com/coiled/benchmarks/issues/1345 (inside an Airflow-like SQLAlchemy stack:
+    # Snowflake is never Airflow's metadata database), https://github.com/xlang-ai/Spider2/issues/107 ("specified"
+    # without "was"), https://github.com/saturncloud/examples/pull/151
+    Case("snowflake_auth_sqlalchemy", "airflow",
+         "sqlalchemy.exc.DatabaseError: (snowflake.connector.errors.DatabaseError) 250001 (08001): Failed to connect to DB: "
+         "***.snowflakecomputing.com:443. Incorrect username or password was specified.",
+         "credentials_expired", ("credentials",), (), 0.7, signature="db_auth_failed"),
+    Case("snowflake_auth_short_wording", "cron",
+         "250001 (08001): Failed to connect to DB: RSRSBDK-YDB67606.snowflakecomputing.com:443. Incorrect username or password specified.",
+         "credentials_expired", (), (), 0.7, signature="db_auth_failed"),
+    Case("snowflake_auth_plain", "airflow",
+         "DatabaseError: 250001 (08001): Failed to connect to DB: mf80263.us-east-2.aws.snowflakecomputing.com:443. "
+         "Incorrect username or password was specified", "credentials_expired", (), (), 0.7),
+    # Snowflake without a warehouse: https://github.com/Snowflake-Labs/OpenLineage-AccessHistory-Setup/issues/14,
+    # https://github.com/airbytehq/airbyte/issues/40615 (JDBC), https://github.com/snowflakedb/pdo_snowflake/issues/179 (PHP)
+    Case("snowflake_no_warehouse_python", "airflow",
+         "snowflake.connector.errors.ProgrammingError: 000606 (57P03): 01a503b0-0401-997d-0001-0003016c457e: No active warehouse "
+         "selected in the current session.  Select an active warehouse with the 'use warehouse' command.",
+         "missing_config_or_secret", ("warehouse",), (), 0.7, 0.79, signature="snowflake_no_warehouse"),
+    Case("snowflake_no_warehouse_jdbc", "k8s",
+         "2024-07-01 05:37:10 destination > WARN type-and-dedupe c.z.h.p.ProxyConnection(checkException):178 HikariPool-1 - "
+         "Connection net.snowflake.client.jdbc.SnowflakeConnectionV1@d66a18f marked as broken because of SQLSTATE(57P03), "
+         "ErrorCode(606) net.snowflake.client.jdbc.SnowflakeSQLException: No active warehouse selected in the current session.  "
+         "Select an active warehouse with the 'use warehouse' command.", "missing_config_or_secret", (), (), 0.5, 0.79),
+    Case("snowflake_no_warehouse_php", "cron",
+         "SQLSTATE[57P03]: Cannot connect now: 606 No active warehouse selected in the current session. Select an active "
+         "warehouse with the 'use warehouse' command.", "missing_config_or_secret", (), (), 0.7, 0.79),
+    # SQLAlchemy's client-side pool ran dry: https://github.com/tjcsl/cslbot/issues/788,
+    # https://github.com/PriorLabs/tabpfn-client/issues/57, https://github.com/numerique-gouv/ami-notifications-api/issues/375
+    Case("sqlalchemy_queuepool", "cron",
+         "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30",
+         "resource_quota_scheduling", ("pool size 5",), (), 0.75, signature="db_pool_exhausted"),
+    Case("sqlalchemy_queuepool_20", "k8s",
+         "sqlalchemy.exc.TimeoutError: QueuePool limit of size 20 overflow 20 reached, connection timed out, timeout 30.00 "
+         "(Background on this error at: https://sqlalche.me/e/20/3o7r)", "resource_quota_scheduling", ("overflow 20",), (), 0.75),
+    Case("sqlalchemy_queuepool_split_lines", "cron",
+         "TimeoutError\nQueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00 (Background on this "
+         "error at: https://sqlalche.me/e/20/3o7r)", "resource_quota_scheduling", (), (), 0.75),
+    # Redis with a password: https://github.com/laixintao/iredis/issues/213, https://github.com/packit/packit-service/pull/729,
+    # https://github.com/yoimiya-kokomi/Miao-Yunzai/issues/125 (Node client)
+    Case("redis_authentication_required", "cron", "redis.exceptions.AuthenticationError: Authentication required.",
+         "missing_config_or_secret", ("Redis",), (), 0.8, signature="redis_auth_failed"),
+    Case("redis_noauth", "k8s", "redis.exceptions.ResponseError: NOAUTH Authentication required.",
+         "missing_config_or_secret", (), (), 0.8),
+    Case("redis_noauth_node", "cron", "[Error] [ErrorReply: NOAUTH Authentication required.]", "missing_config_or_secret", (), (), 0.8),
+    # MongoDB login rejected: https://github.com/grillazz/fastapi-mongodb/issues/50,
+    # https://github.com/AbirHasan2005/PyroFilesStoreBot/issues/48 (Atlas), https://github.com/mongodb-labs/flask-pymongo/issues/141
+    Case("mongo_auth_code_18", "cron",
+         "pymongo.errors.OperationFailure: Authentication failed., full error: {'ok': 0.0, 'errmsg': 'Authentication failed.', "
+         "'code': 18, 'codeName': 'AuthenticationFailed'}", "credentials_expired", (), (), 0.7, signature="db_auth_failed"),
+    Case("mongo_atlas_bad_auth", "k8s",
+         "2022-07-18T07:55:02.112670+00:00 app[worker.1]: pymongo.errors.OperationFailure: bad auth : Authentication failed., "
+         "full error: {'ok': 0, 'errmsg': 'bad auth : Authentication failed.', 'code': 8000, 'codeName': 'AtlasError'}",
+         "credentials_expired", (), (), 0.7),
+    Case("mongo_auth_plain", "cron", "pymongo.errors.OperationFailure: Authentication failed.", "credentials_expired", (), (), 0.7),
+    # Elasticsearch flood-stage watermark: https://github.com/rwynn/monstache/issues/610,
+    # https://github.com/IHTSDO/snowstorm/issues/409, https://github.com/italia/docs.italia.it/pull/371
+    Case("es_flood_stage_bulk", "cron",
+         'backend-server-monstache-1  | ERROR 2022/04/16 07:41:33 Bulk response item: {"_index":"mycollection","_type":"_doc",'
+         '"_id":"62569f8f21f1ebff3a1ee853","status":429,"error":{"type":"cluster_block_exception","reason":"index [mycollection] '
+         'blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];"}}',
+         "disk_full", ("flood-stage",), (), 0.85, signature="search_index_read_only"),
+    Case("es_read_only_allow_delete_java", "k8s",
+         "ElasticsearchException.getFailedDocuments() for detailed messages [{global-ADMIN=ElasticsearchException[Elasticsearch "
+         "exception [type=cluster_block_exception, reason=index [admin-permission] blocked by: [TOO_MANY_REQUESTS/12/index "
+         "read-only / allow delete (api)];]]}].", "disk_full", (), (), 0.85),
+    # The 403 wording must not read as a permission problem.
+    Case("es_read_only_403", "cron", "Config: Error 403 Forbidden: blocked by: [FORBIDDEN/12/index read-only / allow delete (api)]",
+         "disk_full", (), (), 0.85),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_database_breadth(case: Case) -> None:
+    check_case(case)
+
+
+def test_ssh_authentication_failed_is_not_a_database() -> None:
+    # https://github.com/deepmodeling/dpgen/issues/1027: paramiko's wording is the same as MongoDB's.
+    from tests.signatures.support import diagnose
+    h = diagnose("airflow", "paramiko.ssh_exception.AuthenticationException: Authentication failed.")
+    assert h.signature == "ssh_auth_failed" and "database" not in h.cause.lower(), (h.signature, h.cause)
+
+
+def test_redis_wrong_password_is_a_rejected_credential() -> None:
+    from tests.signatures.support import diagnose
+    h = diagnose("cron", "redis.exceptions.AuthenticationError: WRONGPASS invalid username-password pair or user is disabled.")
+    assert h.category.value == "credentials_expired" and h.signature == "redis_auth_failed", (h.category, h.signature)
