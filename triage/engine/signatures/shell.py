@@ -124,6 +124,8 @@ SIGNATURES = [
                 r"open (?P<path>/\S+): permission denied",
                 r"(?:can't|cannot) (?:open|create|write|remove|read) '?(?P<path>/[^':\s]+)'?: Permission denied",
                 r"(?P<path>/[^\s:'\"]+): Permission denied", r"'(?P<path>[^']+)': Permission denied",
+                # rsync quotes the path: `send_files failed to open "/home/u/f": Permission denied (13)`
+                r"\"(?P<path>/[^\"]+)\": (?:Permission denied|Operation not permitted)",
                 r"\bPermission denied\b", r"\bOperation not permitted\b"),
       causes=("The job may not access {path} (permission denied)", "The job was denied access to a file or resource (permission denied)"),
       commands=("ls -ld {path}", "stat {path}", "id {cron_user}") + C.POD,
@@ -298,6 +300,32 @@ SIGNATURES = [
                 r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
       causes=("cron itself could not run the entry (crontab syntax or cron's PAM session failed)",),
       commands=C.CRON_LOG + C.CRONTAB),
+    # Backup tools (restic, borg) that open an encrypted repository with a password the job supplies.
+    S("backup_repo_password_rejected", K.credentials_expired, 0.8,
+      patterns=(r"Fatal: wrong password or no key found", r"passphrase supplied in BORG_PASSPHRASE.{0,60}? is incorrect"),
+      causes=("The backup repository rejected the password the job gives it (RESTIC_PASSWORD / BORG_PASSPHRASE): changed, "
+              "wrong, or the job points at another repository",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the environment (repository, password variable or file) the job runs with"),
+    S("backup_repo_password_missing", K.missing_config_or_secret, 0.85,
+      patterns=(r"an empty password is not allowed", r"Attempting to access a previously unknown unencrypted repository"),
+      causes=("The backup tool got no repository password (or would have had to ask on a terminal): the variable or file that "
+              "supplies it is not set where the job runs",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the environment (repository, password variable or file) the job runs with"),
+    # borg names the location it looked at: `::{hostname}-{now}` (BORG_REPO unset), an unrendered template.
+    S("backup_repo_not_found", K.missing_config_or_secret, 0.8,
+      patterns=(r"^Repository (?P<repo>\S.*?) does not exist\.?$",),
+      causes=("The backup repository {repo} does not exist at the location the job gives (wrong or unset repository setting, "
+              "or the target is not mounted)",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the repository setting the job runs with"),
+    # rsync's own report that the other end went away: the lines before it usually say why
+    # (ssh refused, rsync missing on the remote, a network drop), so it is a hint.
+    S("rsync_connection_closed", K.dependency_unavailable, 0.5,
+      patterns=(r"rsync: connection unexpectedly closed", r"rsync error: error in rsync protocol data stream \(code 12\)"),
+      causes=("The rsync connection to the other side closed unexpectedly (the remote rsync or ssh failed, or the network dropped)",),
+      commands=C.CRONTAB + C.WHERE_IT_RAN),
     S("account_expired", K.credentials_expired, 0.86,
       patterns=(r"Your account has expired", r"password (?:has )?expired|account (?:has )?expired", r"Authentication token is no longer valid",
                 r"pam_unix\(cron:account\): .*expired"),
