@@ -57,6 +57,22 @@ CASES = [
          "[2020-04-21 00:53:14,229] {taskinstance.py:1128} ERROR - SSH operator error: No authentication methods available\n"
          "AirflowException: SSH operator error: No authentication methods available",
          "missing_config_or_secret", ("no key or password",), (), 0.8, signature="ssh_no_credentials"),
+    # botocore could not connect: https://github.com/nccgroup/Scout2/issues/196,
+    # https://github.com/aws-samples/amazon-custom-entity-recognition-textract-comprehend/issues/1,
+    # https://github.com/red-hat-storage/ocs-ci/pull/12852 (a bad region in the host name)
+    Case("aws_endpoint_sts", "cron",
+         'botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint URL: "https://sts.amazonaws.com/"',
+         "network_dns", ("sts.amazonaws.com",), ("getent hosts sts.amazonaws.com",), 0.7, signature="aws_endpoint_unreachable"),
+    Case("aws_endpoint_regional", "cron",
+         'EndpointConnectionError: Could not connect to the endpoint URL: "https://comprehend.us-west-1.amazonaws.com/"',
+         "network_dns", (), (), 0.7),
+    Case("aws_endpoint_bad_region", "k8s",
+         'botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint URL: '
+         '"https://ocs-ci-data.s3.SOMETHING.amazonaws.com/auth.yaml"', "network_dns", ("region",), (), 0.7),
+    # A local stand-in that is not running: https://github.com/aio-libs/aiobotocore/issues/1108
+    Case("aws_endpoint_local_standin", "cron",
+         'ERROR tests/test_basic_s3.py::test_copy_with_quoted_char - botocore.exceptions.EndpointConnectionError: Could not connect '
+         'to the endpoint URL: "http://127.0.0.1:52523/thsozalrnxicfejqywmpudbkvg"', "dependency_unavailable", (), (), 0.7),
 ]
 
 

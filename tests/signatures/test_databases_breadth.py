@@ -77,6 +77,24 @@ CASES = [
     # The 403 wording must not read as a permission problem.
     Case("es_read_only_403", "cron", "Config: Error 403 Forbidden: blocked by: [FORBIDDEN/12/index read-only / allow delete (api)]",
          "disk_full", (), (), 0.85),
+    # Oracle tablespace that cannot grow: https://github.com/ArctosDB/arctos/issues/1776,
+    # https://github.com/moodlehq/moodle-docker/issues/1
+    Case("oracle_unable_to_extend", "cron",
+         "An error occurred while processing this page! Error Executing Database Query. [Macromedia][Oracle JDBC Driver][Oracle]"
+         "ORA-01653: unable to extend table SYS.FGA_LOG$ by 8192 in tablespace SYSTEMThis message has been logged.",
+         "disk_full", (), (), 0.8, signature="db_disk_full"),
+    Case("oracle_initial_extent", "cron", "unable to create INITIAL extent for segment in tablespace SYSTEM", "disk_full", (), (), 0.8),
+    # PostgreSQL's /dev/shm: https://github.com/aboutcode-org/vulnerablecode/pull/1896,
+    # https://github.com/PrecisionNutrition/pndev/pull/41, https://github.com/spantaleev/matrix-docker-ansible-deploy/issues/1268
+    Case("pg_shared_memory_server_log", "k8s",
+         ' ERROR:  could not resize shared memory segment "/PostgreSQL.638321836" to 16777216 bytes: No space left on device',
+         "disk_full", ("shared memory",), (), 0.85, signature="db_shared_memory_full"),
+    Case("pg_shared_memory_rails", "cron",
+         'PG::DiskFull: ERROR: could not resize shared memory segment "/PostgreSQL.394945862" to 16777216 bytes: No space left on device',
+         "disk_full", ("shared memory",), ("max_parallel_workers_per_gather",), 0.85, signature="db_shared_memory_full"),
+    Case("pg_shared_memory_query", "cron",
+         'Error running query: could not resize shared memory segment "/PostgreSQL.15877507" to 16777216 bytes: No space left on device',
+         "disk_full", ("shared memory",), (), 0.85),
 ]
 
 

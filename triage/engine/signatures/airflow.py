@@ -183,9 +183,17 @@ _AF_TABLES = (r"(?:task_instance|dag_run|dag|job|serialized_dag|slot_pool|xcom|d
               r"ab_permission\w*|ab_role|connection|variable|alembic_version)")
 
 
+def _zombie(hit: Hit, view: LogView) -> Hit | None:
+    """A heartbeat that timed out is Airflow's zombie only when it is a task's heartbeat, not a Spark executor's."""
+    line = view.lines[hit.index]
+    if re.search(r"Executor heartbeat|Lost executor|BlockManager|spark", line, re.IGNORECASE):
+        return None
+    return hit
+
+
 SIGNATURES = [
     # A worker killed for memory stops heart-beating: the OOM is the cause, the zombie the outcome.
-    S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}),
+    S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}), refine=_zombie,
       patterns=(r"Detected zombie job", r"Marked zombie job", r"Failing \(\d+\) jobs without heartbeat",
                 r"\bzombie\b.{0,40}(?:task|job|detected)", r"(?:task instance )?heartbeat (?:timed out|timeout)",
                 r"without (?:a recent )?heartbeat", r"missing heartbeat"),

@@ -89,7 +89,25 @@ def _bucket_region(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _endpoint(hit: Hit, view: LogView) -> Hit:
+    """Nothing listening on a local endpoint (a LocalStack/MinIO stand-in) is a service that is down."""
+    host = hit.groups.get("host", "")
+    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):
+        hit.category = K.dependency_unavailable
+        hit.causes = ("Nothing answered at the local endpoint {host}: the service the job talks to (an S3/AWS stand-in) is "
+                      "not running",)
+        hit.commands = ("ss -ltn",) + hit.signature.commands
+    return hit
+
+
 SIGNATURES = [
+    # botocore could not open a connection to the endpoint: DNS, proxy/firewall, or a region/endpoint that does not exist.
+    S("aws_endpoint_unreachable", K.network_dns, 0.74, refine=_endpoint,
+      patterns=(r"Could not connect to the endpoint URL: \"?(?P<url>https?://(?P<host>[^/:\"]+)[^\"\s]*)",),
+      causes=("The job could not connect to the AWS endpoint {host} (DNS, proxy or firewall, no network; or a region or "
+              "endpoint setting that names an endpoint that does not exist)",),
+      commands=("getent hosts {host}",) + C.WHERE_IT_RAN,
+      reason="Shows whether the endpoint's name resolves where the check runs"),
     # The bucket lives in another region than the client addresses (S3 answers 301 PermanentRedirect or names the region).
     S("s3_wrong_region", K.missing_config_or_secret, 0.82, refine=_bucket_region,
       patterns=(r"must be addressed using the specified endpoint(?:\. Please send all future requests to this endpoint: (?P<endpoint>\S+))?",

@@ -232,7 +232,9 @@ SIGNATURES = [
       causes=("The database went away during the job (restart, failover or recovery)",),
       commands=_PG_PING + C.WHERE_IT_RAN),
     S("db_disk_full", K.disk_full, 0.86, refine=_flavour_or_metadata,
-      patterns=(r"could not extend file", r"The table '[^']+' is full", r"database or disk is full"),
+      patterns=(r"could not extend file", r"The table '[^']+' is full", r"database or disk is full",
+                # Oracle: a tablespace that cannot grow (datafile at its maximum, autoextend off).
+                r"\bORA-0(?:1653|1654|1658|1659|1688|1691)\b", r"unable to (?:extend|create INITIAL extent)\b.{0,80}\btablespace\b"),
       causes=("The database ran out of disk space while the job wrote to it",),
       commands=("psql -h {db_host} -c 'SELECT pg_size_pretty(pg_database_size(current_database()))'", "df -h")),
     S("redis_unavailable", K.dependency_unavailable, 0.8, refine=_redis,
@@ -240,6 +242,14 @@ SIGNATURES = [
                 r"OOM command not allowed when used memory > 'maxmemory'"),
       causes=("Redis at {db_host}:{db_port} was unavailable to the job", "Redis was unavailable or full"),
       commands=C.HOST[:2] + ("getent hosts {db_host}",) + C.WHERE_IT_RAN),
+    # PostgreSQL's parallel query ran out of /dev/shm (64 MB by default in a Docker container), not the data disk.
+    S("db_shared_memory_full", K.disk_full, 0.92, refine=_flavour,
+      patterns=(r"could not resize shared memory segment \"(?P<segment>[^\"]+)\" to (?P<bytes>\d+) bytes: No space left on device",),
+      causes=("The database server ran out of shared memory (/dev/shm, small by default in a container) for a parallel "
+              "query: its shared-memory size must grow, or the query use fewer parallel workers",),
+      commands=("psql -h {db_host} -c 'SHOW max_parallel_workers_per_gather'", "psql -c 'SHOW max_parallel_workers_per_gather'")
+      + C.WHERE_IT_RAN,
+      reason="Shows how many parallel workers each query may use (each takes shared memory)"),
     # Redis with requirepass: NOAUTH when the client sends no password, WRONGPASS when it sends a wrong one.
     S("redis_auth_failed", K.missing_config_or_secret, 0.82, refine=_redis_auth,
       patterns=(r"NOAUTH Authentication required", r"redis\.exceptions\.AuthenticationError", r"\bWRONGPASS\b",

@@ -100,7 +100,29 @@ def _module_pkg(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# The container manager's verdict on a lost executor: 137 (SIGKILL) or an explicit memory limit.
+_EXECUTOR_MEMORY = re.compile(r"Exit (?:status|code)(?: is)?:? 137\b|exceeding (?:physical )?memory|OOMKilled|out of memory",
+                              re.IGNORECASE)
+
+
+def _executor_lost(hit: Hit, view: LogView) -> Hit:
+    window = "\n".join(view.lines[max(0, hit.index - 3): hit.index + 4])
+    if _EXECUTOR_MEMORY.search(window):
+        hit.confidence = 0.8
+        hit.causes = ("A Spark executor was killed for memory while running the job's tasks (exit 137 / memory limit): the "
+                      "executors need more memory or the stage less data per task",)
+    return hit
+
+
 SIGNATURES = [
+    # Spark lost the executor running a task (killed by YARN/Kubernetes, usually for memory, or its node died).
+    S("spark_executor_lost", K.oom, 0.65, refine=_executor_lost,
+      patterns=(r"ExecutorLostFailure \(executor (?P<executor>\S+) (?:exited|lost)", r"Remote RPC client disassociated",
+                r"Executor heartbeat timed out after \d+ ?ms", r"\bExecutorDeadException\b"),
+      causes=("A Spark executor died while running the job's tasks (most often killed for exceeding its memory, else its "
+              "node or container was lost), and the stage failed",),
+      commands=C.POD + C.WHERE_IT_RAN,
+      reason="Shows the driver's state; the executors' exit reasons are in the cluster manager's logs"),
     S("python_memory_error", K.oom, 0.88,
       patterns=(r"^\s*MemoryError\b", r"_ArrayMemoryError", r"Unable to allocate [\d.]+ [KMGTP]?i?B for an array",
                 r"std::bad_alloc", r"\[Errno 12\] Cannot allocate memory", r"Cannot allocate memory"),
