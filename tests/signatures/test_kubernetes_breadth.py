@@ -99,3 +99,35 @@ def test_unbound_claims_then_affinity_conflict_is_scheduling() -> None:
            "  Warning  FailedScheduling  <unknown>        0/4 nodes are available: 4 node(s) had volume node affinity conflict.")
     h = diagnose("k8s", log)
     assert h.category.value == "resource_quota_scheduling"
+
+
+@pytest.mark.parametrize("log,says", [
+    # https://github.com/hjacobs/kube-ops-view/issues/176
+    ('Normal Pulling 18s (x2 over 37s) kubelet, kworker2 pulling image "hjacobs/kube-ops-view:0.8.1"\n'
+     'Warning Failed 18s (x2 over 37s) kubelet, kworker2 Failed to pull image "hjacobs/kube-ops-view:0.8.1": rpc error: code = Unknown '
+     "desc = Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io on 127.0.0.53:53: "
+     "server misbehaving\nWarning Failed 18s (x2 over 37s) kubelet, kworker2 Error: ErrImagePull\n"
+     'Normal BackOff 2s (x4 over 34s) kubelet, kworker2 Back-off pulling image "hjacobs/kube-ops-view:0.8.1"\n'
+     "Warning Failed 2s (x4 over 34s) kubelet, kworker2 Error: ImagePullBackOff", "could not resolve the registry host registry-1.docker.io"),
+    # https://github.com/enix/kube-image-keeper/issues/60
+    ('0s   Warning   Failed   pod/xxx-xxx-redis-68f67dbcc8-z7c6m   Failed to pull image "localhost:7439/docker.io/xxxsoftware/xxx-redis:2023.1.2": '
+     'rpc error: code = Unknown desc = failed to pull and unpack image "localhost:7439/docker.io/xxxsoftware/xxx-redis:2023.1.2": failed to '
+     'resolve reference "localhost:7439/docker.io/xxxsoftware/xxx-redis:2023.1.2": failed to do request: Head "https://localhost:7439/v2/'
+     'docker.io/xxxsoftware/xxx-redis/manifests/2023.1.2": http: server gave HTTP response to HTTPS client\n'
+     "0s   Warning   Failed   pod/xxx-xxx-redis-68f67dbcc8-z7c6m   Error: ErrImagePull", "plain HTTP"),
+    # https://github.com/kubernetes/kubernetes/issues/43924
+    ('Warning\t\tFailed\t\tFailed to pull image "10.78.0.228:5000/monitorms": Error response from daemon: {"message":"Get '
+     'https://10.78.0.228:5000/v1/_ping: x509: certificate signed by unknown authority"}', "does not trust the registry"),
+    # https://github.com/kubernetes/minikube/issues/12944
+    ('  Warning  Failed   17h (x26 over 19h)     kubelet  Failed to pull image "selenium/hub": rpc error: code = Unknown desc = Error '
+     'response from daemon: Get "https://registry-1.docker.io/v2/": x509: certificate signed by unknown authority\n'
+     '  Normal   Pulling  17h (x29 over 19h)     kubelet  Pulling image "selenium/hub"\n'
+     '  Normal   BackOff  4m40s (x701 over 19h)  kubelet  Back-off pulling image "selenium/hub"', "does not trust the registry"),
+    # https://github.com/kubernetes/community/issues/760
+    ('Failed to pull image "registry.<myip>.nip.io/ms-accounts:0.0.1": rpc error: code = 2 desc = Error response from daemon: '
+     '{"message":"Get https://registry.<myip>.nip.io/v1/_ping: x509: certificate signed by unknown authority"}', "does not trust the registry"),
+])
+def test_an_image_pull_failure_says_why_the_registry_was_unreachable(log: str, says: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "image_pull" and h.signature == "k8s_image_pull_backoff"
+    assert says in h.cause, h.cause

@@ -140,3 +140,15 @@ def test_a_tls_connection_closed_mid_handshake_is_a_dropped_connection_not_a_cod
     assert h.category.value == "dependency_unavailable" and h.signature == "connection_reset"
     # The peer or a middlebox closed it: a hint, not a diagnosis
     assert h.confidence < 0.7
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/docker-archive-public/docker.kitematic/issues/4347 (the DNS server itself did not answer)
+    "Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io on 10.0.2.3:53: "
+    "read udp 10.0.2.15:54567->10.0.2.3:53: i/o timeout",
+    # https://github.com/docker/for-win/issues/6241
+    "Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io on 192.168.65.1:53: no such host",
+])
+def test_go_resolver_failures_name_the_host(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "network_dns" and h.command == "getent hosts registry-1.docker.io"

@@ -33,7 +33,32 @@ def _resolved_later(view: LogView, hit: Hit, resolution: re.Pattern[str]) -> Hit
     return hit
 
 
+# Why the node could not reach the registry, as the runtime appends it to `Failed to pull image`.
+_PULL_REASONS = (
+    (re.compile(r"lookup (?P<registry>[\w.-]+)(?: on \S+)?: (?:no such host|server misbehaving|i/o timeout|read udp)"),
+     "The image {image} could not be pulled: the node could not resolve the registry host {registry} (DNS)"),
+    (re.compile(r"x509: certificate signed by unknown authority"),
+     "The image {image} could not be pulled: the node does not trust the registry's TLS certificate (a private CA not "
+     "installed for the container runtime)"),
+    (re.compile(r"server gave HTTP response to HTTPS client"),
+     "The image {image} could not be pulled: the registry speaks plain HTTP and the node's container runtime is not "
+     "configured to allow it as an insecure registry"),
+)
+
+
 def _pull_failed(hit: Hit, view: LogView) -> Hit:
+    if hit.signature.id == "k8s_image_pull_backoff":
+        # The reason is on the `Failed to pull image` event, not necessarily the line that decided the hit.
+        for line in (ln for ln in view.lines if "pull" in ln.lower()):
+            for pattern, cause in _PULL_REASONS:
+                if m := pattern.search(line):
+                    if m.groupdict().get("registry"):
+                        hit.groups["registry"] = m.group("registry")
+                    hit.causes = (cause, cause.replace(" {image}", ""))
+                    break
+            else:
+                continue
+            break
     return _resolved_later(view, hit, _PULLED_LATER)
 
 

@@ -78,6 +78,8 @@ SIGNATURES = [
                 r"Could not resolve host: (?P<host>[\w.-]+)",
                 r"UnknownHostException: (?P<host>[\w.-]+)",
                 r"lookup (?P<host>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|Temporary failure)",
+                # Go's resolver when the DNS server does not answer: `lookup h on 10.0.2.3:53: read udp a:p->b:53: i/o timeout`
+                r"lookup (?P<host>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:read|write|dial) udp \S+: (?:i/o timeout|connect: connection refused)",
                 r"Failed to resolve '(?P<host>[^']+)'", r"failed to resolve host '(?P<host>[^']+)'",
                 r"Unknown MySQL server host '(?P<host>[^']+)'",
                 r"wget: bad address '(?P<host>[^']+)'", r"nslookup: can't resolve '(?P<host>[^']+)'",
