@@ -95,6 +95,18 @@ CASES = [
     Case("pg_shared_memory_query", "cron",
          'Error running query: could not resize shared memory segment "/PostgreSQL.15877507" to 16777216 bytes: No space left on device',
          "disk_full", ("shared memory",), (), 0.85),
+    # MySQL max_allowed_packet: https://github.com/matomo-org/matomo/issues/13052 (PHP), https://github.com/wso2/testgrid/issues/951
+    # (Connector/J), https://github.com/topolik/FSRepo/issues/2 (Hibernate), https://github.com/matrixorigin/matrixone/issues/20880
+    Case("mysql_packet_php", "cron", "SQLSTATE[08S01]: Communication link failure: 1153 Got a packet bigger than 'max_allowed_packet' bytes",
+         "resource_quota_scheduling", ("max_allowed_packet",), (), 0.75, signature="mysql_packet_too_large"),
+    Case("mysql_packet_connector_j", "k8s",
+         "Internal Exception: com.mysql.cj.jdbc.exceptions.PacketTooBigException: Packet for query is too large (2,682 > 1,024). ",
+         "resource_quota_scheduling", ("2,682",), (), 0.75),
+    Case("mysql_packet_hibernate", "cron",
+         "14:23:27,421 ERROR [JDBCExceptionReporter:75] Packet for query is too large (1048614 > 1048576). You can change this value "
+         "on the server by setting the max_allowed_packet' variable.", "resource_quota_scheduling", ("1048576",), (), 0.75),
+    Case("mysql_packet_cli", "cron", "ERROR 2020 (HY000): Got packet bigger than 'max_allowed_packet' bytes",
+         "resource_quota_scheduling", (), (), 0.75),
 ]
 
 

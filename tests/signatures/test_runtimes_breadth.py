@@ -39,6 +39,18 @@ CASES = [
          "[info]   org.apache.spark.SparkException: Job aborted due to stage failure: Task 16 in stage 301.0 failed 1 times, most "
          "recent failure: Lost task 16.0 in stage 301.0 (TID 8122, localhost): ExecutorLostFailure (executor driver lost)",
          "oom", ("Spark executor",), (), 0.6, 0.79, signature="spark_executor_lost"),
+    # Malformed input read by pandas/pyarrow: the final exception is named, without false certainty.
+    # https://github.com/ghsama/ConvTransformerTimeSeries/issues/9, https://github.com/Wadaboa/3d-bpp/issues/4
+    Case("pandas_parser_error", "cron",
+         "Traceback (most recent call last):\n"
+         '  File "/Users/jmfrutos/github/ConvTransformerTimeSeries/data_prep.py", line 537, in main\n'
+         "    Table = pd.read_csv(data_path, index_col=0, parse_dates=True)\n"
+         "pandas.errors.ParserError: Error tokenizing data. C error: Expected 157 fields in line 4, saw 158",
+         "bad_code_or_bug", ("ParserError",), (), 0.4, 0.7),
+    Case("pyarrow_conversion", "cron",
+         "Traceback (most recent call last):\n"
+         "pyarrow.lib.ArrowInvalid: (\"Could not convert 'Total' with type str: tried to convert to int64\", "
+         "'Conversion failed for column layer with type object')", "bad_code_or_bug", ("ArrowInvalid",), (), 0.4, 0.7),
 ]
 
 

@@ -242,6 +242,16 @@ SIGNATURES = [
                 r"OOM command not allowed when used memory > 'maxmemory'"),
       causes=("Redis at {db_host}:{db_port} was unavailable to the job", "Redis was unavailable or full"),
       commands=C.HOST[:2] + ("getent hosts {db_host}",) + C.WHERE_IT_RAN),
+    # MySQL refuses a statement or row larger than max_allowed_packet (server and client each have one).
+    S("mysql_packet_too_large", K.resource_quota_scheduling, 0.8,
+      patterns=(r"Got (?:a )?packet bigger than '?max_allowed_packet'? bytes", r"Packet for query is too large \((?P<size>[\d,]+) > (?P<limit>[\d,]+)\)",
+                r"\bPacketTooBigException\b", r"Packets larger than max_allowed_packet are not allowed"),
+      causes=("The job sent MySQL a statement or row of {size} bytes, over its max_allowed_packet limit of {limit}: the limit "
+              "must be raised or the data sent in smaller pieces",
+              "The job sent MySQL a statement or row larger than its max_allowed_packet limit: the limit must be raised or the "
+              "data sent in smaller pieces"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the job's recent state; the server's max_allowed_packet is what to compare with the data size"),
     # PostgreSQL's parallel query ran out of /dev/shm (64 MB by default in a Docker container), not the data disk.
     S("db_shared_memory_full", K.disk_full, 0.92, refine=_flavour,
       patterns=(r"could not resize shared memory segment \"(?P<segment>[^\"]+)\" to (?P<bytes>\d+) bytes: No space left on device",),
