@@ -131,3 +131,39 @@ def test_an_image_pull_failure_says_why_the_registry_was_unreachable(log: str, s
     h = diagnose("k8s", log)
     assert h.category.value == "image_pull" and h.signature == "k8s_image_pull_backoff"
     assert says in h.cause, h.cause
+
+
+@pytest.mark.parametrize("source,log,signature", [
+    # https://github.com/hmcts/cnp-flux-config/pull/2122
+    ("k8s", 'Error from server (Forbidden): error when creating "test.yaml": pods "test-pod" is forbidden: exceeded quota: money-claims-quota, '
+            "requested: requests.cpu=20,requests.memory=60Gi, used: requests.cpu=32575m,requests.memory=90368Mi, limited: "
+            "requests.cpu=50,requests.memory=140Gi", "k8s_quota_exceeded"),
+    # https://github.com/packit/sandcastle/pull/40 (the API error body as a Python client prints it)
+    ("k8s", 'HTTP response body: {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"docker-io-usercont-'
+            'sandcastle-20191120-162402686738\\" is forbidden: exceeded quota: 74746f6d6563656b407265646861742e636f6d-timebound, requested: '
+            'limits.memory=512Mi, used: limits.memory=2Gi, limited: limits.memory=2Gi","reason":"Forbidden","code":403}', "k8s_quota_exceeded"),
+    # https://github.com/apache/airflow/issues/10722 (KubernetesPodOperator's sidecar without requests)
+    ("airflow", 'HTTP response body: {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"xyz..\\" is '
+                'forbidden: failed quota: default: must specify requests.memory","reason":"Forbidden","code":403}', "k8s_quota_exceeded"),
+    # https://github.com/openshift-qe/v3-testfiles/pull/646
+    ("k8s", 'Error from server (Forbidden): error when creating "caddy-docker.json": pods "caddy-docker" is forbidden: [minimum memory usage '
+            "per Pod is 204Mi, but request is 209715200., minimum memory usage per Container is 204Mi, but request is 200Mi.]", "k8s_limit_range"),
+])
+def test_quota_and_limit_range_refusals(source: str, log: str, signature: str) -> None:
+    h = diagnose(source, log)
+    assert h.category.value == "resource_quota_scheduling" and h.signature == signature
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/kubernetes/kubernetes/issues/112927
+    "Message:        The node was low on resource: memory. Container citadel was using 43536Ki, which exceeds its request of 0.",
+    # https://github.com/openshift/release/pull/76967 (newer kubelet wording over two lines)
+    "The node was low on resource: memory. Threshold quantity: 100Mi, available: 87608Ki. \n"
+    "Container dptp-controller-manager was using 48458972Ki, request is 15Gi, has larger consumption of memory. ",
+    # https://github.com/FederatedAI/KubeFATE/issues/64
+    "4m11s       Warning   Evicted               pod/egg-1    The node was low on resource: memory. Container egg was using 5053216Ki, "
+    "which exceeds its request of 0.\n4m11s       Normal    Killing               pod/egg-1    Stopping container egg",
+])
+def test_a_memory_pressure_eviction_is_memory(log: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "oom" and h.signature == "k8s_evicted_memory"
