@@ -37,6 +37,26 @@ CASES = [
     # KubernetesPodOperator startup timeout: https://github.com/apache/airflow/issues/11190
     Case("kpo_pod_took_too_long", "airflow", "Pod Took too long to start",
          "resource_quota_scheduling", (), (), 0.5, signature="airflow_pod_start_timeout"),
+    # The same "Process timed out" inside a running task is its execution_timeout: https://github.com/apache/airflow/issues/11201
+    Case("kpo_execution_timeout", "airflow",
+         "[2020-09-30 05:44:29,153] {pod_launcher.py:166} INFO - Pod run-processing-ec9d835e49604024aa90b5867b1797a0 has state running\n"
+         "[2020-09-30 05:44:29,923] {timeout.py:42} ERROR - Process timed out, PID: 12846\n"
+         "[2020-09-30 05:44:30,060] {taskinstance.py:1150} ERROR - Pod Launching failed: Pod Launching failed: Timeout, PID: 12846\n"
+         "Traceback (most recent call last):\n"
+         '  File "/opt/bitnami/airflow/venv/lib/python3.6/site-packages/airflow/contrib/operators/kubernetes_pod_operator.py", line 403, '
+         "in create_new_pod_for_operator\n    final_state, result = launcher.monitor_pod(pod=pod, get_logs=self.get_logs)",
+         "timeout_deadline", ("execution_timeout",), (), 0.85, signature="airflow_task_timeout"),
+    # KubernetesPodOperator's own failure says only that the pod failed: a hint, not a diagnosis.
+    # https://github.com/GoogleCloudPlatform/python-docs-samples/issues/8122, https://github.com/apache/airflow/pull/3312
+    Case("kpo_pod_returned_failure", "airflow",
+         '  File "/opt/python3.8/lib/python3.8/site-packages/airflow/providers/cncf/kubernetes/operators/kubernetes_pod.py", line 452, in cleanup\n'
+         "    raise AirflowException(f'Pod {pod and pod.metadata.name} returned a failure: {remote_pod}')\n"
+         "airflow.exceptions.AirflowException: Pod ex-pod-affinity.4188bcd51e2543d9a91c95828c870f69 returned a failure: {'api_version': 'v1',",
+         "other", ("ex-pod-affinity.4188bcd51e2543d9a91c95828c870f69",),
+         ("kubectl get pods -A --field-selector metadata.name=ex-pod-affinity.4188bcd51e2543d9a91c95828c870f69",), 0.0, 0.35),
+    Case("kpo_pod_launching_failed", "airflow",
+         "[2018-05-03 23:19:04,552] {models.py:1680} ERROR - Pod Launching failed: Pod returned a failure: running\n"
+         "AirflowException: Pod Launching failed: Pod returned a failure: running", "other", ("KubernetesPodOperator",), (), 0.0, 0.35),
 ]
 
 

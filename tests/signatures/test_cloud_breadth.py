@@ -73,6 +73,28 @@ CASES = [
     Case("aws_endpoint_local_standin", "cron",
          'ERROR tests/test_basic_s3.py::test_copy_with_quoted_char - botocore.exceptions.EndpointConnectionError: Could not connect '
          'to the endpoint URL: "http://127.0.0.1:52523/thsozalrnxicfejqywmpudbkvg"', "dependency_unavailable", (), (), 0.7),
+    # Google refuses an anonymous caller with the permission sentence: no credentials, not a missing role.
+    # https://github.com/apache/airflow/issues/37834 (Airflow ObjectStorage), https://github.com/fsspec/gcsfs/issues/546
+    Case("gcs_anonymous_caller_airflow", "airflow",
+         "[2024-03-01, 17:18:06 UTC] {retry.py:157} ERROR - _request non-retriable exception: Anonymous caller does not have "
+         "storage.objects.create access to the Google Cloud Storage object. Permission 'storage.objects.create' denied on resource "
+         "(or it may not exist)., 401\ngcsfs.retry.HttpError: Anonymous caller does not have storage.objects.create access to the "
+         "Google Cloud Storage object. Permission 'storage.objects.create' denied on resource (or it may not exist)., 401",
+         "missing_config_or_secret", ("without any credentials",), ("gcloud auth list",), 0.8, signature="gcp_permission_denied"),
+    Case("gcs_anonymous_caller_prefect", "cron",
+         "20:35:32.387 | INFO    | Task run 'gcs_to_bq-0' - gcsfs.retry.HttpError: Anonymous caller does not have storage.objects.get "
+         "access to the Google Cloud Storage object. Permission 'storage.objects.get' denied on resource (or it may not exist)., 401",
+         "missing_config_or_secret", (), (), 0.8),
+    # A named identity without the role stays a permission problem: https://github.com/ansible-collections/google.cloud/issues/575,
+    # https://github.com/apache/pinot/pull/11655
+    Case("gcs_service_account_denied", "cron",
+         "google.api_core.exceptions.Forbidden: 403 GET https://storage.googleapis.com/storage/v1/b/gke-on-prem-release?projection=noAcl"
+         "&prettyPrint=false: MYSERVICEACCOUNT@email does not have storage.buckets.get access to the Google Cloud Storage bucket. "
+         "Permission 'storage.buckets.get' denied on resource (or it may not exist).", "permissions_rbac", ("storage.buckets.get",), (), 0.8),
+    Case("gcs_service_account_denied_java", "k8s",
+         "Caused by: com.google.cloud.storage.StorageException: startree-poc@production-267908.iam.gserviceaccount.com does not have "
+         "storage.buckets.get access to the Google Cloud Storage bucket. Permission 'storage.buckets.get' denied on resource (or it "
+         "may not exist).", "permissions_rbac", (), (), 0.8),
 ]
 
 

@@ -344,6 +344,13 @@ SIGNATURES = [
               "that ran it is gone; the executor and worker state explain it",),
       commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_TASK + C.AIRFLOW_RUN,
       reason="Shows whether the scheduler is alive and the task's recorded state"),
+    # KubernetesPodOperator only reports that its pod failed; the container's own output says why.
+    S("airflow_pod_operator_failed", K.other, 0.3, generic=True,
+      patterns=(r"Pod (?:Launching failed: Pod )?(?P<kpo_pod>[a-z0-9][\w.-]*)? ?returned a failure",),
+      causes=("The pod {kpo_pod} started by the KubernetesPodOperator failed; the container's own log lines say why",
+              "The pod started by the KubernetesPodOperator failed; the container's own log lines say why"),
+      commands=("kubectl get pods -A --field-selector metadata.name={kpo_pod}",) + C.AIRFLOW_TASK,
+      reason="Shows where the task's pod ran and how it ended"),
     S("airflow_bash_nonzero", K.other, 0.25, generic=True,
       patterns=(r"Bash command failed\. The command returned a non-zero exit code (?P<code>\d+)",),
       causes=("The Bash task's command exited with code {code}; the lines before it say why",),

@@ -100,6 +100,20 @@ def _endpoint(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _anonymous_caller(hit: Hit, view: LogView) -> Hit:
+    """Google answers an unauthenticated request with the same "does not have ... access" sentence:
+    an anonymous caller has no credentials at all, which no role grant will fix."""
+    if any("anonymous caller" in line.lower() for line in hit.lines + [view.lines[hit.index]]):
+        hit.category = K.missing_config_or_secret
+        hit.confidence = 0.85
+        hit.causes = ("The job called Google Cloud without any credentials (an anonymous caller was refused {perm}): the "
+                      "client found no service-account key or connection credentials",
+                      "The job called Google Cloud without any credentials (anonymous caller): the client found no "
+                      "service-account key or connection credentials")
+        hit.commands = _GCP_ID + C.POD + C.WHERE_IT_RAN
+    return hit
+
+
 SIGNATURES = [
     # botocore could not open a connection to the endpoint: DNS, proxy/firewall, or a region/endpoint that does not exist.
     S("aws_endpoint_unreachable", K.network_dns, 0.74, refine=_endpoint,
@@ -185,7 +199,7 @@ SIGNATURES = [
       patterns=(r"\bDefaultCredentialsError\b", r"Could not automatically determine credentials"),
       causes=("The job found no Google credentials (Application Default Credentials are not set up where it runs)",),
       commands=_GCP_ID + C.POD + C.CRONTAB),
-    S("gcp_permission_denied", K.permissions_rbac, 0.85,
+    S("gcp_permission_denied", K.permissions_rbac, 0.85, refine=_anonymous_caller,
       patterns=(r"Permission '(?P<perm>[\w.]+)' denied", r"does not have (?P<perm>[\w.]+) access",
                 r"does not have (?:the )?(?P<perm>[\w.]+\.[\w.]+) permission", r"\bIAM_PERMISSION_DENIED\b",
                 r"\bPERMISSION_DENIED\b", r"caller does not have permission",
