@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -31,6 +32,7 @@ class Worker:
         self.settings = settings
         self.publishers = publishers or []
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._last_sweep = 0.0
 
     def run_once(self) -> bool:
         """Claim and process one triage; False when there was nothing to do."""
@@ -92,13 +94,24 @@ class Worker:
                 log.exception("could not claim work")
                 busy = False
             if not busy:
-                try:
-                    self.store.fail_exhausted(self.settings.max_attempts)
-                except Exception:
-                    ERRORS.labels("claim").inc()
+                self._sweep_exhausted()
                 stop.wait(self.settings.worker_poll_seconds)
 
+    def _sweep_exhausted(self) -> None:
+        """End crash-looping triages as failed; a scan every few seconds is plenty."""
+        now = time.monotonic()
+        if now - self._last_sweep < SWEEP_INTERVAL_SECONDS:
+            return
+        self._last_sweep = now
+        try:
+            self.store.fail_exhausted(self.settings.max_attempts)
+        except Exception:
+            ERRORS.labels("claim").inc()
+            log.exception("could not end exhausted triages")
 
+
+# How often an idle worker looks for triages whose claims kept dying.
+SWEEP_INTERVAL_SECONDS = 5.0
 # Longest a worker defers to a burst of intake before claiming anyway.
 MAX_DEFER_SECONDS = 2.0
 
