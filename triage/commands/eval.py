@@ -25,6 +25,8 @@ def register(subparsers) -> None:
     p.add_argument("--only", action="append", default=[], help="run only cases whose id contains this (repeatable)")
     p.add_argument("--write-baseline", type=Path,
                    help="write this run's gated figures (rounded down to 2 decimals) as the new baseline")
+    p.add_argument("--tag", action="append", default=[],
+                   help="run only cases carrying this tag (repeatable), e.g. fresh-2026-11-28 or red_herring")
     p.add_argument("--split", choices=["dev", "holdout"],
                    help="run one side only; read only `dev` results when improving the engine")
     p.add_argument("--verbose", "-v", action="store_true", help="print one line per case")
@@ -52,6 +54,8 @@ def run(args) -> int:
         return 2
     if args.only:
         cases = [c for c in cases if any(s in c.id for s in args.only)]
+    if args.tag:
+        cases = [c for c in cases if set(args.tag) & set(c.tags)]
     if args.split:
         cases = [c for c in cases if c.split == args.split]
     if not cases:
