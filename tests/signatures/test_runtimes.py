@@ -41,7 +41,8 @@ CASES = [
     Case("python_memory_error", "cron",
          'Traceback (most recent call last):\n  File "/opt/etl/load.py", line 40, in <module>\n    df = pd.read_csv(path)\nMemoryError',
          "oom", (), (), 0.85),
-    Case("module_not_found", "cron",
+    # In a container the image lacks the package; under cron see the test on cron's environment below.
+    Case("module_not_found", "k8s",
          "Traceback (most recent call last):\n  File \"/opt/etl/load.py\", line 3, in <module>\n    import boto3\n"
          "ModuleNotFoundError: No module named 'boto3'", "dependency_version", ("boto3",), (), 0.8),
     Case("cannot_import_name", "k8s",
@@ -162,3 +163,22 @@ def test_runtime_phenomena(source: str, log: str, category: str, signature: str)
 def test_spark_names_the_missing_path() -> None:
     h = diagnose("airflow", "pyspark.sql.utils.AnalysisException: Path does not exist: file:/data")
     assert "file:/data" in h.cause
+
+
+def test_import_error_under_cron_points_at_crons_environment_not_at_the_package():
+    # The classic "works in my shell, fails from cron": another interpreter or sys.path runs the
+    # script (environment mismatch, https://prodopsy.com/how-to-fix-modulenotfounderror-in-python/;
+    # schedulers such as cron listed as the trigger in
+    # https://samueltradingpro1216-ops.github.io/multi-agent-failure-patterns/06-dead-code-architecture/pattern-43/).
+    from triage.engine.case_input import build_event_and_evidence
+    from triage.engine.signatures import diagnose
+
+    log = "Traceback (most recent call last):\n  File \"/srv/app/manage.py\", line 3, in <module>\n" \
+          "    import django\nModuleNotFoundError: No module named 'django'"
+    cron_event, cron_evidence = build_event_and_evidence("cron", "nightly", log, None, None)
+    h = diagnose(cron_event, cron_evidence)
+    assert h.category.value == "missing_config_or_secret" and h.confidence < 0.8
+    assert "crontab" in h.command and "django" in h.cause
+    # In a container image the same line means the package is missing from the image.
+    pod_event, pod_evidence = build_event_and_evidence("kubernetes", "nightly", log, None, None)
+    assert diagnose(pod_event, pod_evidence).category.value == "dependency_version"

@@ -97,6 +97,18 @@ def _module_pkg(hit: Hit, view: LogView) -> Hit:
     module = hit.groups.get("module", "")
     if module:
         hit.groups["pkg"] = module.split(".")[0].replace("_", "-")
+    if view.event.cron is not None:
+        # Under cron the usual reason is the environment, not the package: cron starts jobs
+        # with a minimal PATH and no activated virtualenv, so another interpreter (or another
+        # working directory / sys.path) runs the script than in the shell where it works.
+        # Either could be true from the log alone, so the confidence stays below 0.8.
+        hit.category = K.missing_config_or_secret
+        hit.confidence = min(hit.confidence, 0.62)
+        hit.causes = ("Python could not import {module} under cron: cron runs jobs with a minimal environment (PATH, no "
+                      "virtualenv, another working directory), so the interpreter or sys.path differs from your shell's; "
+                      "else {pkg} is not installed for that interpreter",)
+        hit.commands = C.CRONTAB
+        hit.reason = "Shows the job's crontab line and PATH: which python it calls, and from where"
     return hit
 
 
