@@ -211,3 +211,13 @@ def test_list_follows_continue_pages(kube, api):
     assert sorted(r.kubernetes.job for r in run.reports) == [f"paged-{i}" for i in range(7)]
     pages = [p for p in kube.requests_matching("GET", "/namespaces/batch-jobs/jobs") if "watch=" not in p]
     assert len(pages) == 3 and sum("continue=" in p for p in pages) == 2
+
+
+def test_close_ends_a_quiet_watch_at_once(kube, api):
+    # No events arrive: the watch read would block for its whole 60 s window without a shutdown.
+    run = Running(api, "quiet", watch_timeout_seconds=60)
+    with run:
+        run.wait(lambda: watching(kube, "/namespaces/quiet/jobs") >= 1, what="the watch")
+        time.sleep(0.3)
+        started = time.monotonic()
+    assert time.monotonic() - started < 5

@@ -14,6 +14,8 @@ Alertmanager as well) is still one triage.
 
 from __future__ import annotations
 
+import functools
+
 import logging
 import threading
 from collections.abc import Callable
@@ -60,6 +62,7 @@ class JobWatcher:
         self.reconnects = 0
         self.gone = 0
         self._watch: watch.Watch | None = None
+        self._response: Any = None
 
     @property
     def where(self) -> str:
@@ -80,6 +83,8 @@ class JobWatcher:
                 log.info("watch on %s expired (410 Gone): listing Jobs again", self.where)
                 resource_version = None
             except (ApiException, KubeAPIError, urllib3.exceptions.HTTPError, OSError) as exc:
+                if self.stop.is_set():
+                    break  # close() cut the stream on purpose
                 self.reconnects += 1
                 log.warning("watching Jobs in %s failed (%s); retrying in %.1fs", self.where, exc, backoff)
                 self.stop.wait(backoff)
@@ -90,6 +95,10 @@ class JobWatcher:
         self.stop.set()
         if self._watch is not None:
             self._watch.stop()
+        # Watch.stop() is only checked between events; a quiet watch would block in its read
+        # until the window ends. Shutting the response's socket ends the read now. (Set stop
+        # first, read the response second: `_open_watch` does the reverse, so one of us sees it.)
+        _shutdown(self._response)
 
     def _list(self) -> str:
         jobs, version = self.api.every_job(self.namespace, self.list_page_size)
@@ -107,7 +116,16 @@ class JobWatcher:
 
     def _watch_window(self, resource_version: str) -> str:
         self._watch = w = watch.Watch()
-        func = self.api.batch.list_namespaced_job if self.namespace else self.api.batch.list_job_for_all_namespaces
+        list_jobs = self.api.batch.list_namespaced_job if self.namespace else self.api.batch.list_job_for_all_namespaces
+
+        @functools.wraps(list_jobs)  # Watch reads the docstring for the return type
+        def func(*a: Any, **kw: Any):
+            response = list_jobs(*a, **kw)
+            self._response = response
+            if self.stop.is_set():
+                _shutdown(response)  # close() ran while we connected
+            return response
+
         args = (self.namespace,) if self.namespace else ()
         try:
             stream = w.stream(
@@ -137,6 +155,7 @@ class JobWatcher:
             raise
         finally:
             self._watch = None
+            self._response = None
         return resource_version
 
     # -- one failure ---------------------------------------------------------------------
@@ -183,3 +202,12 @@ class JobWatcher:
     def _flush_pending(self) -> None:
         for key in list(self.pending):
             self._deliver(key)
+
+
+def _shutdown(response: Any) -> None:
+    """Interrupt a read blocked on this urllib3 response (from another thread)."""
+    if response is not None and hasattr(response, "shutdown"):
+        try:
+            response.shutdown()
+        except OSError:
+            pass  # already closed
