@@ -33,7 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:
+        # A wrong setting is reported here for every subcommand, as one line naming the variable.
+        # Looked up in sys.modules so commands that never read settings (`triage wrap` in a
+        # crontab) do not pay for importing pydantic.
+        settings = sys.modules.get("triage.settings")
+        if settings is None or not isinstance(exc, settings.SettingsError):
+            raise
+        print(f"triage {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def render_card(hypothesis: dict[str, Any], notes: list[str]) -> str:
 
 def run(args) -> int:
     from triage.engine.analyze import analyze
-    from triage.settings import SettingsError, load_settings
+    from triage.settings import load_settings
 
     try:
         log_text = _read_text(args.logfile)
@@ -120,11 +120,7 @@ def run(args) -> int:
     except InputError as exc:
         print(f"triage analyze: {exc}", file=sys.stderr)
         return 2
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"triage analyze: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings()
     hypothesis = analyze(event, evidence, settings).hypothesis
     public = hypothesis.public()
     public.update(context_tokens=hypothesis.context_tokens, prompt_tokens=hypothesis.prompt_tokens,

@@ -44,12 +44,12 @@ def run(args) -> int:
     from triage.evaluation.report import check_baseline, print_report, write_baseline, write_json
     from triage.evaluation.runner import Engine, EvalSetupError, run_cases
     from triage.evaluation.scoring import summarise
-    from triage.settings import SettingsError, load_settings
+    from triage.settings import load_settings
 
+    settings = load_settings()
     try:
-        settings = load_settings()
         cases = load_cases(args.cases)
-    except (SettingsError, CaseError) as exc:
+    except CaseError as exc:
         print(f"triage eval: {exc}", file=sys.stderr)
         return 2
     if args.only:
@@ -87,15 +87,11 @@ def run(args) -> int:
 
 def run_export_feedback(args) -> int:
     from triage.evaluation.feedback import records_from_database, write_feedback_cases
-    from triage.settings import SettingsError, load_settings
+    from triage.settings import load_settings
 
     url = args.database_url
     if not url:
-        try:
-            url = load_settings().sqlalchemy_url
-        except SettingsError as exc:
-            print(f"triage eval export-feedback: {exc}", file=sys.stderr)
-            return 2
+        url = load_settings().sqlalchemy_url
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     written, skipped = write_feedback_cases(records_from_database(url), args.out)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("serve", help="run the service (API, inbox and workers)")
@@ -18,15 +16,11 @@ def run(args) -> int:
 
     from triage.app import create_app
     from triage.observability import setup_logging
-    from triage.settings import SettingsError, load_settings
+    from triage.settings import load_settings
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "worker_threads": args.workers}.items()
                  if v is not None}
-    try:
-        settings = load_settings(**overrides)
-    except SettingsError as exc:
-        print(f"triage: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(**overrides)
     setup_logging(settings.log_level, settings.log_json)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,

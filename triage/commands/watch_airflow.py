@@ -109,14 +109,10 @@ class AirflowWatcher:
 
 
 def run(args) -> int:
-    from triage.settings import SettingsError, load_settings
+    from triage.settings import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"triage: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings()
     if not settings.airflow():
         print("triage: no Airflow configured: set TRIAGE_AIRFLOW_URL (or TRIAGE_AIRFLOW_INSTANCES)", file=sys.stderr)
         return 2

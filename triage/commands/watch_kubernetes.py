@@ -74,15 +74,11 @@ class HttpReporter:
 
 def run(args) -> int:
     from triage.observability import setup_logging
-    from triage.settings import SettingsError, load_settings
+    from triage.settings import load_settings
     from triage.sources.kube.api import KubeAPI, KubeNotConfigured, api_client_from_settings
     from triage.sources.kube.watcher import JobWatcher
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"triage: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings()
     setup_logging(settings.log_level, settings.log_json)
     try:
         api = KubeAPI(api_client_from_settings(settings), settings.kubernetes_timeout_seconds)
