@@ -301,14 +301,13 @@ def install_actions(app, services) -> TriageActions:
     return actions
 
 
-def note_redeliveries(services, results: list[dict]) -> None:
+def note_redeliveries(services, triage_ids: list[str]) -> None:
     """After intake: tell the publishers about failures that were already known."""
     hooks = services.extras.get("redelivery_hooks", [])
-    for r in results:
-        if r.get("kind") == "failure" and r.get("created") is False and r.get("triage_id"):
-            for hook in hooks:
-                try:
-                    hook(r["triage_id"])
-                except Exception:  # the event is stored already; the card catches up later
-                    ERRORS.labels("publish").inc()
-                    log.exception("could not note the redelivery of %s", r["triage_id"])
+    for triage_id in triage_ids:
+        for hook in hooks:
+            try:
+                hook(triage_id)
+            except Exception:  # the event is stored already; the card catches up later
+                ERRORS.labels("publish").inc()
+                log.exception("could not note the redelivery of %s", triage_id)

@@ -166,8 +166,12 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
             raise HTTPException(503, "could not store the event; nothing was accepted, send it again")
         for kind in results:
             EVENTS_RECEIVED.labels(source, kind["kind"]).inc()
-        # A redelivered failure edits its Slack card instead of posting another (issue 6).
-        await run_in_threadpool(note_redeliveries, services, results)
+        # A redelivered failure edits its Slack card instead of posting another (issue 6). Most
+        # requests carry none, and most services have no hook: no thread hop for those.
+        redelivered = [r["triage_id"] for r in results
+                       if r.get("kind") == "failure" and r.get("created") is False and r.get("triage_id")]
+        if redelivered and services.extras.get("redelivery_hooks"):
+            await run_in_threadpool(note_redeliveries, services, redelivered)
         first = next((r.get("triage_id") for r in results if r.get("triage_id")), None)
         return {"triage_id": first, "items": results}
 
