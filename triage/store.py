@@ -242,6 +242,11 @@ class TriageStore:
         if res.rowcount != 1:
             raise LeaseLost(claim.triage_id)
 
+    def _timeline_with(self, s: Session, claim: Claim, state: TriageState, at: datetime) -> dict[str, str]:
+        """The triage's timeline plus `state` reached `at`, read in the fenced write's transaction."""
+        timeline = s.scalar(select(TriageRow.timeline).where(TriageRow.id == claim.triage_id)) or {}
+        return {**timeline, state.value: at.isoformat()}
+
     def heartbeat(self, claim: Claim, lease_seconds: float) -> None:
         with self.session() as s:
             self._fenced(s, claim, lease_until=utcnow() + timedelta(seconds=lease_seconds))
@@ -250,14 +255,12 @@ class TriageStore:
         """Move a claimed triage to a new working state, recording when."""
         now = utcnow()
         with self.session() as s:
-            timeline = s.scalar(select(TriageRow.timeline).where(TriageRow.id == claim.triage_id)) or {}
-            self._fenced(s, claim, state=state.value, timeline={**timeline, state.value: now.isoformat()}, **values)
+            self._fenced(s, claim, state=state.value, timeline=self._timeline_with(s, claim, state, now), **values)
 
     def publish(self, claim: Claim, event: FailureEvent, evidence: Evidence, hypothesis: Hypothesis) -> None:
         """Store the result and release the lease: the single write that finishes a triage."""
         now = utcnow()
         with self.session() as s:
-            timeline = s.scalar(select(TriageRow.timeline).where(TriageRow.id == claim.triage_id)) or {}
             self._fenced(
                 s,
                 claim,
@@ -271,7 +274,7 @@ class TriageStore:
                 error=None,
                 lease_owner=None,
                 lease_until=None,
-                timeline={**timeline, TriageState.published.value: now.isoformat()},
+                timeline=self._timeline_with(s, claim, TriageState.published, now),
             )
 
     def retry_later(self, claim: Claim, error: str, delay_seconds: float, max_attempts: int) -> TriageState:
@@ -279,10 +282,9 @@ class TriageStore:
         now = utcnow()
         with self.session() as s:
             if claim.attempts >= max_attempts:
-                timeline = s.scalar(select(TriageRow.timeline).where(TriageRow.id == claim.triage_id)) or {}
                 self._fenced(
                     s, claim, state=TriageState.failed.value, error=error, lease_owner=None, lease_until=None,
-                    timeline={**timeline, TriageState.failed.value: now.isoformat()},
+                    timeline=self._timeline_with(s, claim, TriageState.failed, now),
                 )
                 return TriageState.failed
             self._fenced(
