@@ -101,9 +101,6 @@ class KubeAPI:
         """The JobList (items plus metadata.resourceVersion, for a watch to resume from)."""
         return self._json(f"Jobs in {namespace}", self.batch.list_namespaced_job, namespace, limit=limit)
 
-    def all_jobs(self, limit: int = 500) -> dict[str, Any]:
-        return self._json("Jobs in all namespaces", self.batch.list_job_for_all_namespaces, limit=limit)
-
     def every_job(self, namespace: str | None, page_size: int = 500) -> tuple[list[dict[str, Any]], str]:
         """All Jobs, following `continue` tokens, and the list's resourceVersion (for a watch).
         The pages of one list are a consistent snapshot at the first page's version."""
