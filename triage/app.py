@@ -186,7 +186,7 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         if view is None:
             raise HTTPException(404, f"no triage {triage_id}")
         item = triage_item(view, full=True)
-        item["history"] = [r.model_dump(mode="json") for r in await run_in_threadpool(_history_for, services, view)]
+        item["history"] = [r.model_dump(mode="json") for r in await run_in_threadpool(services.store.history_of, view)]
         item["audit"] = await run_in_threadpool(services.store.audit_trail, triage_id)
         return item
 
@@ -216,12 +216,6 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
 
     register_inbox(app, services)
     return app
-
-
-def _history_for(services: Services, view: TriageView):
-    if view.evidence and view.evidence.history:
-        return view.evidence.history
-    return services.store.history(view.job_key, 10)
 
 
 def triage_item(view: TriageView, full: bool = False) -> dict[str, Any]:

@@ -400,6 +400,12 @@ class TriageStore:
                 for r in rows
             ]
 
+    def history_of(self, view: TriageView, limit: int = 10) -> list[RunRecord]:
+        """The runs shown with a triage: those its evidence recorded, else the job's recent runs."""
+        if view.evidence and view.evidence.history:
+            return view.evidence.history
+        return self.history(view.job_key, limit)
+
     def counts_by_state(self) -> dict[str, int]:
         with self.session() as s:
             return dict(s.execute(select(TriageRow.state, func.count()).group_by(TriageRow.state)).all())

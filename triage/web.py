@@ -132,11 +132,6 @@ def register_inbox(app: FastAPI, services) -> None:
     if access.disabled_reason:
         log.warning(access.disabled_reason)
 
-    def history_of(view: TriageView) -> list[RunRecord]:
-        if view.evidence and view.evidence.history:
-            return view.evidence.history
-        return store.history(view.job_key, 10)
-
     def card(view: TriageView, actor: Actor | None) -> dict:
         h = view.hypothesis
         plan = actions.rerun_plan(view)
@@ -144,7 +139,7 @@ def register_inbox(app: FastAPI, services) -> None:
             "view": view,
             "h": h,
             "confidence_pct": round(h.confidence * 100) if h else None,
-            "runs": run_marks(history_of(view)),
+            "runs": run_marks(store.history_of(view)),
             "links": {**view.event.links, **(view.evidence.links if view.evidence else {})},
             "can_ack": view.state in (TriageState.published, TriageState.failed),
             "can_dismiss": view.state in (TriageState.published, TriageState.acknowledged, TriageState.failed),

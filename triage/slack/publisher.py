@@ -513,9 +513,8 @@ class SlackPublisher:
         assert view is not None
         if kind == "member":
             return grouped_stub(view, jobs_in_incident or 0, public_url)
-        history = view.evidence.history if view.evidence and view.evidence.history else self.store.history(view.job_key, 10)
         ctx = CardContext(
-            view=view, history=history, audit=self.store.audit_trail(view.id), rerun_plan=self.rerun_plan(view),
+            view=view, history=self.store.history_of(view), audit=self.store.audit_trail(view.id), rerun_plan=self.rerun_plan(view),
             public_url=public_url, repeats=repeats[0] or 0, last_repeat_at=_aware(repeats[1]), deliveries=deliveries,
             buttons=self.buttons,
             links={**view.event.links, **(view.evidence.links if view.evidence else {})},
