@@ -6,7 +6,6 @@ they switch on; with none set, triage runs on SQLite, signatures only, web inbox
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from typing import Any
 
@@ -167,8 +166,3 @@ def load_settings(**overrides: Any) -> Settings:
             var = field if field.isupper() else "TRIAGE_" + field.upper()
             lines.append(f"{var}: {err['msg']}")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
-
-
-def dumps_public(settings: Settings) -> str:
-    """Settings as JSON with secrets masked (for start-up logs)."""
-    return json.dumps(json.loads(settings.model_dump_json()), sort_keys=True)
