@@ -320,6 +320,17 @@ class Airflow2Server(AirflowServer):
         return r.json()["dag_run_id"]
 
 
+def run_failing_dags(server: AirflowServer, triage_url: str, dags: list[str], created_status: int) -> dict[str, str]:
+    """Point the notifier at the triage service, then run every failing DAG once (to `failed`).
+    `created_status`: what creating the variable answers (Airflow 3: 201, Airflow 2: 200)."""
+    r = server.api("POST", "/variables", json={"key": "triage_server_url", "value": triage_url})
+    assert r.status_code == created_status, r.text
+    run_ids = {dag: server.trigger(dag) for dag in dags}
+    for dag, run_id in run_ids.items():
+        assert server.wait_run(dag, run_id)["state"] == "failed"
+    return run_ids
+
+
 if __name__ == "__main__":
     # `python -m tests.airflow_harness` installs both cached venvs ahead of the tests (for CI).
     for version in (AIRFLOW_VERSION, AIRFLOW2_VERSION):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.airflow_harness import AIRFLOW2_VERSION, Airflow2Server, ensure_airflow_venv, install_notifier
+from tests.airflow_harness import AIRFLOW2_VERSION, Airflow2Server, ensure_airflow_venv, install_notifier, run_failing_dags
 from tests.support.server import TriageServer, free_port
 from triage.settings import Settings
 from triage.sources.airflow import AirflowSource
@@ -56,12 +56,7 @@ def triage(airflow2, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runs(airflow2, triage):
-    r = airflow2.api("POST", "/variables", json={"key": "triage_server_url", "value": triage.url})
-    assert r.status_code == 200, r.text
-    run_ids = {dag: airflow2.trigger(dag) for dag in DAGS}
-    for dag, run_id in run_ids.items():
-        assert airflow2.wait_run(dag, run_id)["state"] == "failed"
-    return run_ids
+    return run_failing_dags(airflow2, triage.url, DAGS, created_status=200)
 
 
 def _find(items: list[dict], dag: str) -> dict | None:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.airflow_harness import AirflowServer, ensure_airflow_venv, install_notifier
+from tests.airflow_harness import AirflowServer, ensure_airflow_venv, install_notifier, run_failing_dags
 from tests.support.server import TriageServer, free_port
 from triage.settings import Settings
 from triage.sources import airflow_api
@@ -65,13 +65,7 @@ def triage(airflow, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runs(airflow, triage):
-    """Point the notifier at the triage service, then run every failing DAG once."""
-    r = airflow.api("POST", "/variables", json={"key": "triage_server_url", "value": triage.url})
-    assert r.status_code == 201, r.text
-    run_ids = {dag: airflow.trigger(dag) for dag in DAGS}
-    for dag, run_id in run_ids.items():
-        assert airflow.wait_run(dag, run_id)["state"] == "failed"
-    return run_ids
+    return run_failing_dags(airflow, triage.url, DAGS, created_status=201)
 
 
 def _source(airflow: AirflowServer, user: str = "admin", password: str | None = None) -> AirflowSource:
