@@ -34,9 +34,10 @@ def test_inbox_shows_cards_in_a_real_browser(triage_server, tmp_path):
                                 "rsync: write failed on \"/backup/db.tar\": No space left on device (28)"]):
         server.post("/v1/events/cron", json={"job": f"job-{i}", "host": "web-1", "run_id": f"r{i}",
                                              "status": "failure", "exit_code": 137 if i == 0 else 23,
-                                             "started_at": f"2026-11-28T0{i + 1}:00:00Z", "output": output})
+                                             "started_at": f"2026-11-28T0{i + 1}:00:00Z", "duration_seconds": 300,
+                                             "output": output})
     server.post("/v1/events/cron", json={"job": "job-1", "host": "web-1", "run_id": "ok", "status": "success",
-                                         "exit_code": 0, "started_at": "2026-11-27T01:00:00Z"})
+                                         "exit_code": 0, "started_at": "2026-11-27T01:00:00Z", "duration_seconds": 60})
     server.wait_for(lambda items: len(items) == 2 and all(i["hypothesis"] for i in items), what="two cards")
 
     dom = chromium(tmp_path, "--dump-dom", server.url + "/").stdout
@@ -45,6 +46,8 @@ def test_inbox_shows_cards_in_a_real_browser(triage_server, tmp_path):
     assert dom.index("job-1") < dom.index("job-0")  # newest first
     assert '<pre id="cmd-' in dom and "data-copy" in dom  # the command is in a copyable block
     assert 'class="ok"' in dom and 'class="bad"' in dom  # recent runs row: one pass, one fail
+    assert "first failure after 1 success" in dom
+    assert "This run took 5m 00s; usually 1m 00s (median of 1 successful run)" in dom
 
     shot = tmp_path / "inbox.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1100,900", server.url + "/")

@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from triage.actions import Actor, TriageActions
 from triage.models import Category, RunOutcome, RunRecord, TriageState, TriageView
+from triage.run_history import duration_text, streak_text
 from triage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -135,11 +136,14 @@ def register_inbox(app: FastAPI, services) -> None:
     def card(view: TriageView, actor: Actor | None) -> dict:
         h = view.hypothesis
         plan = actions.rerun_plan(view)
+        history = store.history_of(view)
         return {
             "view": view,
             "h": h,
             "confidence_pct": round(h.confidence * 100) if h else None,
-            "runs": run_marks(store.history_of(view)),
+            "runs": run_marks(history),
+            "streak": streak_text(history),
+            "duration": duration_text(view, history),
             "links": {**view.event.links, **(view.evidence.links if view.evidence else {})},
             "can_ack": view.state in (TriageState.published, TriageState.failed),
             "can_dismiss": view.state in (TriageState.published, TriageState.acknowledged, TriageState.failed),

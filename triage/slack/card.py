@@ -7,7 +7,6 @@ links. The reporter's raw `log_excerpt` never does.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +30,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from triage.models import Category, RunOutcome, RunRecord, TriageState, TriageView
+from triage.run_history import duration_text, streak_text, when
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
@@ -51,19 +51,6 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def when(dt: datetime | None) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "?"
-
-
-def human_seconds(seconds: float) -> str:
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    return f"{s // 3600}h {(s % 3600) // 60:02d}m"
-
-
 def runs_row(history: list[RunRecord], limit: int = 10) -> str:
     """The last runs oldest to newest as marks, and what the streak says."""
     recent = history[:limit]
@@ -71,45 +58,8 @@ def runs_row(history: list[RunRecord], limit: int = 10) -> str:
         return ""
     marks = "".join("✅" if r.outcome == RunOutcome.success else "❌" if r.outcome == RunOutcome.failure
                     else "▫️" for r in reversed(recent))
-    failures = 0
-    for r in history:
-        if r.outcome != RunOutcome.failure:
-            break
-        failures += 1
-    successes = 0
-    for r in history[failures:]:
-        if r.outcome != RunOutcome.success:
-            break
-        successes += 1
-    if failures == 1 and successes:
-        streak = f"first failure after {successes} success{'es' if successes != 1 else ''}"
-    elif failures > 1:
-        since = history[failures - 1]
-        streak = f"failing since {when(since.started_at or since.finished_at)} ({failures} failures in a row)"
-    else:
-        streak = ""
+    streak = streak_text(history)
     return f"Recent runs {marks}" + (f" · {streak}" if streak else "")
-
-
-def this_run_seconds(view: TriageView) -> float | None:
-    e = view.event
-    if e.duration_seconds is not None:
-        return e.duration_seconds
-    if e.started_at and e.failed_at:
-        return max((e.failed_at - e.started_at).total_seconds(), 0.0)
-    return None
-
-
-def duration_line(view: TriageView, history: list[RunRecord]) -> str:
-    ok = [r.duration_seconds for r in history if r.outcome == RunOutcome.success and r.duration_seconds is not None]
-    this = this_run_seconds(view)
-    parts = []
-    if this is not None:
-        parts.append(f"This run took {human_seconds(this)}")
-    if ok:
-        parts.append(f"usually {human_seconds(statistics.median(ok))} (median of {len(ok)} successful run"
-                     f"{'s' if len(ok) != 1 else ''})")
-    return "; ".join(parts)
 
 
 def engine_label(engine: str, signature: str | None) -> str:
@@ -215,7 +165,7 @@ def triage_card(ctx: CardContext) -> tuple[str, list[Block]]:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(esc(note), 2000))]))
     elif v.state == TriageState.failed and v.error:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f"*Triage failed:* {esc(v.error)}", SECTION_LIMIT))))
-    history_bits = [b for b in (runs_row(ctx.history), duration_line(v, ctx.history)) if b]
+    history_bits = [b for b in (runs_row(ctx.history), duration_text(v, ctx.history)) if b]
     if history_bits:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(t, 2000)) for t in history_bits]))
     links = _links_text(ctx.links, inbox_link(ctx.public_url, v.id))

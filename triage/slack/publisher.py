@@ -43,8 +43,8 @@ from triage.slack.card import (
     inbox_link,
     incident_card,
     triage_card,
-    when,
 )
+from triage.run_history import when
 from triage.slack.routing import channel_for
 from triage.slack.tables import SlackCardRow, SlackReplyRow
 from triage.store import TriageStore
