@@ -23,6 +23,8 @@ CRONTAB = ("crontab -l -u {cron_user}", "crontab -l")
 CRON_LOG = ("journalctl -t CRON --no-pager -n 50",)
 
 WHERE_IT_RAN = POD + JOB + AIRFLOW_RUN + CRONTAB
+KERNEL_OOM = ("journalctl -k -g 'Killed process' --no-pager -n 20",)
+FREE = ("free -m",)
 
 # What the generic checks show. A signature's own reason is written for its specific checks
 # (the endpoints of a host, a secret); when only a generic check could be filled in, the card
@@ -37,9 +39,9 @@ GENERIC_REASONS = {
     CRONTAB[0]: "Shows the job's crontab entry and its environment (PATH, schedule, user)",
     CRONTAB[1]: "Shows the job's crontab entry and its environment (PATH, schedule, user)",
     CRON_LOG[0]: "Shows cron's own log of when the job ran and how it ended",
+    KERNEL_OOM[0]: "Shows whether the kernel's OOM killer killed the job's process, and when",
+    FREE[0]: "Shows how much memory and swap the host has free now",
 }
-KERNEL_OOM = ("journalctl -k -g 'Killed process' --no-pager -n 20",)
-FREE = ("free -m",)
 
 # A host named in the log: the Kubernetes service behind it, or what the resolver says.
 HOST = (

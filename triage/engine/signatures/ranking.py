@@ -175,12 +175,12 @@ def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: st
 
 
 def _command_reason(template: str | None, templates: Sequence[str], own_reason: str, event) -> str:
-    """The signature's reason fits its specific checks; a generic check gets its own words."""
+    """A signature's reason is written for its first check; when a later (fallback) check is
+    shown instead, the card says what THAT check shows, if we know."""
     if template is None:
         return job_check_reason(event)
-    generic = generic_reason(template)
-    if generic and any(generic_reason(t) is None for t in templates):
-        return generic  # the signature's reason was written for a more specific check
+    if templates and template != templates[0]:
+        return generic_reason(template) or own_reason
     return own_reason
 
 
