@@ -9,6 +9,8 @@ process group. Everything waits with a deadline.
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import os
 import shutil
@@ -319,6 +321,19 @@ class Airflow2Server(AirflowServer):
         r.raise_for_status()
         return r.json()["dag_run_id"]
 
+
+@contextlib.contextmanager
+def running_airflow(server_cls: type[AirflowServer], venv: Path, workdir: Path, dags: list[str], token: str):
+    """A started Airflow with the notifier importable by its workers (which read the service's
+    bearer token from their environment), its DAGs parsed; stopped afterwards."""
+    notifier = install_notifier(venv, workdir / "notifier-site")
+    server = server_cls(workdir / "home", venv, pythonpath=[notifier], extra_env={"TRIAGE_API_TOKEN": token})
+    server.start()
+    try:
+        server.wait_dags(dags)
+        yield server
+    finally:
+        server.stop()
 
 def run_failing_dags(server: AirflowServer, triage_url: str, dags: list[str], created_status: int) -> dict[str, str]:
     """Point the notifier at the triage service, then run every failing DAG once (to `failed`).

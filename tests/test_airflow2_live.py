@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.airflow_harness import AIRFLOW2_VERSION, Airflow2Server, ensure_airflow_venv, install_notifier, run_failing_dags
+from tests.airflow_harness import AIRFLOW2_VERSION, Airflow2Server, ensure_airflow_venv, run_failing_dags, running_airflow
 from tests.support.server import TriageServer, free_port
 from triage.settings import Settings
 from triage.sources.airflow import AirflowSource
@@ -28,15 +28,8 @@ DAGS = ["triage2_raises", "triage2_bash_exit"]
 @pytest.fixture(scope="module")
 def airflow2(tmp_path_factory):
     venv = ensure_airflow_venv(version=AIRFLOW2_VERSION)
-    home = tmp_path_factory.mktemp("airflow2")
-    notifier = install_notifier(venv, home / "notifier-site")
-    server = Airflow2Server(home / "home", venv, pythonpath=[notifier], extra_env={"TRIAGE_API_TOKEN": TOKEN})
-    server.start()
-    try:
-        server.wait_dags(DAGS)
+    with running_airflow(Airflow2Server, venv, tmp_path_factory.mktemp("airflow2"), DAGS, TOKEN) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _instances(airflow: Airflow2Server) -> str:

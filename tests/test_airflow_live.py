@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.airflow_harness import AirflowServer, ensure_airflow_venv, install_notifier, run_failing_dags
+from tests.airflow_harness import AirflowServer, ensure_airflow_venv, run_failing_dags, running_airflow
 from tests.support.server import TriageServer, free_port
 from triage.settings import Settings
 from triage.sources import airflow_api
@@ -34,17 +34,8 @@ DAGS = ["triage_raises", "triage_bash_exit", "triage_cascade", "triage_retry", "
 
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory):
-    venv = ensure_airflow_venv()
-    home = tmp_path_factory.mktemp("airflow")
-    notifier = install_notifier(venv, home / "notifier-site")
-    # The notifier takes the service's bearer token from the workers' environment.
-    server = AirflowServer(home / "home", venv, pythonpath=[notifier], extra_env={"TRIAGE_API_TOKEN": TOKEN})
-    server.start()
-    try:
-        server.wait_dags(DAGS)
+    with running_airflow(AirflowServer, ensure_airflow_venv(), tmp_path_factory.mktemp("airflow"), DAGS, TOKEN) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _instances(airflow: AirflowServer, user: str = "admin", password: str | None = None) -> str:
