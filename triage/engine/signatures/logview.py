@@ -32,13 +32,18 @@ _PY_EXC = re.compile(
 )
 # Inside a traceback the first unindented line is the exception, whatever its class is called.
 _PY_EXC_ANY = re.compile(r"^(?P<exc>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
+_PY_FRAME = re.compile(r'^\s*File "[^"]+", line \d+')
 _PY_EXC_BARE = re.compile(r"^(?P<exc>KeyError|StopIteration|GeneratorExit|KeyboardInterrupt|MemoryError|SystemExit|RecursionError|AssertionError)(?::\s?(?P<msg>.*))?$")
 _JAVA_CAUSED_BY = re.compile(r"^\s*Caused by: (?P<exc>[\w.$]+)(?::\s?(?P<msg>.*))?")
 _JAVA_TOP = re.compile(r"Exception in thread \"[^\"]*\" (?P<exc>[\w.$]+)(?::\s?(?P<msg>.*))?")
 _AIRFLOW3_EXC = re.compile(r'"exc_type":\s*"(?P<exc>[^"]+)",\s*"exc_value":\s*"(?P<msg>(?:[^"\\]|\\.)*)"')
 # Log decorations in front of a line: container runtime prefixes, timestamps, levels.
+# Airflow 1.x relays the task's output as `... INFO - Subtask: ...` or `Job 7: Subtask NAME ...`;
+# Celery workers write `[2025-05-25 18:05:00,485: WARNING/ForkPoolWorker-15] ...`.
 _PREFIX = re.compile(
-    r"^(?:\S+\s+\|\s+)?(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*)?(?:\{[^}]*\}\s*)?(?:(?:INFO|ERROR|WARNING|WARN|DEBUG|CRITICAL|FATAL)\s*[-:]?\s*)?"
+    r"^(?:\S+\s+\|\s+)?(?:\[\d{4}-\d\d-\d\d [\d:.,]+: [A-Z]+/[\w-]+\]\s*)?"
+    r"(?:\[?\d{4}-\d\d-\d\d,?[T ][\d:.,]+(?: ?(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5}))?\]?\s*)?(?:\{[^}]*\}\s*)?"
+    r"(?:(?:INFO|ERROR|WARNING|WARN|DEBUG|CRITICAL|FATAL)\s*[-:]?\s*(?:Job \d+: Subtask [\w.-]+ |Subtask(?: [\w.-]+)?: ?)?)?"
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A pod named with its namespace (Airflow's KubernetesExecutor `failed in pod NS/NAME`, kubelet's
@@ -296,6 +301,11 @@ def _exception_line(lines: list[str], start: int, end: int) -> int | None:
 def _find_exception_chain(view: LogView) -> None:
     lines = view.lines[: view.n_log]
     starts = [i for i, ln in enumerate(lines) if _TRACEBACK in ln and i not in view.aftermath]
+    if not starts:
+        # A posted log often starts mid-traceback: its frames without the header line.
+        frame = next((i for i, ln in enumerate(lines) if _PY_FRAME.match(strip_prefix(ln))), None)
+        if frame is not None and frame not in view.aftermath:
+            starts = [frame - 1]
     chain: list[int] = []
     if starts:
         # Walk back from the last traceback while the one before it is chained to it.
