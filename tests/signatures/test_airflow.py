@@ -34,6 +34,15 @@ CASES = [
          "    raise KeyError(f'Variable {key} does not exist')\n"
          "KeyError: 'Variable providers_team_keypair does not exist'",
          "missing_config_or_secret", ("providers_team_keypair",), (), 0.9),
+    # airflow/jobs/base_job.py logs this when the heartbeat (a metadata-database write) raises;
+    # the task had finished, the PostgreSQL pod holding the metadata database had restarted.
+    Case("heartbeat_exception", "airflow",
+         "[2022-03-07, 12:19:30 IST] {local_task_job.py:264} INFO - 0 downstream tasks scheduled from follow-on schedule check\n"
+         "[2022-03-07, 12:19:32 IST] {base_job.py:230} ERROR - LocalTaskJob heartbeat got an exception\n"
+         "Traceback (most recent call last):\n"
+         '  File "/home/airflow/.local/lib/python3.8/site-packages/sqlalchemy/engine/base.py", line 2336, in _wrap_pool_connect\n'
+         "    return fn()\n",
+         "scheduler_infra", ("metadata database",), ("airflow db check",), 0.6, 0.79),
     # https://github.com/apache/airflow/issues/51969
     Case("zombie", "airflow",
          "[2025-06-20T00:41:18.162+0000] {scheduler_job_runner.py:2086} WARNING - Failing (1) jobs without heartbeat after 2025-06-20 00:41:08.156992+00:00\n"

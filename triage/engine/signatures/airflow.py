@@ -313,6 +313,15 @@ SIGNATURES = [
               "from the scheduler's), so the task never really started"),
       commands=("airflow config get-value core dags_folder",) + C.AIRFLOW_TASK,
       reason="Shows whether the worker sees this DAG where the scheduler says it is"),
+    # A job's heartbeat is a write to Airflow's metadata database: when it raises, the database (or
+    # the connection to it) failed under the task, and the run can be failed even if the work finished.
+    S("airflow_heartbeat_failed", K.scheduler_infra, 0.66,
+      yields_to=frozenset({K.oom, K.timeout_deadline}),
+      patterns=(r"(?P<af_job>Job|Scheduler|SchedulerJob\w*|LocalTaskJob\w*|TriggererJob\w*) heartbeat (?:failed|got an exception)",),
+      causes=("Airflow's {af_job} could not write its heartbeat to the metadata database (the database restarted, was "
+              "unreachable or out of connections), so Airflow may have failed the run whatever the task itself did",),
+      commands=("airflow db check",) + C.AIRFLOW_RUN,
+      reason="Checks that Airflow reaches its metadata database now"),
     S("airflow_celery_broker_lost", K.scheduler_infra, 0.78, refine=_celery_broker,
       patterns=(r"consumer: Connection to broker lost", r"consumer: Cannot connect to (?P<broker>(?:redis|rediss|amqp|amqps|sqs)://\S+)"),
       causes=("Airflow's Celery workers lost the broker ({broker}); queued tasks were not picked up until it came back and "
