@@ -43,6 +43,12 @@ CASES = [
          "anon-rss:60356340kB, file-rss:0kB, shmem-rss:0kB, UID:21417 pgtables:169956kB oom_score_adj:0",
          "oom", ("perl", "1440763"), (), 0.9),
     Case("timeout_124", "cron", "dumping...\ncommand exited with status 124", "timeout_deadline", ("timeout",), (), 0.55, 0.7),
+    # dash, which runs crontab lines on Debian/Ubuntu: an unescaped % in a crontab line ends the
+    # command early (https://github.com/Signbank/Global-signbank/issues/101 has the backquote form).
+    Case("dash_unterminated_quote", "cron", "/bin/sh: 1: Syntax error: Unterminated quoted string", "bad_code_or_bug",
+         ("syntax",), (), 0.8),
+    Case("dash_unexpected_token", "cron", "/usr/local/bin/rotate.sh: 14: Syntax error: end of file unexpected (expecting \"fi\")",
+         "bad_code_or_bug", ("syntax",), (), 0.8),
     Case("syntax_error", "cron", "/opt/backup/run.sh: line 22: syntax error near unexpected token `fi'", "bad_code_or_bug",
          ("syntax",), (), 0.8),
     Case("fork_limit", "cron", "/opt/backup/run.sh: fork: retry: Resource temporarily unavailable", "resource_quota_scheduling", (), (), 0.75),

@@ -168,7 +168,10 @@ SIGNATURES = [
       commands=C.CRONTAB + C.POD),
     S("shell_syntax_error", K.bad_code_or_bug, 0.85,
       patterns=(r"syntax error near unexpected token", r"syntax error: unexpected end of file",
-                r"unexpected EOF while looking for matching", r"\bbad substitution\b", r"Syntax error: \"[^\"]+\" unexpected"),
+                r"unexpected EOF while looking for matching", r"\bbad substitution\b", r"Syntax error: \"[^\"]+\" unexpected",
+                # dash (/bin/sh on Debian/Ubuntu, what cron runs): its parser's own messages
+                r"Syntax error: (?:EOF in backquote substitution|Unterminated quoted string|Missing '[})]'|"
+                r"Bad (?:for loop variable|fd number)|end of file unexpected|word unexpected|[^\s\"]+ unexpected)"),
       causes=("The job's shell script has a syntax error",),
       commands=C.CRONTAB + C.POD),
     S("shell_cd_failed", K.missing_config_or_secret, 0.72,
