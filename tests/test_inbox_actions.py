@@ -139,3 +139,13 @@ def test_not_open_by_default_on_a_non_loopback_address(tmp_path):
         assert "Actions are off" in page and "TRIAGE_INBOX_USERS" in page
         r = client.post("/triages/abc/actions/acknowledge", data={"csrf": "x"})
         assert r.status_code == 403 and "Actions are off" in r.text
+
+
+def test_the_inbox_shows_a_lean_as_unclear(triage_server):
+    server = triage_server()
+    body = {**RUN, "job": "exporter", "exit_code": 1,
+            "output": "exporter: refusing to write /srv/exports/today.csv: insufficient privileges for user etl\n"}
+    tid = published(server, body=body)
+    page = httpx.get(f"{server.url}/triages/{tid}", timeout=10).text
+    assert "unclear, leaning permissions_rbac" in page
+    assert server.get(f"/v1/triages/{tid}").json()["hypothesis"]["confidence"] < 0.4

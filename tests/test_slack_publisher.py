@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_support import cron_event, hypothesis, make_store, published, record_successes
-from triage.models import Category, TriageState
+from triage.models import Category, Hypothesis, TriageState
 from triage.observability import ERRORS
 from triage.settings import Settings
 from triage.slack.publisher import SlackPublisher, make_client
@@ -325,3 +325,16 @@ def test_a_triage_that_could_not_be_completed_still_reaches_slack(slack, tmp_pat
     assert len(posts) == 1
     assert "evidence collection crashed" in all_text(posts[0].blocks)
     assert pub.store.get(tid).state == TriageState.failed
+
+
+def test_a_lean_is_posted_as_unclear_not_as_a_likely_cause(slack, tmp_path):
+    pub = make_publisher(slack, f"sqlite:///{tmp_path}/t.db")
+    lean = Hypothesis(category="permissions_rbac", confidence=0.35, engine="signatures",
+                      cause="Unclear: no known failure signature is decisive here; the error lines lean to permissions rbac",
+                      evidence=["exporter: insufficient privileges for user etl"], command="crontab -l")
+    tid = published(pub.store, cron_event("exporter"), lean)
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    text = all_text(slack.calls_of("chat.postMessage")[0].args["blocks"])
+    assert "*Unclear*, leaning permissions_rbac — 35% confidence" in text
+    assert "Likely cause" not in text

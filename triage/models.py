@@ -207,6 +207,11 @@ class Evidence(BaseModel):
     links: dict[str, str] = Field(default_factory=dict)
 
 
+# Below this confidence a hypothesis is not a diagnosis: cards say "unclear" (a category other
+# than `other` is then only a lean), and storms are not grouped on it.
+DECISIVE_CONFIDENCE = 0.4
+
+
 class Hypothesis(BaseModel):
     """The card's claim: a likely cause, how sure, and one read-only command to confirm it."""
 

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from triage.actions import Actor, TriageActions
-from triage.models import Category, RunOutcome, RunRecord, TriageState, TriageView
+from triage.models import DECISIVE_CONFIDENCE, Category, RunOutcome, RunRecord, TriageState, TriageView
 from triage.run_history import duration_text, streak_text
 from triage.settings import Settings
 
@@ -141,6 +141,8 @@ def register_inbox(app: FastAPI, services) -> None:
             "view": view,
             "h": h,
             "confidence_pct": round(h.confidence * 100) if h else None,
+            # Below the decisive confidence a category is a lean, not a diagnosis.
+            "unclear": h is not None and h.confidence < DECISIVE_CONFIDENCE,
             "runs": run_marks(history),
             "streak": streak_text(history),
             "duration": duration_text(view, history),

@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from triage.models import Category, RunOutcome, RunRecord, TriageState, TriageView
+from triage.models import DECISIVE_CONFIDENCE, Category, RunOutcome, RunRecord, TriageState, TriageView
 from triage.run_history import duration_text, streak_text, when
 
 MAX_BLOCKS = 50
@@ -149,8 +149,13 @@ def triage_card(ctx: CardContext) -> tuple[str, list[Block]]:
         facts.append(f"reported {ctx.deliveries} times")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(facts))]))
     if h is not None:
-        head = (f"*Likely cause* — {h.category.value}, {round(h.confidence * 100)}% confidence, "
-                f"from {esc(engine_label(h.engine, h.signature))}\n")
+        pct = f"{round(h.confidence * 100)}% confidence, from {esc(engine_label(h.engine, h.signature))}"
+        if h.confidence >= DECISIVE_CONFIDENCE:
+            head = f"*Likely cause* — {h.category.value}, {pct}\n"
+        elif h.category != Category.other:
+            head = f"*Unclear*, leaning {h.category.value} — {pct}\n"
+        else:
+            head = f"*Unclear* — {pct}\n"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(head + esc(h.cause), SECTION_LIMIT))))
         if h.evidence:
             quoted = "\n".join("> " + esc(clip(line.replace("\n", " "), 400)) for line in h.evidence[:5])

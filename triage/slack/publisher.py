@@ -30,7 +30,7 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from triage.db import TriageRow
-from triage.models import Category, Hypothesis, TriageState, TriageView, utcnow
+from triage.models import DECISIVE_CONFIDENCE, Category, Hypothesis, TriageState, TriageView, utcnow
 from prometheus_client.core import GaugeMetricFamily
 
 from triage.observability import ERRORS, REGISTRY, STAGE_SECONDS
@@ -83,7 +83,8 @@ def storm_key_of(h: Hypothesis | None) -> str | None:
         return None
     if h.signature:
         return f"signature:{h.signature}"
-    if h.category != Category.other:
+    # A lean ("unclear, leaning X") is not decisive enough to say two failures share a cause.
+    if h.category != Category.other and h.confidence >= DECISIVE_CONFIDENCE:
         return f"category:{h.category.value}"
     return None
 

@@ -23,16 +23,17 @@ from typing import TYPE_CHECKING
 
 from triage.engine import guard
 from triage.engine.signatures.checks import generic_reason, job_check_command, job_check_reason
+from triage.engine.signatures.lean import LEAN_CONFIDENCE, lean
 from triage.engine.signatures.logview import CARRIED_ON_LINES, ERRORISH, LogView, kube_service
 from triage.engine.signatures.model import Hit, Signature, clean_value, render
 from triage.engine.signatures.prefilter import LinePrefilter
-from triage.models import Category, Hypothesis
+from triage.models import DECISIVE_CONFIDENCE, Category, Hypothesis
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # Below this a diagnosis is not made; the card says "unclear" instead.
-DECIDE_AT = 0.4
+DECIDE_AT = DECISIVE_CONFIDENCE
 # Two strong candidates of different categories this close: lower the confidence.
 AMBIGUOUS_WITHIN = 0.05
 ABSTAIN_CONFIDENCE = 0.2
@@ -313,13 +314,20 @@ def abstain(view: LogView, candidates: list[Candidate]) -> Hypothesis:
         if line not in evidence:
             evidence.append(line)
     cause = "Unclear: no known failure signature is decisive here; here is what to check."
+    leaning = lean(view)
+    if leaning is not None:
+        # Not a diagnosis: the words of the lines nearest the failure, stated as a lean.
+        cause += f" The error lines lean to {leaning.category.value.replace('_', ' ')}: {leaning.line[:300]}"
+        if leaning.line[:MAX_EVIDENCE_CHARS] in evidence:
+            evidence.remove(leaning.line[:MAX_EVIDENCE_CHARS])
+        evidence.append(leaning.line[:MAX_EVIDENCE_CHARS])
     if hint:
         cause += f" Hint: {hint.hypothesis.cause}"
     command = hint.hypothesis.command if hint and hint.hypothesis.command else job_check_command(view.event)
     return Hypothesis(
-        category=Category.other,
+        category=leaning.category if leaning else Category.other,
         cause=cause,
-        confidence=0.3 if hint else ABSTAIN_CONFIDENCE,
+        confidence=LEAN_CONFIDENCE if leaning else 0.3 if hint else ABSTAIN_CONFIDENCE,
         evidence=evidence[-5:],
         command=command,
         command_reason=(hint.hypothesis.command_reason if hint else "Shows the job's recent state (events, exit codes) to start from"),
