@@ -290,3 +290,14 @@ def test_a_pod_that_was_scheduled_after_all_was_not_unschedulable() -> None:
            "Normal   Started           4m  kubelet            Started container report")
     h = diagnose("k8s", log)
     assert h.category.value == "other" or h.confidence < 0.5
+
+
+def test_an_rbac_denial_wrapped_over_lines_is_still_rbac() -> None:
+    # As pasted from a descheduler CronJob's log (keiretsu-labs/kubernetes-manifests#2206).
+    log = ("failed to list *v1.PersistentVolumeClaim: persistentvolumeclaims is forbidden:\n"
+           'User "system:serviceaccount:kube-system:descheduler-sa" cannot list resource\n'
+           '"persistentvolumeclaims" in API group "" at the cluster scope\n')
+    h = diagnose("k8s", log)
+    assert h.category.value == "permissions_rbac" and h.signature == "k8s_rbac_forbidden"
+    assert "descheduler-sa" in h.cause and "persistentvolumeclaims" in h.cause
+    assert h.command.startswith("kubectl auth can-i list persistentvolumeclaims --as system:serviceaccount:kube-system:descheduler-sa")

@@ -49,6 +49,13 @@ CASES = [
          ("syntax",), (), 0.8),
     Case("dash_unexpected_token", "cron", "/usr/local/bin/rotate.sh: 14: Syntax error: end of file unexpected (expecting \"fi\")",
          "bad_code_or_bug", ("syntax",), (), 0.8),
+    # https://github.com/filesender/filesender/issues/842: a stray heredoc terminator on line 3.
+    Case("heredoc_terminator_run_as_command", "cron",
+         "/etc/cron.daily/filesender:\n/etc/cron.daily/filesender: 3: /etc/cron.daily/filesender: EOF: not found\n"
+         "run-parts: /etc/cron.daily/filesender exited with return code 127",
+         "bad_code_or_bug", ("EOF",), ("cat -n /etc/cron.daily/filesender",), 0.75),
+    Case("dash_names_the_script", "cron", "/usr/local/bin/sync.sh: 12: rsync: not found", "missing_config_or_secret",
+         ("rsync",), ("crontab -l",), 0.8),
     Case("syntax_error", "cron", "/opt/backup/run.sh: line 22: syntax error near unexpected token `fi'", "bad_code_or_bug",
          ("syntax",), (), 0.8),
     Case("fork_limit", "cron", "/opt/backup/run.sh: fork: retry: Resource temporarily unavailable", "resource_quota_scheduling", (), (), 0.75),

@@ -294,7 +294,9 @@ SIGNATURES = [
       commands=("kubectl describe limitrange -n {ns}",) + C.JOB),
     S("k8s_rbac_forbidden", K.permissions_rbac, 0.93, refine=_rbac,
       patterns=(r"User \"(?P<subject>[^\"]+)\" cannot (?P<verb>\w+) resource \"(?P<resource>[^\"]+)\"(?: in API group \"(?P<group>[^\"]*)\")?(?: in the namespace \"(?P<rbac_ns>[^\"]+)\")?",
-                r"User \"(?P<subject>[^\"]+)\" cannot (?P<verb>\w+) (?P<resource>[\w.]+) (?:in the namespace \"(?P<rbac_ns>[^\"]+)\"|at the cluster scope)"),
+                r"User \"(?P<subject>[^\"]+)\" cannot (?P<verb>\w+) (?P<resource>[\w.]+) (?:in the namespace \"(?P<rbac_ns>[^\"]+)\"|at the cluster scope)",
+                # The same message wrapped over lines where it was pasted: `pvcs is forbidden:` / `User "x" cannot list resource`
+                r"(?P<resource>[a-z][\w.-]*) is forbidden:\s*$", r"^User \"(?P<subject>[^\"]+)\" cannot (?P<verb>\w+)(?: resource)?\s*$"),
       causes=("{subject} is not allowed to {verb} {resource_ref} in namespace {rbac_ns} (RBAC forbidden)",
               "{subject} is not allowed to {verb} {resource_ref} (RBAC forbidden)"),
       commands=("kubectl auth can-i {verb} {resource_ref} --as {subject} -n {rbac_ns}",

@@ -76,8 +76,21 @@ def _cron_file(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# "Commands" that are really pieces of shell syntax: a heredoc terminator or a keyword that ended
+# up on a line of its own (a missing `<<EOF`, an unbalanced if/fi). That is the script's bug.
+_SHELL_SYNTAX_WORDS = {"EOF", "END", "EOT", "EOL", "fi", "then", "else", "elif", "done", "do", "esac", "in", "{", "}"}
+
+
 def _cron_path(hit: Hit, view: LogView) -> Hit:
     event = view.event
+    if hit.groups.get("exe") in _SHELL_SYNTAX_WORDS:
+        hit.category = K.bad_code_or_bug
+        hit.confidence = 0.8
+        hit.causes = ("The script runs '{exe}' as a command: a heredoc terminator or shell keyword out of place "
+                      "(a missing '<<{exe}', an unbalanced if/fi or do/done) — a bug in the script",)
+        hit.commands = ("cat -n {script}",) + C.CRONTAB + C.POD
+        hit.reason = "Shows the script with line numbers, to see what line runs it"
+        return hit
     if event.airflow:
         # A tool missing on an Airflow worker: its PATH or its image; not decisive either way.
         hit.confidence = 0.72
@@ -94,12 +107,63 @@ def _cron_path(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _logrotate_dir(hit: Hit, view: LogView) -> Hit:
+    path = hit.groups.get("path", "")
+    if "/" in path:
+        hit.groups["logdir"] = path.rsplit("/", 1)[0] or "/"
+    return hit
+
+
+# logrotate (run daily by cron or a systemd timer) reports each problem as `error: ...` and exits 1.
+_LOGROTATE_CONF = ("cat -n /etc/logrotate.d/{conf}", "grep -rn {path} /etc/logrotate.conf /etc/logrotate.d")
+LOGROTATE = [
+    S("logrotate_insecure_parent", K.permissions_rbac, 0.86, refine=_logrotate_dir,
+      patterns=(r"skipping \"(?P<path>[^\"]+)\" because parent directory has insecure permissions",),
+      causes=("logrotate refuses to rotate {path}: its directory {logdir} is writable by a group other than root "
+              "(or by everyone), and the config has no `su USER GROUP` directive for it",),
+      commands=("ls -ld {logdir}",) + C.CRONTAB,
+      reason="Shows the directory's owner, group and mode that logrotate objects to"),
+    S("logrotate_duplicate_entry", K.bad_code_or_bug, 0.75,
+      patterns=(r"error: (?P<conf>[\w.-]+):\d+ duplicate log entry for (?P<path>\S+)",),
+      causes=("Two logrotate configurations both rotate {path}: logrotate rejects the second ({conf}) and exits 1 "
+              "(usually a package or image that ships its own config for a log another package already rotates)",),
+      commands=("grep -rn {path} /etc/logrotate.conf /etc/logrotate.d",),
+      reason="Lists every logrotate config that names this log"),
+    S("logrotate_config_syntax", K.bad_code_or_bug, 0.75,
+      explained_by=frozenset({"logrotate_duplicate_entry", "logrotate_missing_log", "logrotate_insecure_parent"}),
+      patterns=(r"error: (?P<conf>[\w.-]+):(?:(?P<line>\d+) )?(?:missing '\{' after log files definition|unknown option|"
+                r"lines must begin with a keyword or a filename|unexpected text|unexpected log filename|"
+                r"prerotate, postrotate or preremove without endscript|bad (?:rotation count|size|minimum size|maximum size))",
+                r"error: found error in file (?P<conf>[\w.-]+), skipping"),
+      causes=("The logrotate config {conf} has a syntax error at line {line}, so logrotate skips it and exits 1",
+              "The logrotate config {conf} has an error, so logrotate skips it and exits 1"),
+      commands=("cat -n /etc/logrotate.d/{conf}",),
+      reason="Shows the config with line numbers"),
+    S("logrotate_missing_log", K.data_input_missing, 0.7,
+      patterns=(r"error: stat of (?P<path>\S+) failed: No such file or directory",
+                r"error: error accessing (?P<path>\S+): No such file or directory"),
+      causes=("logrotate is configured to rotate {path}, which does not exist (the service never wrote it, or was "
+              "removed), and the config has no `missingok`, so logrotate exits 1",),
+      commands=("grep -rn {path} /etc/logrotate.conf /etc/logrotate.d", "ls -l {path}"),
+      reason="Shows which logrotate config names the missing log"),
+    S("logrotate_state_locked", K.overlap_concurrency, 0.88,
+      patterns=(r"error: state file (?P<state>\S+) is already locked", r"logrotate does not support parallel execution"),
+      causes=("Another logrotate run held the state file {state}: two schedules (cron.daily and a timer or an hourly "
+              "job) ran logrotate at once",
+              "Another logrotate run held the state file: two schedules ran logrotate at once"),
+      commands=("ps -C logrotate -o pid,etime,args",) + C.CRONTAB,
+      reason="Shows whether another logrotate is still running, and since when"),
+]
+
+
 SIGNATURES = [
     S("shell_command_not_found", K.missing_config_or_secret, 0.85, refine=_cron_path,
       patterns=(r"(?P<exe>[\w./+-]+): command not found",
                 r"^(?:/bin/|/usr/bin/)?(?:ba|da|z|k)?sh: (?:\d+: |line \d+: )?(?P<exe>[^\s:]+): not found",
                 r"env: '?(?P<exe>[^':\s]+)'?: No such file or directory",
-                r"^(?P<exe>[\w.+-]+): not found\s*$"),
+                r"^(?P<exe>[\w.+-]+): not found\s*$",
+                # dash names the script and line: `/etc/cron.daily/job: 3: /etc/cron.daily/job: rsync: not found`
+                r"^(?P<script>/[^\s:]+): \d+: (?:/[^\s:]+: )?(?P<exe>[^\s:]+): not found\s*$"),
       causes=("{exe} was not found (command not found)",),
       commands=C.CRONTAB + C.POD + ("ls -l {exe}",),
       reason="Shows the PATH and command the cron entry runs with"),
@@ -334,4 +398,5 @@ SIGNATURES = [
                 r"pam_unix\(cron:account\): .*expired"),
       causes=("The account the job runs as has an expired password or account, so cron/PAM refused it",),
       commands=("chage -l {cron_user}",) + C.CRON_LOG),
+    *LOGROTATE,
 ]
