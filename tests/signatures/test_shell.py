@@ -61,7 +61,11 @@ CASES = [
     Case("fork_limit", "cron", "/opt/backup/run.sh: fork: retry: Resource temporarily unavailable", "resource_quota_scheduling", (), (), 0.75),
     Case("git_no_username", "cron", "fatal: could not read Username for 'https://github.com': No such device or address",
          "missing_config_or_secret", ("https://github.com",), ("crontab -l",), 0.75),
+    # Under cron the key the shell offers (an ssh-agent, another user's ~/.ssh) is usually not there: a
+    # setup problem more often than a revoked key, and not certain either way.
     Case("ssh_publickey", "cron", "git@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.",
+         "missing_config_or_secret", ("ssh-agent",), ("ls -l /home/backup/.ssh",), 0.6, 0.79, signature="git_auth_failed"),
+    Case("ssh_publickey_in_a_pod", "k8s", "git@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.",
          "credentials_expired", (), (), 0.8),
     Case("docker_daemon", "cron", "docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?.",
          "dependency_unavailable", ("unix:///var/run/docker.sock",), (), 0.8),

@@ -229,6 +229,15 @@ SIGNATURES = [
       causes=("The job was throttled by an API rate limit ({quota})", "The job was throttled by an API rate limit (429 / Throttling)"),
       commands=C.WHERE_IT_RAN,
       reason="Shows whether other runs overlapped and share the same API quota"),
+    # Let's Encrypt's issuance limits: a renewal loop or repeated failed attempts used them up.
+    S("acme_rate_limited", K.resource_quota_scheduling, 0.85,
+      patterns=(r"too many (?:certificates|failed authorizations|new orders|registrations)(?: \(\d+\))? already issued",
+                r"too many (?:failed authorizations|new orders|certificates) recently",
+                r"urn:ietf:params:acme:error:rateLimited"),
+      causes=("The ACME CA (Let's Encrypt) refused the request with a rate limit: too many certificates or failed attempts "
+              "for these names recently; it resets after the limit's window",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows how often the renewal runs"),
     S("cloud_quota_exceeded", K.resource_quota_scheduling, 0.85,
       patterns=(r"\bQUOTA_EXCEEDED\b", r"Quota '(?P<quota>\w+)' exceeded", r"\bLimitExceeded(?:Exception)?\b",
                 r"\bServiceQuotaExceededException\b", r"\bInsufficientInstanceCapacity\b", r"\bZONE_RESOURCE_POOL_EXHAUSTED\b",

@@ -269,8 +269,18 @@ SIGNATURES = [
       commands=C.POD + C.WHERE_IT_RAN,
       reason="Shows which secret or environment should supply the Redis password"),
     # The client's own SQLAlchemy pool ran dry: more concurrent sessions than pool_size+max_overflow, or leaked ones.
+    # Peer authentication: PostgreSQL takes the OS user's name as the role over the local socket, so a
+    # job run as another OS user (root under cron) cannot log in as the database user.
+    S("db_peer_auth_failed", K.missing_config_or_secret, 0.8,
+      patterns=(r"Peer authentication failed for user \"(?P<db_user>[^\"]+)\"",),
+      causes=("PostgreSQL refused peer authentication for {db_user}: the job runs as an OS user with another name over the "
+              "local socket; it needs to run as that user, connect over TCP with a password (-h localhost), or a pg_ident map",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows which user the job runs as and how it connects"),
     S("db_pool_exhausted", K.resource_quota_scheduling, 0.8, refine=_metadata_db,
-      patterns=(r"QueuePool limit of size (?P<pool_size>\d+) overflow (?P<overflow>-?\d+) reached",),
+      patterns=(r"QueuePool limit of size (?P<pool_size>\d+) overflow (?P<overflow>-?\d+) reached",
+                # HikariCP (JVM): every connection in the pool was busy for the whole connectionTimeout.
+                r"HikariPool-\d+ - Connection is not available, request timed out after \d+ ?ms"),
       causes=("The job's database connection pool was exhausted (pool size {pool_size}, overflow {overflow}): more concurrent "
               "work than the pool allows, or connections that were never returned",
               "The job's database connection pool was exhausted: more concurrent work than it allows, or leaked connections"),

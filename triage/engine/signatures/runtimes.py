@@ -126,6 +126,77 @@ def _executor_lost(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _cron_environment(hit: Hit, view: LogView) -> Hit:
+    """A library that cannot be loaded under cron is usually the environment (PERL5LIB, rbenv/rvm,
+    a virtualenv) that the user's shell sets up and cron does not; else it is not installed."""
+    if view.event.cron is not None:
+        hit.category = K.missing_config_or_secret
+        hit.confidence = min(hit.confidence, 0.62)
+        hit.causes = ("{lib} could not be loaded under cron: cron starts jobs without your shell's environment "
+                      "(PERL5LIB, rbenv/rvm, a virtualenv, PATH), so another interpreter or library path is used; "
+                      "else {lib} is not installed for it",)
+        hit.commands = C.CRONTAB
+        hit.reason = "Shows the job's crontab line: which interpreter it calls, with what environment"
+    return hit
+
+
+# PHP functions removed in PHP 7/8 (old scripts run by cron break on an upgrade).
+_PHP_REMOVED = r"(?:mysql_\w+|ereg\w*|eregi\w*|split|each|create_function|mcrypt_\w+|money_format|get_magic_quotes_\w+)"
+PHP = [
+    S("php_memory_exhausted", K.oom, 0.9,
+      patterns=(r"Allowed memory size of (?P<bytes>\d+) bytes exhausted",),
+      causes=("The PHP script ran out of memory: it needed more than its memory_limit ({bytes} bytes)",),
+      commands=("php -v",) + C.CRONTAB + C.POD,
+      reason="Shows which PHP the job runs (the CLI's memory_limit is in its php.ini)"),
+    S("php_max_execution_time", K.timeout_deadline, 0.88,
+      patterns=(r"Maximum execution time of (?P<secs>\d+) seconds? exceeded",),
+      causes=("The PHP script ran longer than its max_execution_time ({secs} s) and was stopped",),
+      commands=("php -v",) + C.CRONTAB + C.POD,
+      reason="Shows which PHP the job runs (max_execution_time is in its php.ini)"),
+    S("php_parse_error", K.bad_code_or_bug, 0.85,
+      patterns=(r"PHP Parse error:\s+(?P<detail>.{0,120}?) in (?P<path>\S+) on line (?P<line>\d+)",
+                r"\bParse error: syntax error, (?P<detail>.{0,120}?) in (?P<path>\S+) on line (?P<line>\d+)"),
+      causes=("{path} does not parse ({detail}, line {line}): a syntax error, or code written for a newer PHP than cron runs",),
+      commands=("php -v",) + C.CRONTAB,
+      reason="Shows which PHP version cron runs the script with"),
+    S("php_removed_function", K.dependency_version, 0.8,
+      patterns=(r"Call to undefined function (?P<func>" + _PHP_REMOVED + r")\(\)",),
+      causes=("The script calls {func}(), which newer PHP versions removed: the PHP that runs it was upgraded",),
+      commands=("php -v",) + C.CRONTAB,
+      reason="Shows which PHP version runs the script"),
+    S("php_undefined_function", K.dependency_version, 0.62,
+      patterns=(r"Call to undefined function (?P<func>[\w\\]+)\(\)",),
+      explained_by=frozenset({"php_removed_function"}),
+      causes=("{func}() is not defined: the PHP extension that provides it is not loaded for the PHP that runs the job "
+              "(the CLI often has another php.ini than the web server), or the code is wrong",),
+      commands=("php -v",) + C.CRONTAB,
+      reason="Shows which PHP binary runs the job"),
+]
+SCRIPTING = [
+    S("perl_module_missing", K.dependency_version, 0.8, refine=_cron_environment,
+      patterns=(r"Can't locate (?P<lib>[\w/.]+\.pm) in @INC",),
+      causes=("The Perl module {lib} is not installed where the job runs (or not on its @INC)",),
+      commands=("perl --version",) + C.CRONTAB + C.POD,
+      reason="Shows which perl runs the job"),
+    S("ruby_gem_missing", K.dependency_version, 0.8, refine=_cron_environment,
+      patterns=(r"Could not find '?(?P<lib>[\w.-]+)'? \([^)]*\) (?:required by|among)",
+                r"Bundler::GemNotFound: Could not find (?P<lib>[\w.-]+)",
+                r"cannot load such file -- (?P<lib>[\w/.-]+) \(LoadError\)",
+                r"Could not find gem '(?P<lib>[\w.-]+)"),
+      causes=("The Ruby gem {lib} (or the version the Gemfile.lock wants) is not installed for the Ruby that runs the job",),
+      commands=("ruby --version",) + C.CRONTAB + C.POD,
+      reason="Shows which ruby runs the job"),
+    S("dbt_compilation_error", K.bad_code_or_bug, 0.78,
+      patterns=(r"Compilation Error in (?P<node>(?:model|test|snapshot|seed|macro) [\w.]+)",
+                r"depends on a node named '(?P<ref>[^']+)' which was not found"),
+      causes=("dbt could not compile {node}: the project's code is wrong (a ref/source that does not exist, a Jinja or "
+              "YAML error)",
+              "dbt could not compile the project: a ref to {ref}, which does not exist"),
+      commands=C.AIRFLOW_TASK + C.POD + C.CRONTAB,
+      reason="Shows the task's state; the compile error names the model to fix"),
+]
+
+
 SIGNATURES = [
     # Spark lost the executor running a task (killed by YARN/Kubernetes, usually for memory, or its node died).
     S("spark_executor_lost", K.oom, 0.65, refine=_executor_lost,
@@ -263,4 +334,6 @@ SIGNATURES = [
       patterns=(r"Segmentation fault", r"\bSIGSEGV\b", r"(?:exit(?:ed)?(?: with)?[ _]?(?:code|status)\W{0,8})139\b", r"\(core dumped\)"),
       causes=("The process crashed with a segmentation fault (native code bug or incompatible native library)",),
       commands=C.WHERE_IT_RAN),
+    *PHP,
+    *SCRIPTING,
 ]

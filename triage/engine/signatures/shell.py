@@ -156,6 +156,50 @@ LOGROTATE = [
 ]
 
 
+def _publickey_under_cron(hit: Hit, view: LogView) -> Hit:
+    """`Permission denied (publickey)` from a cron job: the key the user's shell offers (an ssh-agent,
+    another user's ~/.ssh) is usually not there under cron, rather than a revoked key."""
+    if view.event.cron is not None and any("publickey" in line for line in hit.lines):
+        hit.category = K.missing_config_or_secret
+        hit.confidence = 0.62
+        hit.causes = ("The SSH server accepted none of the keys the job offered: under cron there is no ssh-agent and the "
+                      "job runs as {cron_user}, whose ~/.ssh may lack the key your shell uses (or the key is not in the "
+                      "server's authorized_keys)",
+                      "The SSH server accepted none of the keys the job offered: under cron there is no ssh-agent and the "
+                      "job's user may lack the key your shell uses (or the key is not in the server's authorized_keys)")
+        hit.commands = ("ls -l /home/{cron_user}/.ssh",) + C.CRONTAB
+        hit.reason = "Shows which SSH keys the job's user has"
+    return hit
+
+
+# systemd's exit statuses for a unit that failed before or around its program (systemd.exec(5)).
+_SYSTEMD_SETUP_STATUS = r"status=(?P<status>20[03]/(?:EXEC|CHDIR)|217/USER|209/STDOUT|210/CHROOT|218/CAPABILITIES)"
+SYSTEMD = [
+    S("systemd_oom_kill", K.oom, 0.93,
+      patterns=(r"(?P<unit>[\w@.-]+\.service): Failed with result 'oom-kill'", r"(?P<unit>[\w@.-]+\.service): A process of this unit has been killed by the OOM killer",
+                r"Active: failed \(Result: oom-kill\)"),
+      causes=("The kernel's OOM killer killed {unit}'s process: it ran out of memory (or hit the unit's MemoryMax)",
+              "The kernel's OOM killer killed the unit's process: it ran out of memory (or hit the unit's MemoryMax)"),
+      commands=("journalctl -u {unit} --no-pager -n 50",) + C.KERNEL_OOM,
+      reason="Shows the unit's last run and the OOM kill"),
+    S("systemd_timeout", K.timeout_deadline, 0.85,
+      patterns=(r"(?P<unit>[\w@.-]+\.service): Failed with result 'timeout'", r"(?P<unit>[\w@.-]+\.service): (?:Start|Stop)(?:-pre| operation)? timed out",
+                r"(?P<unit>[\w@.-]+\.service): Job (?:timed out|running time exceeded)"),
+      causes=("systemd stopped {unit}: it ran past its TimeoutStartSec/RuntimeMaxSec",),
+      commands=("systemctl cat {unit}", "journalctl -u {unit} --no-pager -n 50"),
+      reason="Shows the unit's timeouts and its last run"),
+    S("systemd_exec_setup", K.missing_config_or_secret, 0.8,
+      patterns=(r"(?P<unit>[\w@.-]+\.service): Main process exited, code=exited, " + _SYSTEMD_SETUP_STATUS,
+                r"(?P<unit>[\w@.-]+\.service): Failed (?:to execute|at step (?:EXEC|CHDIR|USER) spawning)"),
+      causes=("systemd could not start {unit}'s program ({status}): the ExecStart path, WorkingDirectory or User in the unit "
+              "does not exist or is not executable",
+              "systemd could not start {unit}'s program: the ExecStart path, WorkingDirectory or User in the unit does not "
+              "exist or is not executable"),
+      commands=("systemctl cat {unit}", "journalctl -u {unit} --no-pager -n 50"),
+      reason="Shows the unit's ExecStart, WorkingDirectory and User"),
+]
+
+
 SIGNATURES = [
     S("shell_command_not_found", K.missing_config_or_secret, 0.85, refine=_cron_path,
       patterns=(r"(?P<exe>[\w./+-]+): command not found",
@@ -183,6 +227,8 @@ SIGNATURES = [
       commands=C.CRONTAB + C.POD,
       reason="Shows the PATH and command the cron entry runs with"),
     S("shell_permission_denied", K.permissions_rbac, 0.85, refine=_permission,
+      # SSH's `Permission denied (publickey)` is a login refused, not a file: the SSH signature says which.
+      explained_by=frozenset({"git_auth_failed"}),
       patterns=(r"PermissionError: \[Errno 13\] Permission denied: '(?P<path>[^']+)'",
                 r"EACCES: permission denied, \w+ '(?P<path>[^']+)'",
                 r"open (?P<path>/\S+): permission denied",
@@ -315,12 +361,24 @@ SIGNATURES = [
       causes=("The job has no credentials for {url} where it runs (no token or SSH key for its user)",
               "The job has no credentials (token, SSH key or known_hosts entry) for the remote it uses"),
       commands=C.CRONTAB + C.POD),
-    S("git_auth_failed", K.credentials_expired, 0.87,
+    S("git_auth_failed", K.credentials_expired, 0.87, refine=_publickey_under_cron,
       patterns=(r"fatal: Authentication failed for '(?P<url>[^']+)'", r"remote: Invalid username or (?:password|token)",
                 r"Permission denied \(publickey[^)]*\)"),
       causes=("The remote {url} rejected the job's credentials (expired or revoked token or key)",
               "The remote rejected the job's credentials (expired or revoked token or key)"),
       commands=C.CRONTAB + C.POD),
+    # Run from cron's working directory (the user's home), not the checkout the shell was in.
+    S("git_not_a_repository", K.missing_config_or_secret, 0.75,
+      patterns=(r"fatal: not a git repository(?: \(or any (?:of the parent directories|parent up to mount point [^)]*)\))?",),
+      causes=("git ran outside a repository: the job's working directory is not the checkout (cron starts jobs in the "
+              "user's home; the script needs a `cd` to the repository or `git -C DIR`)",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the job's command and the directory it starts in"),
+    S("backup_backend_gave_up", K.dependency_unavailable, 0.72,
+      patterns=(r"Giving up after (?P<attempts>\d+) attempts\. (?P<error>\w*(?:Backend|Connection|Timeout)\w*(?:Exception|Error)\b.{0,120})",),
+      causes=("The backup tool gave up after {attempts} attempts to reach its storage backend: {error}",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the job's command and the backend it writes to"),
     S("docker_daemon_unavailable", K.dependency_unavailable, 0.85,
       patterns=(r"Cannot connect to the Docker daemon at (?P<socket>\S+?)\.? Is the docker daemon running", r"Cannot connect to the Docker daemon"),
       causes=("The Docker daemon was not running or not reachable ({socket})", "The Docker daemon was not running or not reachable"),
@@ -399,4 +457,5 @@ SIGNATURES = [
       causes=("The account the job runs as has an expired password or account, so cron/PAM refused it",),
       commands=("chage -l {cron_user}",) + C.CRON_LOG),
     *LOGROTATE,
+    *SYSTEMD,
 ]
