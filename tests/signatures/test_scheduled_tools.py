@@ -74,6 +74,28 @@ CASES = [
          "Attempt 4 failed. BackendException: Error uploading s3://backups/host/duplicity-full.20240101T020000Z.vol1.difftar.gpg\n"
          "Giving up after 5 attempts. BackendException: Error uploading s3://backups/host/duplicity-full.20240101T020000Z.vol1.difftar.gpg",
          "dependency_unavailable", ("5 attempts",), ("crontab -l",), 0.65, 0.79, signature="backup_backend_gave_up"),
+    # runc's wording when the entrypoint's interpreter is missing (CRLF `#!/bin/sh\r`, a shell the image lacks).
+    Case("entrypoint_interpreter_missing", "k8s", 'standard_init_linux.go:211: exec user process caused "no such file or directory"',
+         "bad_code_or_bug", ("interpreter",), ("kubectl describe pod",), 0.75, signature="k8s_executable_not_found"),
+    Case("http_500", "airflow",
+         "requests.exceptions.HTTPError: 500 Server Error: Internal Server Error for url: https://api.partner.com/v2/export",
+         "dependency_unavailable", ("5xx",), (), 0.65, 0.79, signature="service_unavailable"),
+    Case("drive_storage_quota", "cron",
+         "ERROR : Attempt 3/3 failed with 1 errors and: failed to make directory: googleapi: Error 403: The user's Drive "
+         "storage quota has been exceeded., storageQuotaExceeded", "disk_full", (), (), 0.8, signature="disk_full"),
+    Case("tar_changed", "cron", "tar: /var/www/html/wp-content/cache: file changed as we read it\n"
+         "tar: Exiting with failure status due to previous errors", "overlap_concurrency",
+         ("/var/www/html/wp-content/cache",), ("crontab -l",), 0.65, 0.79, signature="tar_file_changed"),
+    Case("mysql_1044", "cron",
+         "mysqldump: Got error: 1044: Access denied for user 'backup'@'localhost' to database 'app' when using LOCK TABLES",
+         "permissions_rbac", ("app",), (), 0.8, signature="db_permission_denied"),
+    Case("mysql_1045_stays_credentials", "cron",
+         "mysqldump: Got error: 1045: Access denied for user 'backup'@'localhost' (using password: YES) when trying to connect",
+         "credentials_expired", ("backup",), (), 0.6, signature="db_auth_failed"),
+    Case("node_script_path", "cron", "Error: Cannot find module '/root/job/index.js'", "missing_config_or_secret",
+         ("/root/job/index.js",), ("crontab -l",), 0.7, 0.79, signature="node_module_not_found"),
+    Case("node_package_missing", "k8s", "Error: Cannot find module 'pg'", "dependency_version", ("pg",), (), 0.75,
+         signature="node_module_not_found"),
 ]
 
 

@@ -294,7 +294,9 @@ SIGNATURES = [
       reason="Shows what the endpoint answers now"),
     S("service_unavailable", K.dependency_unavailable, 0.72,
       patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? (?:502|503|504)\b",
-                r"status(?: code)?[ :=]+(?:502|503|504)\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b"),
-      causes=("A service the job calls answered 5xx (unavailable, bad gateway or gateway timeout)",),
+                r"status(?: code)?[ :=]+(?:502|503|504)\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b",
+                # A plain 500: the service failed on the job's request (its bug or its outage, not the job's).
+                r"\b500 (?:Server Error|Internal Server Error)\b", r"HTTP(?: Error)? 500\b"),
+      causes=("A service the job calls answered 5xx (an internal error, unavailable, bad gateway or gateway timeout)",),
       commands=C.WHERE_IT_RAN),
 ]

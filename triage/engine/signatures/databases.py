@@ -155,6 +155,7 @@ SIGNATURES = [
       causes=("A query ran past the database's statement timeout and was cancelled",),
       commands=("psql -h {db_host} -c 'SHOW statement_timeout'", "psql -c 'SHOW statement_timeout'")),
     S("db_auth_failed", K.credentials_expired, 0.74, refine=_db_auth,
+      explained_by=frozenset({"db_permission_denied"}),
       patterns=(r"password authentication failed for user \"(?P<db_user>[^\"]+)\"", r"Access denied for user '(?P<db_user>[^']+)'@",
                 r"Login failed for user '(?P<db_user>[^']+)'", r"\bAuthentication failed\.\s*$",
                 r"Incorrect username or password (?:was )?specified", r"Invalid username or password",
@@ -175,7 +176,10 @@ SIGNATURES = [
       patterns=(r"permission denied for (?:table|schema|relation|database|sequence|function|view) (?P<obj>[\w.\"]+)",
                 r"(?P<stmt>SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|INDEX|REFERENCES|LOCK TABLES|EXECUTE) command denied to user "
                 r"'(?P<db_user>[^']+)'", r"\bORA-01031\b", r"The (?P<stmt>\w+) permission was denied on the object '(?P<obj>[^']+)'",
-                r"\bInsufficientPrivilege\b"),
+                r"\bInsufficientPrivilege\b",
+                # MySQL 1044: logged in, but no privilege on that database (1045 is the password).
+                r"\b1044\b.{0,20}Access denied for user '(?P<db_user>[^']+)'@'[^']*' to database '(?P<obj>[^']+)'",
+                r"Access denied for user '(?P<db_user>[^']+)'@'[^']*' to database '(?P<obj>[^']+)'"),
       causes=("The database user the job connects as lacks the privilege on {obj}", "The database user {db_user} may not run {stmt} there",
               "The database user the job connects as lacks a privilege it needs"),
       commands=("psql -h {db_host} -c 'SELECT grantee, table_schema, table_name, privilege_type FROM information_schema.role_table_grants'",)

@@ -330,8 +330,13 @@ SIGNATURES = [
     S("k8s_executable_not_found", K.bad_code_or_bug, 0.82,
       patterns=(r"exec: \"(?P<exe>[^\"]+)\": executable file not found in \$PATH",
                 r"exec: \"(?P<exe>[^\"]+)\": stat [^:]+: no such file or directory",
-                r"exec (?P<exe>\S+): no such file or directory"),
-      causes=("The container's command {exe} does not exist in the image",),
+                r"exec (?P<exe>\S+): no such file or directory",
+                # The entrypoint exists but its interpreter does not: a `#!` line naming a shell the image lacks,
+                # CRLF line endings (`/bin/sh\r`), or a binary linked against another libc.
+                r"exec user process caused:? \\?\"?no such file or directory"),
+      causes=("The container's command {exe} does not exist in the image",
+              "The container's entrypoint could not start: its interpreter is missing from the image (the `#!` line names "
+              "a shell the image lacks, the script has CRLF line endings, or the binary was built for another libc)"),
       commands=C.POD + C.JOB),
     S("k8s_exec_format", K.dependency_version, 0.86, refine=_exec_format,
       patterns=(r"failed to exec (?P<path>/\S+): exec format error", r"exec (?P<path>/\S+): exec format error",

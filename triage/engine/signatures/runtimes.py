@@ -140,6 +140,20 @@ def _cron_environment(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _node_script_path(hit: Hit, view: LogView) -> Hit:
+    """`Cannot find module '/root/job/index.js'`: the script itself, by path, is not there (a wrong
+    path or working directory), not a package that is not installed."""
+    module = hit.groups.get("module", "")
+    if module.startswith(("/", "./", "../")) or module.endswith((".js", ".mjs", ".cjs", ".ts")):
+        hit.category = K.missing_config_or_secret
+        hit.confidence = 0.75
+        hit.causes = ("Node.js could not find the script {module}: the path (or the working directory it is relative to) "
+                      "is wrong where the job runs",)
+        hit.commands = C.CRONTAB + C.POD + ("ls -l {module}",)
+        hit.reason = "Shows the command the job runs, with the script's path"
+    return hit
+
+
 # PHP functions removed in PHP 7/8 (old scripts run by cron break on an upgrade).
 _PHP_REMOVED = r"(?:mysql_\w+|ereg\w*|eregi\w*|split|each|create_function|mcrypt_\w+|money_format|get_magic_quotes_\w+)"
 PHP = [
@@ -321,7 +335,7 @@ SIGNATURES = [
                 r"UnhandledPromiseRejection", r"node:internal/process/promises"),
       causes=("The Node.js job hit an unhandled error in its own code",),
       commands=C.WHERE_IT_RAN),
-    S("node_module_not_found", K.dependency_version, 0.78,
+    S("node_module_not_found", K.dependency_version, 0.78, refine=_node_script_path,
       patterns=(r"Error: Cannot find module '(?P<module>[^']+)'", r"\bERR_MODULE_NOT_FOUND\b", r"\bERR_REQUIRE_ESM\b"),
       causes=("The Node.js module {module} is not installed where the job runs", "A Node.js module could not be loaded"),
       commands=C.POD + C.WHERE_IT_RAN),

@@ -91,7 +91,10 @@ SIGNATURES = [
                 r"No space left on device", r"\bENOSPC\b", r"\[Errno 28\]", r"Disk quota exceeded", r"\bEDQUOT\b",
                 # errno 28 is ENOSPC: mysqldump `Got errno 28 on write`, MySQL `(Errcode: 28 ...)`, `Got error 28 from storage engine`
                 r"\berrno[ :=]*28\b", r"\bErrcode: 28\b", r"\bGot error 28 from storage engine\b",
-                r"There is not enough space on the disk", r"not enough (?:free )?(?:disk )?space"),
+                r"There is not enough space on the disk", r"not enough (?:free )?(?:disk )?space",
+                # A cloud drive or bucket with a storage quota (Google Drive, OneDrive, WebDAV's 507): the same, remotely.
+                r"\bstorageQuotaExceeded\b", r"storage quota (?:has been |was )?exceeded", r"\b507 Insufficient Storage\b",
+                r"\bquotaExceeded\b.{0,80}\b(?:storage|space)\b"),
       causes=("The disk holding {path} is full (No space left on device)", "A disk the job writes to is full (No space left on device)"),
       commands=("df -h {dir}",) + C.POD + ("df -h",),
       reason="Shows how full the filesystem is (and, with -i, its inodes)"),
