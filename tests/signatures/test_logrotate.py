@@ -40,6 +40,13 @@ CASES = [
          "root@postfix-mail-0:/tmp# /etc/cron.daily/logrotate\nerror: rsyslog:1 duplicate log entry for /var/log/mail.log\n"
          "error: found error in file rsyslog, skipping",
          "bad_code_or_bug", ("/var/log/mail.log",), ("grep -rn /var/log/mail.log",), 0.7, 0.79, signature="logrotate_duplicate_entry"),
+    # https://github.com/phusion/baseimage-docker/issues/584: the main config names itself by path.
+    Case("duplicate_in_main_config", "cron",
+         "/etc/cron.daily/logrotate:\nerror: /etc/logrotate.conf:22 duplicate log entry for /var/log/wtmp\n"
+         "run-parts: /etc/cron.daily/logrotate exited with return code 1",
+         "bad_code_or_bug", ("/var/log/wtmp",), ("grep -rn /var/log/wtmp",), 0.7, 0.79, signature="logrotate_duplicate_entry"),
+    Case("unknown_option_in_main_config", "cron", "error: /etc/logrotate.conf:5 unknown option 'foo' -- ignoring line",
+         "bad_code_or_bug", ("/etc/logrotate.conf",), ("cat -n /etc/logrotate.conf",), 0.7, 0.79, signature="logrotate_config_syntax"),
 ]
 
 

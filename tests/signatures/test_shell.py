@@ -56,6 +56,12 @@ CASES = [
          "bad_code_or_bug", ("EOF",), ("cat -n /etc/cron.daily/filesender",), 0.75),
     Case("dash_names_the_script", "cron", "/usr/local/bin/sync.sh: 12: rsync: not found", "missing_config_or_secret",
          ("rsync",), ("crontab -l",), 0.8),
+    # https://github.com/mailcow/mailcow-dockerized/issues/261: overlayfs makes cron.d files look hard-linked.
+    Case("cron_hard_links", "cron", "dovecot-mailcow_1    | May  9 18:07:01 mx-de cron[39]: (*system*imapsync) NUMBER OF HARD LINKS > 1 "
+         "(/etc/cron.d/imapsync)", "scheduler_infra", ("/etc/cron.d/imapsync", "link count"), ("ls -l /etc/cron.d/imapsync",), 0.8),
+    # A Go CLI (urfave/cli) whose flag was renamed in a newer image (vmware-tanzu/velero#1118).
+    Case("go_cli_flag_removed", "k8s", "Incorrect Usage. flag provided but not defined: -config-folder\nNAME:\n  mc - Minio Client",
+         "dependency_version", ("-config-folder",), (), 0.55, 0.79),
     Case("syntax_error", "cron", "/opt/backup/run.sh: line 22: syntax error near unexpected token `fi'", "bad_code_or_bug",
          ("syntax",), (), 0.8),
     Case("fork_limit", "cron", "/opt/backup/run.sh: fork: retry: Resource temporarily unavailable", "resource_quota_scheduling", (), (), 0.75),

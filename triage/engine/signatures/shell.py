@@ -114,8 +114,15 @@ def _logrotate_dir(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _logrotate_conf(hit: Hit, view: LogView) -> Hit:
+    # logrotate names a file under /etc/logrotate.d by its bare name, the main config by its path.
+    conf = hit.groups.get("conf", "")
+    if conf:
+        hit.groups["conf_path"] = conf if conf.startswith("/") else f"/etc/logrotate.d/{conf}"
+    return hit
+
+
 # logrotate (run daily by cron or a systemd timer) reports each problem as `error: ...` and exits 1.
-_LOGROTATE_CONF = ("cat -n /etc/logrotate.d/{conf}", "grep -rn {path} /etc/logrotate.conf /etc/logrotate.d")
 LOGROTATE = [
     S("logrotate_insecure_parent", K.permissions_rbac, 0.86, refine=_logrotate_dir,
       patterns=(r"skipping \"(?P<path>[^\"]+)\" because parent directory has insecure permissions",),
@@ -124,20 +131,20 @@ LOGROTATE = [
       commands=("ls -ld {logdir}",) + C.CRONTAB,
       reason="Shows the directory's owner, group and mode that logrotate objects to"),
     S("logrotate_duplicate_entry", K.bad_code_or_bug, 0.75,
-      patterns=(r"error: (?P<conf>[\w.-]+):\d+ duplicate log entry for (?P<path>\S+)",),
+      patterns=(r"error: (?P<conf>[\w./-]+):\d+ duplicate log entry for (?P<path>\S+)",),
       causes=("Two logrotate configurations both rotate {path}: logrotate rejects the second ({conf}) and exits 1 "
               "(usually a package or image that ships its own config for a log another package already rotates)",),
       commands=("grep -rn {path} /etc/logrotate.conf /etc/logrotate.d",),
       reason="Lists every logrotate config that names this log"),
-    S("logrotate_config_syntax", K.bad_code_or_bug, 0.75,
+    S("logrotate_config_syntax", K.bad_code_or_bug, 0.75, refine=_logrotate_conf,
       explained_by=frozenset({"logrotate_duplicate_entry", "logrotate_missing_log", "logrotate_insecure_parent"}),
-      patterns=(r"error: (?P<conf>[\w.-]+):(?:(?P<line>\d+) )?(?:missing '\{' after log files definition|unknown option|"
+      patterns=(r"error: (?P<conf>[\w./-]+):(?:(?P<line>\d+) )?(?:missing '\{' after log files definition|unknown option|"
                 r"lines must begin with a keyword or a filename|unexpected text|unexpected log filename|"
                 r"prerotate, postrotate or preremove without endscript|bad (?:rotation count|size|minimum size|maximum size))",
                 r"error: found error in file (?P<conf>[\w.-]+), skipping"),
       causes=("The logrotate config {conf} has a syntax error at line {line}, so logrotate skips it and exits 1",
               "The logrotate config {conf} has an error, so logrotate skips it and exits 1"),
-      commands=("cat -n /etc/logrotate.d/{conf}",),
+      commands=("cat -n {conf_path}",),
       reason="Shows the config with line numbers"),
     S("logrotate_missing_log", K.data_input_missing, 0.7,
       patterns=(r"error: stat of (?P<path>\S+) failed: No such file or directory",
@@ -413,20 +420,23 @@ SIGNATURES = [
       patterns=(r"^(?P<tool>[\w.-]+)(?: [\w.-]+)?: error: argument (?P<arg>\S+?):? (?:expected|invalid)",
                 r"^(?P<tool>[\w.-]+)(?: [\w.-]+)?: error: (?:unrecognized arguments: (?P<arg>.+)|the following arguments are required)",
                 r"^(?P<tool>[\w.-]+): (?:unrecognized|invalid|unknown) option(?: --)? '?(?P<arg>[^'\s]+)'?",
-                r"^Error: No such (?:option|command): (?P<arg>\S+)", r"^flag provided but not defined: (?P<arg>\S+)"),
+                r"^Error: No such (?:option|command): (?P<arg>\S+)", r"^flag provided but not defined: (?P<arg>\S+)",
+                # Go CLIs (urfave/cli): `Incorrect Usage. flag provided but not defined: -config-folder`
+                r"Incorrect Usage[.:] flag provided but not defined: (?P<arg>\S+)", r"\bunknown (?:flag|shorthand flag): '?(?P<arg>[^'\s]+)"),
       causes=("{tool} rejected the command line the job gives it ({arg}): its options changed in an upgrade, or the job passes a wrong one",
+              "A program rejected the option {arg} that the job passes: its options changed in an upgrade, or the job passes a wrong one",
               "A program rejected the command line the job gives it: its options changed in an upgrade, or the job passes a wrong one"),
       commands=C.CRONTAB + C.POD + C.AIRFLOW_RUN,
       reason="Shows the exact command line the job runs"),
     # cron refuses a crontab file whose owner or mode it does not trust, and then never runs its jobs.
     S("cron_file_rejected", K.scheduler_infra, 0.85, refine=_cron_file,
-      patterns=(r"\b(?:WRONG FILE OWNER|INSECURE MODE|BAD FILE MODE|WRONG INODE INFO)\b[^(]*(?:\([^)]*\)\s*)*\((?P<path>[^)]+)\)\s*$",
-                r"\b(?:WRONG FILE OWNER|INSECURE MODE|BAD FILE MODE|WRONG INODE INFO)\b",
+      patterns=(r"\b(?:WRONG FILE OWNER|INSECURE MODE|BAD FILE MODE|WRONG INODE INFO|NUMBER OF HARD LINKS > 1)[^(]*(?:\([^)]*\)\s*)*\((?P<path>[^)]+)\)\s*$",
+                r"\b(?:WRONG FILE OWNER|INSECURE MODE|BAD FILE MODE|WRONG INODE INFO|NUMBER OF HARD LINKS > 1)",
                 r"Error: bad username; while reading (?P<path>\S+)", r"Syntax error, this crontab file will be ignored"),
-      causes=("cron ignored the crontab file {path} (its owner or mode is not what cron requires, or it does not parse), so the job never ran",
-              "cron ignored the job's crontab file (its owner or mode is not what cron requires, or it does not parse), so the job never ran"),
+      causes=("cron ignored the crontab file {path} (its owner, mode or link count is not what cron requires, or it does not parse), so the job never ran",
+              "cron ignored the job's crontab file (its owner, mode or link count is not what cron requires, or it does not parse), so the job never ran"),
       commands=("ls -l {path}", "ls -l /etc/cron.d") + C.CRON_LOG,
-      reason="Shows the crontab file's owner and mode (root-owned, not group/other-writable)"),
+      reason="Shows the crontab file's owner and mode (root-owned, not group/other-writable, one hard link)"),
     S("cron_daemon_error", K.scheduler_infra, 0.75,
       patterns=(r"errors in crontab file", r"\":\d+: bad (?:minute|hour|day-of-month|month|day-of-week|command)",
                 r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
