@@ -141,11 +141,12 @@ def test_not_open_by_default_on_a_non_loopback_address(tmp_path):
         assert r.status_code == 403 and "Actions are off" in r.text
 
 
-def test_the_inbox_shows_a_lean_as_unclear(triage_server):
+def test_the_inbox_shows_an_unrecognised_failure_as_unclear_with_its_hint(triage_server):
     server = triage_server()
     body = {**RUN, "job": "exporter", "exit_code": 1,
             "output": "exporter: refusing to write /srv/exports/today.csv: insufficient privileges for user etl\n"}
     tid = published(server, body=body)
     page = httpx.get(f"{server.url}/triages/{tid}", timeout=10).text
-    assert "unclear, leaning permissions_rbac" in page
+    assert '<span class="pill cat">unclear</span>' in page
+    assert "read most like permissions rbac" in page
     assert server.get(f"/v1/triages/{tid}").json()["hypothesis"]["confidence"] < 0.4
