@@ -96,6 +96,12 @@ CASES = [
          ("/root/job/index.js",), ("crontab -l",), 0.7, 0.79, signature="node_module_not_found"),
     Case("node_package_missing", "k8s", "Error: Cannot find module 'pg'", "dependency_version", ("pg",), (), 0.75,
          signature="node_module_not_found"),
+    # mysqldump cut off mid-table: the server's net_write_timeout on a long stream (kiwix/borg-backup#56 has one).
+    Case("mysqldump_mid_table", "cron",
+         "mysqldump: Error 2013: Lost connection to MySQL server during query when dumping table `log` at row: 221543",
+         "timeout_deadline", ("net_write_timeout",), ("SHOW VARIABLES LIKE",), 0.55, 0.7, signature="db_server_unavailable"),
+    Case("mysql_gone_away_stays_unavailable", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away",
+         "dependency_unavailable", (), (), 0.7, signature="db_server_unavailable"),
 ]
 
 

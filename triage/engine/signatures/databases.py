@@ -27,7 +27,21 @@ def _flavour(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# mysqldump losing the server in the middle of a table: the server's net_write_timeout (or
+# max_allowed_packet) cut a long, slow stream; the server itself was up.
+_MYSQLDUMP_MID_TABLE = re.compile(r"Lost connection to MySQL server during query when dumping table", re.IGNORECASE)
+
+
 def _flavour_or_metadata(hit: Hit, view: LogView) -> Hit:
+    if any(_MYSQLDUMP_MID_TABLE.search(line) for line in hit.lines):
+        hit.category = K.timeout_deadline
+        hit.confidence = 0.6
+        hit.causes = ("mysqldump lost the server in the middle of dumping a table: on a large table the server's "
+                      "net_write_timeout / net_read_timeout (or max_allowed_packet) usually cuts the slow stream; "
+                      "a server restart would do the same",)
+        hit.commands = ("mysql -e \"SHOW VARIABLES LIKE 'net_%timeout'\"",) + C.CRONTAB + C.POD
+        hit.reason = "Shows the server's network timeouts, to compare with how long the dump runs"
+        return hit
     return _metadata_db(_flavour(hit, view), view)
 
 
