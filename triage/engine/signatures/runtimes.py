@@ -93,23 +93,27 @@ def _java_bug(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _library_under_cron(hit: Hit, view: LogView, cause: str) -> Hit:
+    """Under cron, a library the job cannot load is usually the environment, not the package: cron
+    starts jobs without the shell's setup (PATH, a virtualenv, PERL5LIB, rbenv/rvm, the working
+    directory), so another interpreter or library path runs the script than in the shell where it
+    works. Either could be true from the log alone, so the confidence stays below 0.8."""
+    if view.event.cron is not None:
+        hit.category = K.missing_config_or_secret
+        hit.confidence = min(hit.confidence, 0.62)
+        hit.causes = (cause,)
+        hit.commands = C.CRONTAB
+        hit.reason = "Shows the job's crontab line: which interpreter it calls, with what environment"
+    return hit
+
+
 def _module_pkg(hit: Hit, view: LogView) -> Hit:
     module = hit.groups.get("module", "")
     if module:
         hit.groups["pkg"] = module.split(".")[0].replace("_", "-")
-    if view.event.cron is not None:
-        # Under cron the usual reason is the environment, not the package: cron starts jobs
-        # with a minimal PATH and no activated virtualenv, so another interpreter (or another
-        # working directory / sys.path) runs the script than in the shell where it works.
-        # Either could be true from the log alone, so the confidence stays below 0.8.
-        hit.category = K.missing_config_or_secret
-        hit.confidence = min(hit.confidence, 0.62)
-        hit.causes = ("Python could not import {module} under cron: cron runs jobs with a minimal environment (PATH, no "
-                      "virtualenv, another working directory), so the interpreter or sys.path differs from your shell's; "
-                      "else {pkg} is not installed for that interpreter",)
-        hit.commands = C.CRONTAB
-        hit.reason = "Shows the job's crontab line and PATH: which python it calls, and from where"
-    return hit
+    return _library_under_cron(hit, view, "Python could not import {module} under cron: cron runs jobs with a minimal "
+                               "environment (PATH, no virtualenv, another working directory), so the interpreter or sys.path "
+                               "differs from your shell's; else {pkg} is not installed for that interpreter")
 
 
 # The container manager's verdict on a lost executor: 137 (SIGKILL) or an explicit memory limit.
@@ -127,17 +131,9 @@ def _executor_lost(hit: Hit, view: LogView) -> Hit:
 
 
 def _cron_environment(hit: Hit, view: LogView) -> Hit:
-    """A library that cannot be loaded under cron is usually the environment (PERL5LIB, rbenv/rvm,
-    a virtualenv) that the user's shell sets up and cron does not; else it is not installed."""
-    if view.event.cron is not None:
-        hit.category = K.missing_config_or_secret
-        hit.confidence = min(hit.confidence, 0.62)
-        hit.causes = ("{lib} could not be loaded under cron: cron starts jobs without your shell's environment "
-                      "(PERL5LIB, rbenv/rvm, a virtualenv, PATH), so another interpreter or library path is used; "
-                      "else {lib} is not installed for it",)
-        hit.commands = C.CRONTAB
-        hit.reason = "Shows the job's crontab line: which interpreter it calls, with what environment"
-    return hit
+    return _library_under_cron(hit, view, "{lib} could not be loaded under cron: cron starts jobs without your shell's "
+                               "environment (PERL5LIB, rbenv/rvm, a virtualenv, PATH), so another interpreter or library "
+                               "path is used; else {lib} is not installed for it")
 
 
 def _node_script_path(hit: Hit, view: LogView) -> Hit:
