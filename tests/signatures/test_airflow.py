@@ -235,7 +235,8 @@ def test_real_airflow3_task_logs(name: str, category: str, signature: str) -> No
     log = "\n".join(airflow_log.flatten_log_response(body))
     h = signatures.diagnose(AIRFLOW, Evidence(log_text=log, status=airflow_log.status_facts(body["content"])))
     assert (h.category.value, h.signature) == (category, signature)
-    assert h.confidence >= 0.8
+    # A refused connection says what failed, not why: it stays just below the confident band.
+    assert h.confidence >= (0.75 if category in ("dependency_unavailable", "network_dns") else 0.8)
 
 
 def test_celery_broker_outside_airflow_is_a_dependency() -> None:

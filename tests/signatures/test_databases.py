@@ -18,10 +18,10 @@ CASES = [
     Case("pg_connection_refused", "cron",
          'psycopg2.OperationalError: connection to server at "10.0.3.7", port 5432 failed: Connection refused\n'
          "\tIs the server running on that host and accepting TCP/IP connections?",
-         "dependency_unavailable", ("10.0.3.7:5432",), ("psql -h 10.0.3.7 -p 5432 -c 'SELECT 1'",), 0.85),
+         "dependency_unavailable", ("10.0.3.7:5432",), ("psql -h 10.0.3.7 -p 5432 -c 'SELECT 1'",), 0.75),
     Case("pg_connection_refused_k8s_service", "k8s",
          'psycopg2.OperationalError: connection to server at "reports-db.data.svc.cluster.local" (10.96.4.12), port 5432 failed: Connection refused',
-         "dependency_unavailable", ("reports-db.data.svc.cluster.local",), ("kubectl get endpoints reports-db -n data",), 0.85),
+         "dependency_unavailable", ("reports-db.data.svc.cluster.local",), ("kubectl get endpoints reports-db -n data",), 0.75),
     # https://github.com/DemocracyClub/WhoCanIVoteFor/issues/529
     Case("deadlock", "cron",
          "psycopg2.errors.DeadlockDetected: deadlock detected\nDETAIL:  Process 11031 waits for ShareLock on transaction 14635008; "
@@ -115,7 +115,7 @@ CASES = [
          "sqlalchemy.exc.OperationalError: (psycopg2.errors.SerializationFailure) could not serialize access due to read/write "
          "dependencies among transactions", "overlap_concurrency", (), (), 0.7),
     # https://github.com/oracle/docker-images/issues/1934
-    Case("oracle_no_listener", "cron", "django.db.utils.DatabaseError: ORA-12541: TNS:no listener", "dependency_unavailable", (), (), 0.8),
+    Case("oracle_no_listener", "cron", "django.db.utils.DatabaseError: ORA-12541: TNS:no listener", "dependency_unavailable", (), (), 0.75),
     Case("mysql_gone_away", "cron", "ERROR 2006 (HY000) at line 1: MySQL server has gone away", "dependency_unavailable", (), (), 0.7),
 ]
 

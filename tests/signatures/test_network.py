@@ -11,26 +11,26 @@ CASES = [
     Case("pg_dns", "cron",
          'OperationalError: could not translate host name "ec2-107-22-250-212.compute-1.amazonaws.com" to address: '
          "Temporary failure in name resolution", "network_dns", ("ec2-107-22-250-212.compute-1.amazonaws.com",),
-         ("getent hosts ec2-107-22-250-212.compute-1.amazonaws.com",), 0.85),
+         ("getent hosts ec2-107-22-250-212.compute-1.amazonaws.com",), 0.75),
     # https://github.com/opensanctions/opensanctions/issues/44 (inside a cluster: a Service name)
     Case("pg_dns_service_name", "k8s",
          'ERROR:coe_assembly.init:(psycopg2.OperationalError) could not translate host name "postgres" to address: Name does not resolve',
-         "network_dns", ("postgres",), ("kubectl get svc postgres -n reports",), 0.85),
+         "network_dns", ("postgres",), ("kubectl get svc postgres -n reports",), 0.75),
     Case("requests_dns", "airflow",
          "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.partner.example', port=443): Max retries exceeded "
          "with url: /v2/orders (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to "
          "resolve 'api.partner.example' ([Errno -2] Name or service not known)\"))", "network_dns", ("api.partner.example",),
-         ("getent hosts api.partner.example",), 0.85),
+         ("getent hosts api.partner.example",), 0.75),
     Case("go_dns", "k8s", 'Get "https://vault.internal.example.com/v1/sys/health": dial tcp: lookup vault.internal.example.com on 10.96.0.10:53: no such host',
-         "network_dns", ("vault.internal.example.com",), (), 0.85),
+         "network_dns", ("vault.internal.example.com",), (), 0.75),
     Case("node_econnrefused", "k8s", "Error: connect ECONNREFUSED 10.0.0.12:6379\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)",
-         "dependency_unavailable", ("10.0.0.12:6379",), (), 0.8),
+         "dependency_unavailable", ("10.0.0.12:6379",), (), 0.75),
     Case("requests_refused_localhost", "cron",
          "requests.exceptions.ConnectionError: HTTPConnectionPool(host='localhost', port=8086): Max retries exceeded with url: /write "
          "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish a new connection: "
-         "[Errno 111] Connection refused'))", "dependency_unavailable", ("localhost:8086",), ("ss -ltn",), 0.8),
+         "[Errno 111] Connection refused'))", "dependency_unavailable", ("localhost:8086",), ("ss -ltn",), 0.75),
     Case("no_route", "cron", "curl: (7) Failed to connect to 10.20.0.5 port 443 after 3 ms: No route to host", "network_dns",
-         ("10.20.0.5",), (), 0.8),
+         ("10.20.0.5",), (), 0.75),
     # https://github.com/ostafen/xdcc-cli/issues/4
     Case("x509_expired", "k8s",
          "x509: certificate has expired or is not yet valid: current time 2023-01-28T09:08:05+01:00 is after 2023-01-08T09:42:48Z",
@@ -39,13 +39,13 @@ CASES = [
          "dependency_unavailable", (), (), 0.5, 0.7),
     # The busybox wget of kubernetes/kubernetes#65010 (`wget www.asdf.asdf`): busybox's own wording
     Case("busybox_wget_bad_address", "k8s", "Connecting to www.asdf.asdf (www.asdf.asdf)\nwget: bad address 'www.asdf.asdf'",
-         "network_dns", ("www.asdf.asdf",), ("getent hosts www.asdf.asdf",), 0.85),
+         "network_dns", ("www.asdf.asdf",), ("getent hosts www.asdf.asdf",), 0.75),
     # The curl CronJob of kubernetes/kubernetes#53331 (a service listening on another port): curl's own wording
     Case("curl_connect_timeout", "cron", "curl: (28) Failed to connect to some-service port 80 after 129281 ms: Connection timed out",
          "network_dns", ("some-service:80",), ("getent hosts some-service",), 0.6, 0.75),
-    Case("kafka_no_brokers", "k8s", "kafka.errors.NoBrokersAvailable: NoBrokersAvailable", "dependency_unavailable", (), (), 0.8),
+    Case("kafka_no_brokers", "k8s", "kafka.errors.NoBrokersAvailable: NoBrokersAvailable", "dependency_unavailable", (), (), 0.75),
     Case("windows_refused", "cron", "[WinError 10061] No connection could be made because the target machine actively refused it",
-         "dependency_unavailable", (), (), 0.8),
+         "dependency_unavailable", (), (), 0.75),
     Case("unknown_ca", "cron", "curl: (60) SSL certificate problem: unable to get local issuer certificate", "missing_config_or_secret",
          (), (), 0.7),
 ]
@@ -66,7 +66,7 @@ def test_network_signature(case: Case) -> None:
 ])
 def test_nslookup_failures_are_dns(log: str, host: str) -> None:
     h = diagnose("cron", log)
-    assert h.category.value == "network_dns" and h.confidence >= 0.8
+    assert h.category.value == "network_dns" and h.confidence >= 0.75
     assert host in h.cause
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from triage.engine.signatures import checks as C
+from triage.engine.signatures.network import TRANSPORT_SYMPTOM
 from triage.engine.signatures.airflow import metadata_db_context
 from triage.engine.signatures.logview import LogView
 from triage.engine.signatures.model import Hit
@@ -128,7 +129,7 @@ def _local_db(hit: Hit, view: LogView) -> Hit:
 
 
 SIGNATURES = [
-    S("db_connection_refused", K.dependency_unavailable, 0.9, refine=_local_db,
+    S("db_connection_refused", K.dependency_unavailable, TRANSPORT_SYMPTOM, refine=_local_db,
       patterns=(r"connection to server at \"(?P<db_host>[^\"]+)\"(?: \([^)]*\))?, port (?P<db_port>\d+) failed: Connection refused",
                 r"Is the server running on host \"(?P<db_host>[^\"]+)\"(?: \([^)]*\))? and accepting\s+TCP/IP connections on port (?P<db_port>\d+)",
                 r"could not connect to server: Connection refused",
@@ -255,7 +256,7 @@ SIGNATURES = [
                 r"\bORA-0(?:1653|1654|1658|1659|1688|1691)\b", r"unable to (?:extend|create INITIAL extent)\b.{0,80}\btablespace\b"),
       causes=("The database ran out of disk space while the job wrote to it",),
       commands=("psql -h {db_host} -c 'SELECT pg_size_pretty(pg_database_size(current_database()))'", "df -h")),
-    S("redis_unavailable", K.dependency_unavailable, 0.8, refine=_redis,
+    S("redis_unavailable", K.dependency_unavailable, TRANSPORT_SYMPTOM, refine=_redis,
       patterns=(r"Error \d+ connecting to (?P<db_host>[\w.-]+):(?P<db_port>\d+)", r"redis\.exceptions\.ConnectionError",
                 r"OOM command not allowed when used memory > 'maxmemory'"),
       causes=("Redis at {db_host}:{db_port} was unavailable to the job", "Redis was unavailable or full"),
