@@ -157,8 +157,6 @@ MIN_LEAD = 0.5
 class Lean:
     category: K
     line: str
-    score: float
-    runner_up: float
 
 
 def _line_scores(text: str) -> dict[K, float]:
@@ -213,4 +211,4 @@ def lean(view: LogView) -> Lean | None:
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
     if score < MIN_SCORE or score - runner_up < MIN_LEAD:
         return None
-    return Lean(top, view.lines[best_line[top][1]].strip(), round(score, 2), round(runner_up, 2))
+    return Lean(top, view.lines[best_line[top][1]].strip())

@@ -32,8 +32,6 @@ from triage.models import DECISIVE_CONFIDENCE, Category, Hypothesis
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-# Below this a diagnosis is not made; the card says "unclear" instead.
-DECIDE_AT = DECISIVE_CONFIDENCE
 # Two strong candidates of different categories this close: lower the confidence.
 AMBIGUOUS_WITHIN = 0.05
 ABSTAIN_CONFIDENCE = 0.2
@@ -287,7 +285,7 @@ def rank(view: LogView, hits: list[Hit]) -> list[Candidate]:
 
 
 def decide(view: LogView, candidates: list[Candidate]) -> Hypothesis:
-    strong = [c for c in candidates if not c.generic and c.hypothesis.confidence >= DECIDE_AT]
+    strong = [c for c in candidates if not c.generic and c.hypothesis.confidence >= DECISIVE_CONFIDENCE]
     if not strong:
         return abstain(view, candidates)
     best = strong[0]
