@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from triage.models import CronRef, Evidence, FailureEvent, RunOutcome, RunReport, Source
 from triage.sources.base import IntakeItem, PayloadError, SourcePlugin
@@ -17,6 +17,10 @@ from triage.sources.base import IntakeItem, PayloadError, SourcePlugin
 
 class CronRunPayload(BaseModel):
     """What `triage wrap` posts for one run (the wire format of the cron source)."""
+
+    # Our own format: an unknown field is a typo or a mismatched wrapper (`log` for `output`
+    # would silently lose the log), so it is refused by name rather than dropped.
+    model_config = ConfigDict(extra="forbid")
 
     job: str = Field(min_length=1, max_length=256)
     host: str = Field(min_length=1, max_length=256)
