@@ -400,4 +400,86 @@ SIGNATURES = [
       patterns=(r"You must be logged in to the server \(Unauthorized\)", r"the server has asked for the client to provide credentials"),
       causes=("The job's Kubernetes API credentials were rejected (expired or revoked token)",),
       commands=("kubectl auth can-i get pods -n {ns}", "kubectl auth can-i get pods")),
+    # The kubelet's own admission check on the node the pod was bound to (status reason OutOfcpu,
+    # OutOfmemory, ...): a pod bound by nodeName, or raced there with others, does not fit.
+    S("k8s_node_admission_out_of_resource", K.resource_quota_scheduling, 0.8,
+      patterns=(r"Node didn't have enough resource: (?P<resource>[\w./-]+), requested",
+                r"\bOutOf(?P<resource>cpu|memory|pods|ephemeral-storage)\b"),
+      causes=("The kubelet rejected the pod: the node it was bound to had not enough free {resource} for its requests "
+              "(the pod was placed there by nodeName or raced with other pods for the node)",),
+      commands=C.POD + ("kubectl describe nodes",) + JOB_PODS,
+      reason="Shows the node the pod was bound to and why the kubelet rejected it"),
+    # The kubelet re-checks node affinity when it admits a pod: a node that restarted or was
+    # recreated (a preempted VM) without its labels rejects the pods bound to it.
+    S("k8s_node_admission_predicate", K.scheduler_infra, 0.7,
+      patterns=(r"\bPredicate (?P<predicate>[A-Z]\w+) failed",),
+      causes=("The kubelet rejected the pod (Predicate {predicate} failed): the node no longer matched the pod's placement "
+              "rules when the pod reached it, most often a node that restarted or was recreated (preempted) without its labels",),
+      commands=C.POD + ("kubectl get nodes --show-labels",),
+      reason="Shows the node the pod was bound to, then the labels every node has now"),
+    # OpenShift: no SecurityContextConstraints usable by the pod's service account admits its security settings.
+    S("k8s_scc_forbidden", K.permissions_rbac, 0.88,
+      patterns=(r"unable to validate against any security context constraint",),
+      causes=("OpenShift refused to create the pod: no SecurityContextConstraints that its service account may use allows the "
+              "pod's security settings (runAsUser outside the namespace's range, fsGroup, privileged, hostPath or host network)",),
+      commands=C.JOB + C.K8S_EVENTS + ("kubectl get scc",),
+      reason="Shows the Job's FailedCreate event with the settings each SCC refused"),
+    # A Job that stays behind from an earlier deploy or run (a Helm hook whose delete policy is only
+    # hook-succeeded, an interrupted upgrade) blocks creating it again under the same name.
+    S("k8s_job_already_exists", K.overlap_concurrency, 0.8,
+      patterns=(r"jobs\.batch \\?\"(?P<leftover_job>[^\"\\]+)\\?\" already exists",),
+      causes=("A Job named {leftover_job} is left over from an earlier run or deploy (a Helm hook without the "
+              "before-hook-creation delete policy, or a run that was interrupted), so the new one could not be created",),
+      commands=("kubectl describe job {leftover_job} -n {ns}", "kubectl get jobs -n {ns}") + C.JOB,
+      reason="Shows the leftover Job: when it ran and whether it finished"),
+    # A deploy that changes an existing Job: a Job's pod template cannot be changed after creation.
+    S("k8s_job_template_immutable", K.bad_code_or_bug, 0.75,
+      patterns=(r"Job\.batch \\?\"(?P<patched_job>[^\"\\]+)\\?\" is invalid: spec\.template:(?:\s|$)",),
+      causes=("The deploy tried to change the existing Job {patched_job}, but a Job's pod template is immutable: the chart or "
+              "manifest must recreate it (a hook with before-hook-creation, or a new name per release) instead of patching it",),
+      commands=("kubectl describe job {patched_job} -n {ns}", "kubectl get jobs -n {ns}") + C.JOB,
+      reason="Shows the existing Job the deploy tried to change"),
+    # Velero's file-system backup (restic/kopia) of pod volumes did not finish within its operation timeout.
+    S("velero_pod_volume_timeout", K.timeout_deadline, 0.82,
+      patterns=(r"timed out waiting for all (?P<pv_resource>PodVolumeBackups|PodVolumeRestores) to complete",),
+      causes=("Velero's file-system backup or restore of pod volumes (restic/kopia, its {pv_resource}) did not finish within "
+              "its timeout (--fs-backup-timeout, formerly --restic-timeout): a volume is too large for it, or the node-agent "
+              "is slow or stuck",),
+      commands=("kubectl get {pv_resource} -A", "kubectl get podvolumebackups -A") + C.JOB_LOGS,
+      reason="Shows each pod volume backup's phase and progress, to see which volume did not finish"),
+    S("velero_no_backup_location", K.missing_config_or_secret, 0.85,
+      patterns=(r"no backup storage locations found",
+                r"backupstoragelocations\.velero\.io \\?\"(?P<bsl>[^\"\\]+)\\?\" not found"),
+      causes=("Velero has no BackupStorageLocation named {bsl}: the backup points at a location that is not configured",
+              "Velero has no BackupStorageLocation configured, so the backup has nowhere to go"),
+      commands=("kubectl get backupstoragelocations -A",) + C.JOB_LOGS,
+      reason="Shows the backup storage locations Velero knows, and their phase"),
+    S("velero_plugin_missing", K.missing_config_or_secret, 0.82,
+      patterns=(r"unable to locate (?P<kind>ObjectStore|VolumeSnapshotter|BackupItemAction|RestoreItemAction) plugin named (?P<plugin>[\w./-]+)",),
+      causes=("Velero has no {kind} plugin {plugin}: the provider's plugin is not installed (it is added as an initContainer "
+              "of the Velero deployment)",),
+      commands=("kubectl get backupstoragelocations -A",) + C.JOB_LOGS,
+      reason="Shows each backup location's provider, whose plugin Velero must have installed"),
+    # CloudNativePG: a (scheduled) Backup using the barmanObjectStore method on a Cluster without spec.backup.
+    S("cnpg_backup_not_configured", K.missing_config_or_secret, 0.85,
+      patterns=(r"cannot proceed with the backup as the cluster has no backup section",),
+      causes=("The PostgreSQL Cluster has no backup section (spec.backup) for the backup's method: the object store is not "
+              "configured on the Cluster, or the backup should use the plugin method",),
+      commands=("kubectl get backups.postgresql.cnpg.io -n {ns}", "kubectl get clusters.postgresql.cnpg.io -n {ns} -o yaml"),
+      reason="Shows each backup's method and phase"),
+    # Debian's layout keeps one client per PostgreSQL major version: the image has none for the server's.
+    S("pg_client_major_missing", K.dependency_version, 0.82,
+      patterns=(r"(?P<path>/usr/lib/postgresql/+(?P<pg_major>\d+)/bin/(?:pg_dumpall|pg_dump|psql|pg_restore|pg_basebackup)): "
+                r"No such file or directory",),
+      causes=("The job's image has no PostgreSQL {pg_major} client ({path} does not exist): the image is older than the "
+              "database's major version and must be updated",),
+      commands=C.POD + C.JOB + C.CRONTAB,
+      reason="Shows the image the backup job runs"),
+    # etcdctl snapshot save takes one member: ETCDCTL_ENDPOINTS / --endpoints listing the whole cluster fails.
+    S("etcdctl_snapshot_multiple_endpoints", K.bad_code_or_bug, 0.86,
+      patterns=(r"snapshot must be requested to one selected node, not multiple",),
+      causes=("etcdctl snapshot save was given several endpoints (--endpoints or ETCDCTL_ENDPOINTS); a snapshot must be "
+              "requested from exactly one etcd member",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the command and environment the backup job runs etcdctl with"),
 ]
