@@ -181,3 +181,40 @@ def test_an_etcd_snapshot_of_several_endpoints_is_the_scripts_bug(source: str) -
     h = diagnose(source, log)
     assert h.category.value == "bad_code_or_bug" and h.signature == "etcdctl_snapshot_multiple_endpoints"
     assert h.confidence >= 0.85
+
+
+@pytest.mark.parametrize("source,log", [
+    # https://github.com/DiegoStock12/kubeml/issues/2 (run on a host: fixed by exporting KUBECONFIG)
+    ("cron", "Error: could not create fission client: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and "
+             "KUBERNETES_SERVICE_PORT must be defined"),
+    # https://github.com/harness/harness/issues/2673 (a container started outside the cluster)
+    ("cron", 'time="2019-04-16T10:38:02Z" level=fatal msg="unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and '
+             'KUBERNETES_SERVICE_PORT must be defined"'),
+    # https://github.com/kubernetes-sigs/kind/issues/3790
+    ("cron", "INFO[0000] trigger client auth inside cluster           \n"
+             'ERRO[0000] failed to config kubernetes client            error="unable to load in-cluster configuration, '
+             'KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined"\n'
+             'FATA[0000] failed to create task puppet trigger k8s client  error="unable to load in-cluster configuration, '
+             'KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined"\nexit status 1'),
+])
+def test_a_kubernetes_client_without_a_kubeconfig_off_the_cluster_is_missing_configuration(source: str, log: str) -> None:
+    h = diagnose(source, log)
+    assert h.category.value == "missing_config_or_secret" and h.signature == "k8s_client_no_config"
+    assert "KUBECONFIG" in h.cause and h.confidence >= 0.8
+    assert h.command == "crontab -l -u backup"
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/doitintl/kube-no-trouble/issues/239 (kubent run from a CronJob's pod)
+    "4:47AM INF Initializing collectors and retrieving data\n"
+    '4:47AM ERR Failed to initialize collector: <nil> error="invalid configuration: no configuration has been provided"\n'
+    '4:47AM ERR Failed to initialize collector: <nil> error="invalid configuration: no configuration has been provided"',
+    # https://github.com/kubernetes-client/csharp/issues/285 (automountServiceAccountToken: false on the pod)
+    "k8s.Exceptions.KubeConfigException: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and "
+    "KUBERNETES_SERVICE_PORT must be defined",
+])
+def test_a_kubernetes_client_in_a_pod_without_configuration_looks_at_the_service_account(log: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "missing_config_or_secret" and h.signature == "k8s_client_no_config"
+    assert "service account" in h.cause
+    assert h.command == "kubectl describe pod nightly-report-28911-x7k2p -n reports"

@@ -165,6 +165,15 @@ def _rbac(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _client_no_config(hit: Hit, view: LogView) -> Hit:
+    # In a pod the in-cluster environment is there: the client was not pointed at it or has no token.
+    if view.event.kubernetes:
+        hit.causes = ("The job's Kubernetes client found no cluster configuration: it was given no kubeconfig and did not use "
+                      "the pod's service account (its token is not mounted, automountServiceAccountToken: false, or the tool "
+                      "does not try in-cluster configuration)",)
+    return hit
+
+
 SIGNATURES = [
     S("k8s_oomkilled", K.oom, 0.95, icase=False,
       patterns=(r"\bOOMKilled\b",),
@@ -389,6 +398,16 @@ SIGNATURES = [
               "or the pod has no service account token mounted",),
       commands=C.POD + C.CRONTAB,
       reason="Shows the environment the job runs kubectl with (or the pod's service account)"),
+    # A Kubernetes client library (client-go, the Python and C# clients) with neither a kubeconfig nor the
+    # in-cluster environment: run on a host or under cron without KUBECONFIG, or in a container outside the cluster.
+    S("k8s_client_no_config", K.missing_config_or_secret, 0.82, refine=_client_no_config,
+      patterns=(r"unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined",
+                r"ConfigException: Service host/port is not set",
+                r"invalid configuration: no configuration has been provided"),
+      causes=("The job's Kubernetes client found no cluster configuration: no kubeconfig was given (KUBECONFIG is not set for "
+              "the job) and it does not run in a pod with a service account (KUBERNETES_SERVICE_HOST/PORT unset)",),
+      commands=C.POD + C.CRONTAB + C.AIRFLOW_RUN,
+      reason="Shows the environment the job runs its Kubernetes client with (or the pod's service account)"),
     # An API version the cluster no longer serves (batch/v1beta1 CronJob after 1.25, ...).
     S("k8s_api_version_removed", K.dependency_version, 0.86, refine=_api_version,
       patterns=(r"no matches for kind \"(?P<kind>\w+)\" in version \"(?P<api>[^\"]+)\"",
