@@ -191,6 +191,18 @@ def _zombie(hit: Hit, view: LogView) -> Hit | None:
     return hit
 
 
+def _fernet(hit: Hit, view: LogView) -> Hit | None:
+    """`InvalidToken` is cryptography's answer for any Fernet key that does not fit; it is Airflow's fernet_key
+    only where Airflow decrypts (a connection or variable), else the job's own key."""
+    text = "\n".join(view.lines[: view.n_log])
+    if view.event.airflow is None and view.event.source != "airflow" and not _AIRFLOW_WORD.search(text):
+        hit.causes = ("The job could not decrypt its data with the Fernet key it was given: the key differs from the one "
+                      "that encrypted it (rotated or replaced)",)
+        hit.commands = C.POD + C.CRONTAB
+        hit.reason = "Shows where the job's key comes from (its environment or secret)"
+    return hit
+
+
 SIGNATURES = [
     # A worker killed for memory stops heart-beating: the OOM is the cause, the zombie the outcome.
     S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}), refine=_zombie,
@@ -205,8 +217,9 @@ SIGNATURES = [
       causes=("The task's state was changed from outside while it ran (set to {state} by a user, the API or the scheduler), so it was stopped",),
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
     S("airflow_pid_mismatch", K.scheduler_infra, 0.78,
-      patterns=(r"Recorded pid \d+ does not match the current pid \d+", r"PID of job runner does not match"),
-      causes=("Airflow killed the task because its recorded process id no longer matched (a runner/impersonation or worker restart problem)",),
+      patterns=(r"Recorded pid \d+ does not match the current pid \d+", r"PID of job runner does not match",
+                r"Hostname of job runner does not match"),
+      causes=("Airflow killed the task because its recorded process id or host no longer matched (a runner/impersonation or worker restart problem)",),
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
     S("airflow_sigterm", K.scheduler_infra, 0.5, yields_to=frozenset({K.timeout_deadline, K.oom}),
       patterns=(r"Received SIGTERM\. Terminating subprocesses", r"Task received SIGTERM signal",
@@ -248,6 +261,15 @@ SIGNATURES = [
       causes=("The Airflow Variable {var} is not defined",),
       commands=("airflow variables list",),
       reason="Lists the Variables this Airflow knows (keys only)"),
+    # Airflow encrypts connection passwords and variables with [core] fernet_key: a key that differs from the one
+    # that encrypted them (regenerated on every container start, not shared by all components, rotated) cannot decrypt.
+    S("airflow_fernet_key", K.missing_config_or_secret, 0.84, refine=_fernet,
+      patterns=(r"cryptography\.fernet\.InvalidToken\b", r"Could not create Fernet object",
+                r"Fernet key must be 32 url-safe base64-encoded bytes"),
+      causes=("Airflow could not decrypt a connection or variable: its fernet_key differs from the key that encrypted it "
+              "(a key generated per container start, not the same on every component, or rotated without re-encrypting)",),
+      commands=C.AIRFLOW_TASK + C.POD,
+      reason="Shows the task's state; every Airflow component must run with the same [core] fernet_key"),
     S("airflow_dag_import_error", K.bad_code_or_bug, 0.85, refine=_import_error,
       patterns=(r"Broken DAG: \[(?P<dag_file>[^\]]+)\]", r"Failed to import: (?P<dag_file>\S+)",
                 r"Dag '(?P<af_dag>[^']+)' could not be found", r"DAG \"?(?P<af_dag>[\w.-]+)\"? (?:could not be found|not found)",

@@ -114,6 +114,19 @@ def _anonymous_caller(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _ecs_secrets(hit: Hit, view: LogView) -> Hit:
+    """ECS could not fetch the task's secrets or registry token: a network path to the AWS APIs
+    (no NAT, no VPC endpoint, an egress rule), unless AWS said the execution role was denied."""
+    line = view.lines[hit.index]
+    if re.search(r"AccessDenied|not authorized to perform", line, re.IGNORECASE):
+        hit.category = K.permissions_rbac
+        hit.confidence = 0.85
+        hit.causes = ("ECS could not fetch the task's secrets or registry token: its task execution role is not allowed to "
+                      "read them (AccessDenied)",)
+        hit.commands = _AWS_ID + C.AIRFLOW_TASK
+    return hit
+
+
 SIGNATURES = [
     # botocore could not open a connection to the endpoint: DNS, proxy/firewall, or a region/endpoint that does not exist.
     S("aws_endpoint_unreachable", K.network_dns, 0.74, refine=_endpoint,
@@ -203,7 +216,11 @@ SIGNATURES = [
       patterns=(r"Permission '(?P<perm>[\w.]+)' denied", r"does not have (?P<perm>[\w.]+) access",
                 r"does not have (?:the )?(?P<perm>[\w.]+\.[\w.]+) permission", r"\bIAM_PERMISSION_DENIED\b",
                 r"\bPERMISSION_DENIED\b", r"caller does not have permission",
-                r"does not have authorization to perform action '(?P<perm>[^']+)'", r"\bAuthorizationFailed\b"),
+                r"does not have authorization to perform action '(?P<perm>[^']+)'", r"\bAuthorizationFailed\b",
+                # BigQuery's accessDenied: "Access Denied: Dataset p:d: Permission bigquery.tables.create denied on dataset",
+                # "Access Denied: Table p:d.t: User does not have permission to query table p:d.t".
+                r"Access Denied: (?:Project|Dataset|Table) [\w:.*-]+: Permission (?P<perm>[\w.]+) denied",
+                r"Access Denied: (?:Project|Dataset|Table) [\w:.*-]+: User does not have permission to \w+ (?:table|dataset|project)"),
       causes=("The job's cloud identity lacks the permission {perm}", "The cloud API denied the job's identity a permission"),
       commands=_GCP_ID + _AZ_ID),
     S("azure_credentials_expired", K.credentials_expired, 0.9,
@@ -225,7 +242,9 @@ SIGNATURES = [
       patterns=(r"\bThrottlingException\b", r"Throttling: Rate exceeded", r"\bRate exceeded\b", r"\bTooManyRequests(?:Exception)?\b",
                 r"429 Too Many Requests", r"HTTP(?: Error)? 429\b", r"status(?: code)?[ :=]+429\b", r"\bRequestLimitExceeded\b",
                 r"\bSlowDown\b", r"\b(?:user)?[rR]ateLimitExceeded\b", r"\bRESOURCE_EXHAUSTED\b",
-                r"Quota exceeded for quota (?:metric|group) '(?P<quota>[^']+)'", r"API rate limit exceeded"),
+                r"Quota exceeded for quota (?:metric|group) '(?P<quota>[^']+)'", r"API rate limit exceeded",
+                # BigQuery: "Exceeded rate limits: too many table update operations for this table".
+                r"Exceeded rate limits: (?P<quota>too many [\w ]+?)(?: for this \w+)?[.,;]"),
       causes=("The job was throttled by an API rate limit ({quota})", "The job was throttled by an API rate limit (429 / Throttling)"),
       commands=C.WHERE_IT_RAN,
       reason="Shows whether other runs overlapped and share the same API quota"),
@@ -241,7 +260,12 @@ SIGNATURES = [
     S("cloud_quota_exceeded", K.resource_quota_scheduling, 0.85,
       patterns=(r"\bQUOTA_EXCEEDED\b", r"Quota '(?P<quota>\w+)' exceeded", r"\bLimitExceeded(?:Exception)?\b",
                 r"\bServiceQuotaExceededException\b", r"\bInsufficientInstanceCapacity\b", r"\bZONE_RESOURCE_POOL_EXHAUSTED\b",
-                r"\bQuotaExceeded\b"),
+                r"\bQuotaExceeded\b",
+                # Compute Engine / Dataproc / GKE: "Insufficient 'CPUS' quota. Requested 404.0, available 12.0."
+                r"Insufficient '(?P<quota>\w+)' quota\. Requested",
+                r"Insufficient (?:regional|project|zonal) quota to satisfy request(?: for resource)?: \\?\"(?P<quota>\w+)",
+                # BigQuery: "Quota exceeded: Your project exceeded quota for free query bytes scanned."
+                r"Quota exceeded: Your (?:project|table|user|organization) exceeded (?:quota|the quota) for (?P<quota>[^.;]+)"),
       causes=("A cloud quota or capacity limit ({quota}) stopped the job", "A cloud quota or capacity limit stopped the job"),
       commands=C.WHERE_IT_RAN),
     S("object_not_found", K.data_input_missing, 0.85,
@@ -292,6 +316,140 @@ SIGNATURES = [
               "The service no longer accepts this request (405/410): its API changed or the version the job calls was removed"),
       commands=("curl -sS -m 10 -I {url}",) + C.WHERE_IT_RAN,
       reason="Shows what the endpoint answers now"),
+    # Google Cloud: the project has not enabled the API the job calls (SERVICE_DISABLED), or has no billing account.
+    S("gcp_api_disabled", K.missing_config_or_secret, 0.86,
+      patterns=(r"(?P<api>[A-Z][\w ]*? API) has not been used in project (?P<project>[\w-]+) before or it is disabled",
+                r"The (?P<api>[A-Z][\w ]*? API) is not enabled for (?:the )?project(?: (?P<project>[\w-]+))?",
+                r"\bSERVICE_DISABLED\b"),
+      causes=("The {api} is not enabled in Google Cloud project {project}: it must be enabled there (or the job points "
+              "at the wrong project)",
+              "The {api} is not enabled in the job's Google Cloud project: it must be enabled there (or the job points at "
+              "the wrong project)",
+              "The Google Cloud API the job calls is not enabled in its project (SERVICE_DISABLED): it must be enabled there "
+              "(or the job points at the wrong project)"),
+      commands=_GCP_ID + C.POD + C.WHERE_IT_RAN,
+      reason="Shows which Google identity (and so which project) the job's credentials use"),
+    S("gcp_billing_disabled", K.missing_config_or_secret, 0.84,
+      patterns=(r"Billing has not been enabled for this project", r"\bbillingNotEnabled\b",
+                r"(?:Streaming insert|DML queries|DML statements?) (?:is|are) not allowed in the free tier"),
+      causes=("The Google Cloud project has no billing account linked (free tier), so BigQuery refuses this kind of "
+              "request (DML or streaming inserts)",),
+      commands=_GCP_ID + C.WHERE_IT_RAN,
+      reason="Shows which Google identity (and so which project) the job's credentials use"),
+    # The token was issued without the OAuth scope the API needs (a VM's access scopes, a client built without the
+    # Drive scope for a Sheets-backed BigQuery table): no IAM grant fixes it.
+    S("gcp_insufficient_scopes", K.permissions_rbac, 0.8,
+      patterns=(r"Request had insufficient authentication scopes", r"\bACCESS_TOKEN_SCOPE_INSUFFICIENT\b",
+                r"Permission denied while getting Drive credentials"),
+      causes=("The job's Google token lacks an OAuth scope the API needs (e.g. the Drive scope for a Sheets-backed "
+              "BigQuery table, or a VM's access scopes): the credentials must be created with that scope, or the "
+              "document shared with the identity",),
+      commands=_GCP_ID + C.POD + C.WHERE_IT_RAN,
+      reason="Shows which Google identity the job uses; its scopes come from how the credentials were created"),
+    # The zone is out of the machine type the job asked for: a cloud-side stockout, not the project's quota.
+    S("cloud_zone_exhausted", K.resource_quota_scheduling, 0.8,
+      patterns=(r"The zone '(?:projects/[\w-]+/zones/)?(?P<zone>[\w-]+)' does not have enough resources available to "
+                r"fulfill the request",),
+      causes=("The cloud zone {zone} had no capacity left for the requested machines (a temporary stockout): the job "
+              "must retry later or use another zone or machine type",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows whether other runs of this job hit the same stockout"),
+    # BigQuery refuses a query that would bill more bytes than the job's maximum_bytes_billed allows.
+    S("bigquery_bytes_billed_limit", K.resource_quota_scheduling, 0.82,
+      patterns=(r"Query exceeded limit for bytes billed: (?P<limit>\d+)", r"\bbytesBilledLimitExceeded\b"),
+      causes=("BigQuery refused the query: it would bill more bytes than the job's maximum_bytes_billed ({limit}); the "
+              "data grew or the query scans more than the limit allows",
+              "BigQuery refused the query: it would bill more bytes than the job's maximum_bytes_billed"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the run; the limit is set in the job's query or connection settings"),
+    # Snowflake suspends a warehouse whose resource monitor used up its credits.
+    S("snowflake_credit_quota", K.resource_quota_scheduling, 0.88,
+      patterns=(r"Warehouse '(?P<warehouse>[^']+)' cannot be resumed because resource monitor '(?P<monitor>[^']+)' has "
+                r"exceeded its quota",),
+      causes=("Snowflake warehouse {warehouse} is suspended: its resource monitor {monitor} has used up its credit quota "
+              "for the period",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the run; the monitor's quota resets with its period or must be raised"),
+    # botocore found no region to address (none in the client, the profile, AWS_DEFAULT_REGION or the connection).
+    S("aws_no_region", K.missing_config_or_secret, 0.86,
+      patterns=(r"\bNoRegionError\b", r"You must specify a region\."),
+      causes=("The job's AWS client has no region configured (no region_name, AWS_DEFAULT_REGION or profile region "
+              "where it runs)",),
+      commands=_AWS_ID + C.POD + C.CRONTAB,
+      reason="Shows which AWS identity and configuration the job's environment resolves to"),
+    S("aws_profile_not_found", K.missing_config_or_secret, 0.86,
+      patterns=(r"The config profile \((?P<profile>[^)]+)\) could not be found", r"\bProfileNotFound\b"),
+      causes=("The AWS profile {profile} the job names is not configured where it runs (~/.aws/config of the job's user, "
+              "or AWS_PROFILE points at a profile that does not exist there)",
+              "The AWS profile the job names is not configured where it runs"),
+      commands=C.CRONTAB + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the job's environment (user, AWS_PROFILE) that decides which config file is read"),
+    # ECS (EcsRunTaskOperator, Fargate) could not fetch the task's secrets or image-registry token before starting it.
+    S("ecs_secrets_pull_failed", K.network_dns, 0.76, refine=_ecs_secrets,
+      patterns=(r"ResourceInitializationError: unable to pull secrets or registry auth",),
+      causes=("ECS could not reach the AWS APIs to fetch the task's secrets or registry token (private subnet without a "
+              "NAT gateway or VPC endpoints, or an egress rule), so the container never started",),
+      commands=_AWS_ID + C.AIRFLOW_TASK,
+      reason="Shows the AWS identity in use; the task's subnet and security group decide the route to AWS"),
+    # Azure: the identity authenticated but its role does not cover this data operation (e.g. Reader, not Blob Data Reader).
+    S("azure_storage_permission", K.permissions_rbac, 0.85,
+      patterns=(r"\bAuthorizationPermissionMismatch\b",
+                r"This request is not authorized to perform this operation using this permission"),
+      causes=("The job's Azure identity lacks the data-plane role for this storage operation (e.g. Storage Blob Data "
+              "Reader/Contributor, not just Reader)",),
+      commands=_AZ_ID + C.POD + C.WHERE_IT_RAN,
+      reason="Shows which Azure identity the job's credentials resolve to, to compare with the storage account's role assignments"),
+    S("azure_invalid_client_secret", K.credentials_expired, 0.86,
+      patterns=(r"\bAADSTS7000215\b", r"Invalid client secret (?:is )?provided"),
+      causes=("Azure AD rejected the job's client secret (AADSTS7000215): it was rotated or expired, or the secret's ID "
+              "was configured instead of its value",),
+      commands=_AZ_ID + C.POD + C.WHERE_IT_RAN,
+      reason="Shows which Azure identity is configured; the app registration lists its secrets and their expiry"),
+    # Azure Storage could not verify the request's signature: a wrong or rotated account key, or an expired SAS token.
+    S("azure_storage_auth_failed", K.credentials_expired, 0.72,
+      patterns=(r"Server failed to authenticate the request\. Make sure the value of (?:the )?Authorization header is formed "
+                r"correctly",),
+      causes=("Azure Storage rejected the job's credentials: the account key was rotated or is wrong, or the SAS token "
+              "expired (or the machine's clock is far off)",),
+      commands=_AZ_ID + C.POD + C.WHERE_IT_RAN,
+      reason="Shows which secret or identity supplies the storage credentials"),
+    # A bearer token (Databricks PAT, an API token) that the service no longer accepts.
+    S("invalid_access_token", K.credentials_expired, 0.8,
+      patterns=(r"\bInvalid access token\b",),
+      causes=("The service rejected the job's access token (Invalid access token): it expired, was revoked, or belongs "
+              "to another workspace",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows where the job ran; its connection or secret supplies the token"),
+    # dbt could not build its connection profile.
+    S("dbt_profile_missing", K.missing_config_or_secret, 0.86,
+      patterns=(r"Could not find profile named '(?P<profile>[^']+)'", r"dbt cannot run because no profile was specified"),
+      causes=("dbt found no profile {profile} in the profiles.yml it read (wrong --profiles-dir / DBT_PROFILES_DIR, or the "
+              "file is not where the job runs)",
+              "dbt found no usable profile (profiles.yml missing where the job runs, or no profile set in dbt_project.yml)"),
+      commands=C.CRONTAB + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the job's environment (DBT_PROFILES_DIR, user) that decides which profiles.yml is read"),
+    S("dbt_env_var_missing", K.missing_config_or_secret, 0.9,
+      patterns=(r"Env var required but not provided: '(?P<var>[^']+)'", r"\bEnvVarMissingError\b"),
+      causes=("dbt needs the environment variable {var}, which is not set where the job runs",
+              "dbt needs an environment variable that is not set where the job runs"),
+      commands=C.CRONTAB + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the environment the job runs with"),
+    # paramiko (SSHOperator, SFTPHook): the server's host key is not trusted here, or nothing accepted the connection.
+    S("ssh_host_key_unknown", K.missing_config_or_secret, 0.82,
+      patterns=(r"Server '\[?(?P<host>[^'\]]+)\]?(?::\d+)?' not found in known_hosts",),
+      causes=("The SSH server {host} is not in the job's known_hosts (and the connection does not carry its host_key), so "
+              "the client refused to connect",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the task's state; the SSH connection's host_key / known_hosts entry is what to add"),
+    S("ssh_connect_failed", K.dependency_unavailable, 0.7,
+      patterns=(r"NoValidConnectionsError: \[Errno None\] Unable to connect to port (?P<port>\d+) on (?P<host>[\w.:-]+)",
+                r"\bNoValidConnectionsError\b"),
+      causes=("Nothing accepted the SSH connection to {host}:{port} (the server or its sshd is down, the port is wrong, or "
+              "a firewall rejects it)",
+              "Nothing accepted the job's SSH connection (the server or its sshd is down, the port is wrong, or a firewall "
+              "rejects it)"),
+      commands=C.HOST + C.WHERE_IT_RAN,
+      reason="Shows whether the SSH host's name resolves where the check runs"),
     S("service_unavailable", K.dependency_unavailable, 0.72,
       patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? (?:502|503|504)\b",
                 r"status(?: code)?[ :=]+(?:502|503|504)\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b",
