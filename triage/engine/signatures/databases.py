@@ -16,7 +16,8 @@ from triage.models import Category as K
 _PG_PING = ("psql -h {db_host} -p {db_port} -c 'SELECT 1'", "psql -h {db_host} -c 'SELECT 1'")
 
 
-_NOT_POSTGRES = re.compile(r"mysql|mariadb|pymysql|sqlite|ORA-\d{5}|\boracle\b|sqlserver|pyodbc|\bmssql\b|mongo", re.IGNORECASE)
+_NOT_POSTGRES = re.compile(r"mysql|mariadb|pymysql|sqlite|ORA-\d{5}|\boracle\b|sql ?server|SqlClient|pyodbc|\bmssql\b|mongo|redis|elasticsearch",
+                           re.IGNORECASE)
 
 
 def _flavour(hit: Hit, view: LogView) -> Hit:
@@ -139,7 +140,11 @@ SIGNATURES = [
                 r"Can't connect to (?:local )?MySQL server (?:on|through socket) '(?P<db_host>[^':]+)'?(?::(?P<db_port>\d+))?",
                 r"ServerSelectionTimeoutError: (?P<db_host>[\w.-]+):(?P<db_port>\d+)",
                 r"\bORA-12541\b", r"\bORA-12170\b", r"TNS:(?:no listener|Connect timeout occurred)",
-                r"\[HYT00\].*Login timeout expired", r"Login timeout expired"),
+                r"\[HYT00\].*Login timeout expired", r"Login timeout expired",
+                # mongodump/mongorestore (mgo driver): no member of the given hosts answered.
+                r"error connecting to db server: no reachable servers", r"\bno reachable servers\b",
+                # SQL Server clients (SqlClient, ODBC): the instance was not found or not accessible.
+                r"A network-related or instance-specific error occurred while establishing a connection to SQL Server"),
       causes=("The database at {db_host}:{db_port} refused connections (down, restarting or not listening)",
               "The database at {db_host} refused connections (down, restarting or not listening)",
               "The database refused connections (down, restarting or not listening)"),
@@ -176,7 +181,9 @@ SIGNATURES = [
                 r"Incorrect username or password (?:was )?specified", r"Invalid username or password",
                 # MongoDB: code 18 AuthenticationFailed; Atlas says "bad auth".
                 r"OperationFailure: (?:bad auth ?: ?)?Authentication failed", r"'codeName': 'AuthenticationFailed'",
-                r"\bORA-01017\b"),
+                r"\bORA-01017\b",
+                # Elasticsearch / OpenSearch security: the user or its password is wrong.
+                r"unable to authenticate user \[(?P<db_user>[^\]]+)\]"),
       causes=("The database rejected the password for {db_user} (rotated, expired or wrong credentials)",
               "The database rejected the job's credentials (rotated, expired or wrong)"),
       commands=C.POD + C.WHERE_IT_RAN,
@@ -194,8 +201,14 @@ SIGNATURES = [
                 r"\bInsufficientPrivilege\b",
                 # MySQL 1044: logged in, but no privilege on that database (1045 is the password).
                 r"\b1044\b.{0,20}Access denied for user '(?P<db_user>[^']+)'@'[^']*' to database '(?P<obj>[^']+)'",
-                r"Access denied for user '(?P<db_user>[^']+)'@'[^']*' to database '(?P<obj>[^']+)'"),
-      causes=("The database user the job connects as lacks the privilege on {obj}", "The database user {db_user} may not run {stmt} there",
+                r"Access denied for user '(?P<db_user>[^']+)'@'[^']*' to database '(?P<obj>[^']+)'",
+                # MySQL 1227: a global privilege (mysqldump needs PROCESS for tablespaces since 5.7.31 / 8.0.21).
+                r"Access denied; you need \(at least one of\) (?:the )?(?P<priv>[A-Z][A-Z _]*?) privilege",
+                # MongoDB code 13 with a login: the user's roles do not allow the command.
+                r"not authorized on (?P<obj>[\w.-]+) to execute command"),
+      causes=("The database user the job connects as lacks the {priv} privilege the statement needs: grant it, or leave out "
+              "the step that needs it (for PROCESS, mysqldump --no-tablespaces)",
+              "The database user the job connects as lacks the privilege on {obj}", "The database user {db_user} may not run {stmt} there",
               "The database user the job connects as lacks a privilege it needs"),
       commands=("psql -h {db_host} -c 'SELECT grantee, table_schema, table_name, privilege_type FROM information_schema.role_table_grants'",)
       + C.WHERE_IT_RAN,
@@ -328,6 +341,121 @@ SIGNATURES = [
               "The search cluster (Elasticsearch/OpenSearch) did not answer in time (overloaded, down or unreachable)"),
       commands=("curl -sS -m 10 http://{host}:{port}/_cluster/health",) + C.HOST + C.WHERE_IT_RAN,
       reason="Shows whether the cluster answers and its health now"),
+    # The client had no password to send: none in the job's environment (PGPASSWORD, ~/.pgpass, the connection
+    # string). Cron and containers do not inherit the login shell's environment where a manual run finds it.
+    S("db_credentials_missing", K.missing_config_or_secret, 0.84, refine=_flavour_or_metadata,
+      patterns=(r"fe_sendauth: no password supplied",
+                # MongoDB code 13 without a login; Elasticsearch security without credentials.
+                r"\bcommand \w+ requires authentication\b", r"action \[[^\]]+\] requires authentication"),
+      causes=("The database asked for a login and the job sent none: its credentials (PGPASSWORD or ~/.pgpass, the user "
+              "and password of the connection string) are not set where the job runs",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the job's definition and environment, where the credentials should come from"),
+    # PostgreSQL's lock table (max_locks_per_transaction x max_connections) is full: pg_dump locks every table it dumps.
+    S("pg_lock_table_full", K.resource_quota_scheduling, 0.85, refine=_flavour_or_metadata,
+      patterns=(r"You might need to increase \"?max_(?:pred_)?locks_per_transaction", r"(?:ERROR|FATAL):\s+out of shared memory\b",
+                r"\bpq: out of shared memory\b"),
+      causes=("PostgreSQL ran out of lock slots (out of shared memory): the job's transaction (pg_dump of many tables or "
+              "partitions, or one transaction touching many) needs more locks than max_locks_per_transaction allows",),
+      commands=("psql -h {db_host} -c 'SHOW max_locks_per_transaction'", "psql -c 'SHOW max_locks_per_transaction'")
+      + C.WHERE_IT_RAN,
+      reason="Shows the lock-table setting to compare with how many tables the job locks"),
+    S("db_idle_in_transaction_timeout", K.timeout_deadline, 0.82, refine=_flavour_or_metadata,
+      patterns=(r"terminating connection due to idle[- ]in[- ]transaction timeout", r"\bIdleInTransactionSessionTimeout\b"),
+      causes=("PostgreSQL closed the job's connection because it sat idle inside an open transaction longer than "
+              "idle_in_transaction_session_timeout: the job held a transaction open while it did other work",),
+      commands=("psql -h {db_host} -c 'SHOW idle_in_transaction_session_timeout'",
+                "psql -c 'SHOW idle_in_transaction_session_timeout'") + C.WHERE_IT_RAN,
+      reason="Shows the server's idle-in-transaction limit"),
+    # The server's access rules (pg_hba.conf) admit no such host/user/database: turned away before any password.
+    S("pg_hba_rejected", K.permissions_rbac, 0.8, refine=_flavour_or_metadata,
+      patterns=(r"no pg_hba\.conf entry for (?:replication connection from )?host \"(?P<client>[^\"]+)\", user \"(?P<db_user>[^\"]+)\", "
+                r"database \"(?P<db_name>[^\"]+)\"", r"no pg_hba\.conf entry for host"),
+      causes=("PostgreSQL's pg_hba.conf has no rule admitting {db_user} to database {db_name} from {client} (or only over "
+              "SSL): the server's access rules turned the job away before any password check",
+              "PostgreSQL's pg_hba.conf has no rule admitting the job's host, user and database: the server's access rules "
+              "turned it away before any password check"),
+      commands=C.WHERE_IT_RAN),
+    # mysqldump 8 asks for column histograms that MySQL 5.7 and MariaDB do not have.
+    S("mysqldump_newer_than_server", K.dependency_version, 0.88,
+      patterns=(r"Unknown table '?COLUMN_STATISTICS'? in information_schema",),
+      causes=("mysqldump 8 queries information_schema.COLUMN_STATISTICS, which the server (MySQL 5.7 or MariaDB) does not "
+              "have: the client is newer than the server; run it with --column-statistics=0 or use a matching client",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the job's definition and environment: which mysqldump it runs"),
+    # A table changed (DDL, TRUNCATE) under mysqldump --single-transaction's consistent snapshot.
+    S("db_concurrent_ddl", K.overlap_concurrency, 0.75, refine=_flavour_or_metadata,
+      patterns=(r"Table definition has changed, please retry transaction", r"\bError 1412\b"),
+      causes=("Another session altered or truncated a table while the job's consistent-snapshot transaction (mysqldump "
+              "--single-transaction) was reading it: a concurrent job, migration or TRUNCATE ran at the same time",),
+      commands=C.WHERE_IT_RAN),
+    # The server had already dropped the cursor when the job asked for the next batch.
+    S("mongo_cursor_timeout", K.timeout_deadline, 0.72,
+      patterns=(r"\bCursorNotFound\b", r"\bcursor id \d+ not found\b", r"Cursor not found, cursor id: \d+"),
+      causes=("MongoDB had already discarded the job's cursor when it asked for the next batch: the cursor sat idle past the "
+              "server's cursor timeout (10 minutes by default) while the job worked on a batch, or a restart or failover "
+              "dropped it",),
+      commands=C.WHERE_IT_RAN),
+    S("redis_readonly_replica", K.dependency_unavailable, 0.76, refine=_redis,
+      patterns=(r"READONLY You can't write against a read[- ]only (?:replica|slave)",),
+      causes=("The job wrote to a read-only Redis replica: after a failover its client still points at the old primary (a "
+              "cached address or connection), or it is configured with a replica's address",),
+      commands=C.HOST[:2] + ("getent hosts {db_host}",) + C.WHERE_IT_RAN),
+    # Redis stops accepting writes when its background save failed (stop-writes-on-bgsave-error).
+    S("redis_persistence_failed", K.dependency_unavailable, 0.7, refine=_redis,
+      patterns=(r"MISCONF Redis is configured to save RDB snapshots",),
+      causes=("Redis refuses writes because its last background save (RDB snapshot) failed: on the Redis server the disk "
+              "is full, the data directory is not writable, or the fork for the save failed for memory",),
+      commands=C.HOST[:2] + C.WHERE_IT_RAN),
+    S("sqlite_readonly", K.permissions_rbac, 0.8,
+      patterns=(r"attempt to write a readonly database",),
+      causes=("SQLite could not write the database file: the job's user may not write the file or its directory (SQLite "
+              "needs the directory for its journal), or it sits on a read-only mount",),
+      commands=C.WHERE_IT_RAN),
+    # Oracle: a TNS alias the client cannot find (tnsnames.ora not where TNS_ADMIN / ORACLE_HOME point).
+    S("oracle_tns_unresolved", K.missing_config_or_secret, 0.8,
+      patterns=(r"\bORA-12154\b", r"TNS:could not resolve the connect identifier"),
+      causes=("The Oracle client could not resolve the connect identifier: the name is not in the tnsnames.ora the job "
+              "reads (TNS_ADMIN or ORACLE_HOME not set in the job's environment) or the connect string is wrong",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the job's definition and environment (TNS_ADMIN, ORACLE_HOME)"),
+    S("oracle_archiver_stuck", K.disk_full, 0.85,
+      patterns=(r"\bORA-00257\b",),
+      causes=("Oracle's archived-log destination is full (ORA-00257 archiver error): the database takes no new work until "
+              "archive logs are backed up and removed or the destination grows",),
+      commands=C.WHERE_IT_RAN),
+    # A long read outlived the undo data it needed (undo retention) while others changed the rows.
+    S("oracle_snapshot_too_old", K.timeout_deadline, 0.68,
+      patterns=(r"\bORA-01555\b",),
+      causes=("The job's long-running Oracle query needed undo data that had already been overwritten (ORA-01555 snapshot "
+              "too old): it ran longer than the undo retention while the table changed; read in smaller chunks or enlarge undo",),
+      commands=C.WHERE_IT_RAN),
+    S("db_account_locked", K.credentials_expired, 0.84,
+      patterns=(r"\bORA-28000\b", r"\bERROR 3118\b"),
+      causes=("The database account the job logs in as is locked (after repeated failed logins, often with an old password, "
+              "or by an administrator): it must be unlocked and the job's password checked",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows which secret or environment supplies the job's password"),
+    # SQL Server error 9002: the log cannot be truncated (no log backups in FULL recovery, a long transaction).
+    S("mssql_log_full", K.disk_full, 0.86,
+      patterns=(r"The transaction log for database '(?P<db_name>[^']+)' is full",),
+      causes=("SQL Server's transaction log for {db_name} is full: it cannot be truncated (log backups not running under "
+              "the FULL recovery model, or a long-open transaction) and its file cannot grow",),
+      commands=C.WHERE_IT_RAN),
+    # unixODBC names the driver it could not load: not installed (or not registered) where the job runs.
+    S("odbc_driver_missing", K.dependency_version, 0.85,
+      patterns=(r"\[Driver Manager\]Can't open lib '(?P<lib>[^']+)' : file not found",),
+      causes=("The ODBC driver {lib} is not installed (or not registered in odbcinst.ini) where the job runs: its image "
+              "or host lacks the driver package",),
+      commands=C.WHERE_IT_RAN),
+    # Elasticsearch refuses new indices past cluster.max_shards_per_node x data nodes.
+    S("search_shard_limit", K.resource_quota_scheduling, 0.88,
+      patterns=(r"this action would add \[\d+\] (?:total )?shards, but this cluster currently has \[\d+\]/\[\d+\] "
+                r"maximum (?:normal )?shards open",),
+      causes=("The search cluster is at its shard limit (cluster.max_shards_per_node per data node): it refuses the job's new "
+              "index until old indices are deleted or the limit raised",),
+      commands=("curl -sS -m 10 http://{host}:{port}/_cluster/health",) + C.WHERE_IT_RAN,
+      reason="Shows the cluster's health and shard counts"),
     S("db_duplicate_key", K.bad_code_or_bug, 0.5,
       patterns=(r"duplicate key value violates unique constraint \"(?P<constraint>[^\"]+)\"", r"Duplicate entry '[^']*' for key",
                 r"UNIQUE constraint failed: (?P<constraint>\S+)"),
