@@ -114,6 +114,32 @@ SIGNATURES = [
       patterns=(r"Stale (?:NFS )?file handle", r"\bESTALE\b", r"Transport endpoint is not connected"),
       causes=("A network filesystem the job uses went away (stale file handle / disconnected mount)",),
       commands=("cat /proc/mounts",) + C.POD),
+    # A filesystem the kernel found inconsistent (EUCLEAN): it refuses it until fsck / xfs_repair.
+    S("filesystem_corrupted", K.scheduler_infra, 0.75,
+      patterns=(r"Structure needs cleaning", r"\bEUCLEAN\b"),
+      causes=("The filesystem under the job is corrupted (Structure needs cleaning): the kernel refuses it until it is "
+              "repaired (fsck or xfs_repair)",),
+      commands=("journalctl -k -g 'corrupt|Structure needs cleaning' --no-pager -n 20",) + C.POD,
+      reason="Shows the kernel's filesystem-corruption messages and which device they name"),
+    # The file server behind a network mount (SMB/CIFS, NFS) did not answer.
+    S("network_share_unavailable", K.dependency_unavailable, 0.7,
+      patterns=(r"mount error\(\d+\): Host is down", r"\bHost is down\b", r"\bEHOSTDOWN\b"),
+      causes=("The server of a network file share did not answer (Host is down): the file server is off or unreachable; "
+              "mount.cifs says the same when the server does not speak the SMB version asked for (vers=)",),
+      commands=("cat /proc/mounts",) + C.POD,
+      reason="Shows which network shares are mounted now"),
+    S("nfs_export_denied", K.permissions_rbac, 0.8,
+      patterns=(r"mount(?:\.nfs4?)?: access denied by server while mounting (?P<export>\S+)",),
+      causes=("The NFS server refused to export {export} to this host: its exports do not admit this client, or the path "
+              "is not exported",),
+      commands=("cat /proc/mounts",) + C.POD),
+    # EFBIG: bigger than the target filesystem allows per file (4 GiB on FAT32) or the job's ulimit -f.
+    S("file_too_large", K.resource_quota_scheduling, 0.72,
+      patterns=(r"\bFile too large\b", r"\bEFBIG\b", r"File size limit exceeded"),
+      causes=("The job wrote a file larger than its target allows (File too large): the destination filesystem's per-file "
+              "limit (4 GiB on FAT32) or the job's file-size ulimit",),
+      commands=("df -hT",) + C.POD,
+      reason="Shows each filesystem's type (FAT32/vfat caps a file at 4 GiB)"),
     S("input_missing", K.data_input_missing, 0.6, refine=_missing_path, consequence_of=_LEFT_BEHIND_BY,
       patterns=(r"FileNotFoundError: \[Errno 2\] No such file or directory: '(?P<path>[^']+)'",
                 r"can't open file '(?P<path>[^']+)': \[Errno 2\]",
