@@ -81,8 +81,34 @@ def _cron_file(hit: Hit, view: LogView) -> Hit:
 _SHELL_SYNTAX_WORDS = {"EOF", "END", "EOT", "EOL", "fi", "then", "else", "elif", "done", "do", "esac", "in", "{", "}"}
 
 
+# Bash builtins and keywords that dash (/bin/sh on Debian/Ubuntu, the shell cron runs commands with)
+# does not have: `/bin/sh: 1: source: not found` is a bash script or crontab line run by sh.
+_BASH_ONLY_WORDS = {"source", "[[", "shopt", "pushd", "popd", "declare", "typeset", "complete", "disown", "mapfile", "readarray"}
+_BASH_ONLY_NOT_FOUND = re.compile(r"(?:^|[\s:])(?P<word>" + "|".join(re.escape(w) for w in sorted(_BASH_ONLY_WORDS))
+                                  + r"): (?:command )?not found")
+
+
 def _cron_path(hit: Hit, view: LogView) -> Hit:
     event = view.event
+    # A bash builtin that was "not found" explains the lines after it (dash goes on and fails at the next one).
+    bashism = next((m.group("word") for m in map(_BASH_ONLY_NOT_FOUND.search, hit.lines) if m), None)
+    if bashism:
+        hit.groups["exe"] = bashism
+    if hit.groups.get("exe") in _BASH_ONLY_WORDS:
+        # Not a missing program: the shell is the wrong one. Cron's SHELL (/bin/sh) is part of the job's setup;
+        # in a container it is the image's command or the script's #! line.
+        if event.cron is not None:
+            hit.causes = ("'{exe}' is a bash builtin, but the command ran under /bin/sh (dash), which is what cron runs "
+                          "commands with: run the script with bash (a #!/bin/bash line, or SHELL=/bin/bash in the crontab) "
+                          "or use POSIX sh ('.' instead of 'source', '[' instead of '[[')",)
+        else:
+            if event.kubernetes is not None:
+                hit.category, hit.confidence = K.bad_code_or_bug, 0.78
+            hit.causes = ("'{exe}' is a bash builtin, but the script ran under /bin/sh: run it with bash (a #!/bin/bash "
+                          "line, `bash script.sh`) or use POSIX sh ('.' instead of 'source', '[' instead of '[[')",)
+        hit.commands = ("head -n 1 {script}",) + C.CRONTAB + C.POD
+        hit.reason = "Shows the script's #! line and the crontab's SHELL setting"
+        return hit
     if hit.groups.get("exe") in _SHELL_SYNTAX_WORDS:
         hit.category = K.bad_code_or_bug
         hit.confidence = 0.8
@@ -207,6 +233,92 @@ SYSTEMD = [
 ]
 
 
+def _restic_location(hit: Hit, view: LogView) -> Hit:
+    # restic names the location on the line after `Is there a repository at the following location?`.
+    if not hit.groups.get("repo"):
+        for i in range(hit.index, min(hit.index + 4, view.n_log - 1)):
+            if view.lines[i].strip().endswith("Is there a repository at the following location?"):
+                location = view.lines[i + 1].strip()
+                if location and " " not in location:
+                    hit.groups["repo"] = location
+                break
+    return hit
+
+
+def _rclone_remote(hit: Hit, view: LogView) -> Hit:
+    # `Failed to create file system for "remote:path"`: the remote is the part before the colon.
+    target = hit.groups.get("target", "")
+    if ":" in target:
+        hit.groups["remote"] = target.split(":", 1)[0]
+    return hit
+
+
+# The Docker CLI, git, rclone and msmtp as cron jobs call them: failures whose message names the cause.
+TOOLS = [
+    S("docker_socket_permission", K.permissions_rbac, 0.88,
+      patterns=(r"permission denied while trying to connect to the Docker daemon socket at (?P<socket>unix://\S+?):",
+                r"permission denied while trying to connect to the Docker daemon socket",
+                r"dial unix (?P<socket>\S*docker\.sock): connect: permission denied"),
+      causes=("The job's user ({cron_user}) may not use the Docker daemon's socket {socket}: it is not in the docker "
+              "group (or the socket's group or mode changed)",
+              "The job's user may not use the Docker daemon's socket {socket}: it is not in the docker group (or the "
+              "socket's group or mode changed)"),
+      commands=("id {cron_user}", "ls -l /var/run/docker.sock") + C.POD,
+      reason="Shows the groups of the job's user, to compare with the socket's group (docker)"),
+    # `docker run -it` / `docker exec -it` under cron: no terminal to attach, so docker refuses to start.
+    S("docker_no_tty", K.bad_code_or_bug, 0.85,
+      patterns=(r"the input device is not a TTY", r"cannot enable tty mode on non tty input"),
+      causes=("The job runs docker with -t (-it) but has no terminal (cron, a pod or a task gives none), so docker "
+              "refuses to start: drop -t (and -i unless it pipes input), or use `docker compose exec -T`",),
+      commands=C.CRONTAB + C.POD + C.AIRFLOW_RUN,
+      reason="Shows the exact docker command the job runs (look for -it)"),
+    # A fixed --name that the previous run's container still holds (it is still running, or ran without --rm).
+    S("docker_container_name_in_use", K.overlap_concurrency, 0.72,
+      patterns=(r"Conflict\. The container name \\?\"(?P<container>/?[\w.-]+)\\?\" is already in use by container",
+                r"Conflict, The name (?P<container>[\w.-]+) is already assigned to"),
+      causes=("A container named {container} already exists: the previous run's container is still running, or it "
+              "exited without being removed (docker run without --rm)",),
+      commands=("ps -ef",) + C.CRONTAB,
+      reason="Shows whether the previous run is still going"),
+    # git >= 2.35.2 (CVE-2022-24765) refuses a repository owned by another user than the one running git.
+    S("git_dubious_ownership", K.permissions_rbac, 0.85,
+      patterns=(r"detected dubious ownership in repository at '(?P<path>[^']+)'",
+                r"unsafe repository \('(?P<path>[^']+)' is owned by someone else\)"),
+      causes=("git refuses to work in {path}: the checkout is owned by another user than the one the job runs as "
+              "(git 2.35.2+ safe.directory check, often right after a git upgrade or when cron runs as another user)",),
+      commands=("ls -ld {path}", "id {cron_user}") + C.POD,
+      reason="Shows who owns the checkout, to compare with the job's user"),
+    S("git_index_lock", K.overlap_concurrency, 0.75,
+      patterns=(r"Unable to create '(?P<path>[^']+\.lock)': File exists",),
+      causes=("Another git process held {path}: an earlier run was still working in the checkout, or one was killed "
+              "and left its lock file behind",),
+      commands=("ps -o pid,etime,args -C git", "ls -l {path}"),
+      reason="Shows whether another git process is still running (if none, the lock is stale)"),
+    S("rclone_remote_not_configured", K.missing_config_or_secret, 0.85, refine=_rclone_remote,
+      patterns=(r"Failed to create file system for \"(?P<target>[^\"]*)\": didn't find section in config file",),
+      causes=("rclone found no remote named '{remote}' in the config file it read: under cron the job runs as another user "
+              "or with another HOME, so rclone reads another rclone.conf (pass --config), or the remote's name is wrong",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the user and environment the job runs with (rclone reads ~/.config/rclone/rclone.conf of that HOME)"),
+    # msmtp, installed as sendmail, is what cron mails the job's output through.
+    S("msmtp_no_config", K.missing_config_or_secret, 0.8,
+      patterns=(r"(?:sendmail|msmtp): account (?P<account>\S+) not found: no configuration file available",
+                r"(?:sendmail|msmtp): account (?P<account>\S+) not found in (?P<path>\S+)"),
+      causes=("msmtp (the sendmail the job mails through) found no account '{account}' in {path}",
+              "msmtp (the sendmail the job mails through) could read no configuration: its msmtprc is missing for this "
+              "user or not readable (msmtp also refuses a config readable by others)"),
+      commands=("ls -l {path}", "ls -l /etc/msmtprc") + C.CRONTAB,
+      reason="Shows the msmtp config's owner and mode"),
+    # borg asks before using a repository at a new location; an unattended job cannot answer.
+    S("borg_repo_relocated", K.missing_config_or_secret, 0.75,
+      patterns=(r"Warning: The repository at location (?P<repo>\S+) was previously located at (?P<old>\S+)",),
+      causes=("borg found the repository at {repo}, previously at {old}, and asked for a confirmation the unattended job "
+              "cannot give: set BORG_RELOCATED_REPO_ACCESS_IS_OK=yes once, or use the old location",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the repository location and environment the job runs with"),
+]
+
+
 SIGNATURES = [
     S("shell_command_not_found", K.missing_config_or_secret, 0.85, refine=_cron_path,
       patterns=(r"(?P<exe>[\w./+-]+): command not found",
@@ -214,7 +326,7 @@ SIGNATURES = [
                 r"env: '?(?P<exe>[^':\s]+)'?: No such file or directory",
                 r"^(?P<exe>[\w.+-]+): not found\s*$",
                 # dash names the script and line: `/etc/cron.daily/job: 3: /etc/cron.daily/job: rsync: not found`
-                r"^(?P<script>/[^\s:]+): \d+: (?:/[^\s:]+: )?(?P<exe>[^\s:]+): not found\s*$"),
+                r"^(?P<script>\.{0,2}/[^\s:]+): \d+: (?:\.{0,2}/[^\s:]+: )?(?P<exe>[^\s:]+): not found\s*$"),
       causes=("{exe} was not found (command not found)",),
       commands=C.CRONTAB + C.POD + ("ls -l {exe}",),
       reason="Shows the PATH and command the cron entry runs with"),
@@ -235,7 +347,7 @@ SIGNATURES = [
       reason="Shows the PATH and command the cron entry runs with"),
     S("shell_permission_denied", K.permissions_rbac, 0.85, refine=_permission,
       # SSH's `Permission denied (publickey)` is a login refused, not a file: the SSH signature says which.
-      explained_by=frozenset({"git_auth_failed"}),
+      explained_by=frozenset({"git_auth_failed", "docker_socket_permission", "git_dubious_ownership"}),
       patterns=(r"PermissionError: \[Errno 13\] Permission denied: '(?P<path>[^']+)'",
                 r"EACCES: permission denied, \w+ '(?P<path>[^']+)'",
                 r"open (?P<path>/\S+): permission denied",
@@ -456,10 +568,16 @@ SIGNATURES = [
       commands=C.CRONTAB + C.POD,
       reason="Shows the environment (repository, password variable or file) the job runs with"),
     # borg names the location it looked at: `::{hostname}-{now}` (BORG_REPO unset), an unrendered template.
-    S("backup_repo_not_found", K.missing_config_or_secret, 0.8,
-      patterns=(r"^Repository (?P<repo>\S.*?) does not exist\.?$",),
+    S("backup_repo_not_found", K.missing_config_or_secret, 0.8, refine=_restic_location,
+      patterns=(r"^Repository (?P<repo>\S.*?) does not exist\.?$",
+                # restic: `Fatal: repository does not exist: unable to open config file: stat /srv/repo/config: no such
+                # file or directory`, then `Is there a repository at the following location?` and the location.
+                r"unable to open config file: (?:Stat: )?stat (?P<repo>\S+?)/config: no such file or directory",
+                r"unable to open config file: <config/> does not exist", r"^Fatal: repository does not exist\b"),
       causes=("The backup repository {repo} does not exist at the location the job gives (wrong or unset repository setting, "
-              "or the target is not mounted)",),
+              "or the target is not mounted)",
+              "The backup repository does not exist at the location the job gives (wrong or unset repository setting, "
+              "or the target is not mounted)"),
       commands=C.CRONTAB + C.POD,
       reason="Shows the repository setting the job runs with"),
     # rsync's own report that the other end went away: the lines before it usually say why
@@ -473,6 +591,7 @@ SIGNATURES = [
                 r"pam_unix\(cron:account\): .*expired"),
       causes=("The account the job runs as has an expired password or account, so cron/PAM refused it",),
       commands=("chage -l {cron_user}",) + C.CRON_LOG),
+    *TOOLS,
     *LOGROTATE,
     *SYSTEMD,
 ]
