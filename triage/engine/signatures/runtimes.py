@@ -182,7 +182,65 @@ PHP = [
       commands=("php -v",) + C.CRONTAB,
       reason="Shows which PHP binary runs the job"),
 ]
+def _ruby_version_under_cron(hit: Hit, view: LogView) -> Hit:
+    # Bundler found another Ruby than the project's: under cron, usually the system ruby, because rbenv/rvm
+    # are set up by the login shell. (rbenv's own "version not installed" means rbenv did run: not this.)
+    if hit.groups.get("have"):
+        return _library_under_cron(hit, view, "Another Ruby ({have}) runs the job under cron than the {need} the project asks "
+                                   "for: cron starts jobs without your shell's rbenv/rvm setup, so the system ruby is found first")
+    return hit
+
+
+def _node_too_old(hit: Hit, view: LogView) -> Hit:
+    if view.event.cron is not None:
+        hit.causes = ("The Node.js that runs the job is too old for the code ('??' and '?.' need Node 14+): under cron, "
+                      "PATH finds the system node rather than the nvm/newer one your shell uses",)
+    return hit
+
+
+# The program the job starts, by path: a script or jar that is not where the command says (a relative
+# path resolved against cron's working directory, the user's home) never ran at all.
+SCRIPT_NOT_FOUND = S(
+    "script_file_not_found", K.missing_config_or_secret, 0.75,
+    patterns=(r"^(?:PHP )?Could not open input file: (?P<path>\S+)", r"Error: Unable to access jarfile (?P<path>\S+)"),
+    causes=("{path}, the script the job runs, was not found: the path is wrong, or relative and resolved against the "
+            "working directory the job starts in (cron starts jobs in the user's home)",),
+    commands=C.CRONTAB + C.POD + ("ls -l {path}",),
+    reason="Shows the command the job runs and the directory it starts in")
+
 SCRIPTING = [
+    SCRIPT_NOT_FOUND,
+    # The Ruby a Gemfile or .ruby-version asks for is not the one that runs the job.
+    S("ruby_version_mismatch", K.dependency_version, 0.85, refine=_ruby_version_under_cron,
+      patterns=(r"Your Ruby version is (?P<have>[\w.-]+), but your Gemfile specified (?P<need>[\w.-]+)",
+                r"rbenv: version [`'](?P<need>[^'`]+)' is not installed"),
+      causes=("The project needs Ruby {need}, but {have} runs the job", "The project needs Ruby {need}, which is not installed where the job runs"),
+      commands=("ruby --version",) + C.CRONTAB + C.POD,
+      reason="Shows which ruby runs the job"),
+    # .NET's host: the app targets a runtime (framework) version that is not installed.
+    S("dotnet_framework_missing", K.dependency_version, 0.88,
+      patterns=(r"The framework '(?P<fw>[\w.]+)', version '(?P<ver>[\w.-]+)'(?: \(\w+\))? was not found",
+                r"You must install or update \.NET to run this application", r"It was not possible to find any compatible framework version",
+                r"^\s*Framework: '(?P<fw>[\w.]+)', version '(?P<ver>[\w.-]+)'"),
+      causes=("The app needs the .NET runtime {fw} {ver}, which is not installed where the job runs (another version is)",
+              "The app needs a .NET runtime version that is not installed where the job runs"),
+      commands=C.POD + C.WHERE_IT_RAN,
+      reason="Shows where the job ran; `dotnet --list-runtimes` there lists the installed runtimes"),
+    # The JVM asked for a heap (-Xmx) larger than the memory or address space it may have.
+    S("jvm_heap_reserve_failed", K.oom, 0.8,
+      patterns=(r"Could not reserve enough space for (?:(?P<size>\d+[KMG]B) )?object heap", r"Could not allocate metaspace"),
+      causes=("The JVM could not reserve the {size} heap it was asked for: -Xmx is larger than the memory (or ulimit -v / "
+              "container limit) available where the job runs",
+              "The JVM could not reserve the heap it was asked for: -Xmx is larger than the memory (or ulimit -v / container "
+              "limit) available where the job runs"),
+      commands=C.FREE + C.POD + C.CRONTAB,
+      reason="Shows the memory available against the heap the JVM asks for"),
+    # Node older than the syntax the code uses: `??` and `?.` (Node 14) read as an unexpected '?'.
+    S("node_runtime_too_old", K.dependency_version, 0.8, refine=_node_too_old,
+      patterns=(r"^SyntaxError: Unexpected token '?\?'?\s*$",),
+      causes=("The Node.js that runs the job is too old for the code ('??' and '?.' need Node 14+)",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows which node the job's command runs"),
     S("perl_module_missing", K.dependency_version, 0.8, refine=_cron_environment,
       patterns=(r"Can't locate (?P<lib>[\w/.]+\.pm) in @INC",),
       causes=("The Perl module {lib} is not installed where the job runs (or not on its @INC)",),
@@ -267,7 +325,7 @@ SIGNATURES = [
       patterns=(r"AttributeError: module '(?P<module>[^']+)' has no attribute '(?P<attr>[^']+)'",),
       causes=("Module {module} has no {attr}: the installed version's API differs from what the code expects",),
       commands=C.POD + ("pip show {module}",)),
-    S("python_syntax_error", K.bad_code_or_bug, 0.82,
+    S("python_syntax_error", K.bad_code_or_bug, 0.82, explained_by=frozenset({"node_runtime_too_old"}),
       patterns=(r"^\s*(?:SyntaxError|IndentationError|TabError): ",),
       causes=("The job's code does not parse (SyntaxError)",),
       commands=C.WHERE_IT_RAN),
