@@ -77,7 +77,52 @@ def _proxy(hit: Hit, view: LogView) -> Hit:
 # unless a refinement reads the why from the log.
 TRANSPORT_SYMPTOM = 0.78
 
+def _acme_domain(hit: Hit, view: LogView) -> Hit:
+    # The domain the CA could not validate is the host to check from here.
+    if hit.groups.get("domain") and not hit.groups.get("host"):
+        hit.groups["host"] = hit.groups["domain"]
+    return hit
+
+
+_ACME_CHALLENGE_URL = r"https?://(?P<domain>[^/\s:]+)(?::\d+)?/\.well-known/acme-challenge/\S+?"
+_ACME_CHECK = ("curl -sS -I -m 10 http://{domain}/.well-known/acme-challenge/", "getent hosts {domain}")
+# An ACME client (certbot, dehydrated, acme.sh) renewing from cron: the CA fetches a challenge from the
+# domain over the internet. Its verdict says whether it could not connect, or got the wrong answer.
+ACME = [
+    S("acme_challenge_unreachable", K.network_dns, 0.8, refine=_acme_domain,
+      patterns=(r"Fetching " + _ACME_CHALLENGE_URL + r": (?:Timeout during connect|Timeout after connect|Connection refused|"
+                r"Connection reset by peer|Error getting validation data)",
+                r"Timeout during connect \(likely firewall problem\)"),
+      causes=("The certificate authority could not connect to {domain} to fetch the challenge (port 80 blocked by a firewall, "
+              "no port forwarding, or the domain points at another address), so the renewal failed",
+              "The certificate authority could not connect to the domain to fetch the challenge (port 80 blocked by a firewall, "
+              "no port forwarding, or the domain points at another address), so the renewal failed"),
+      commands=("getent hosts {domain}",) + C.CRONTAB,
+      reason="Shows the address the domain points at, to compare with this server's"),
+    S("acme_challenge_wrong_response", K.missing_config_or_secret, 0.72, refine=_acme_domain,
+      patterns=(r"Invalid response from " + _ACME_CHALLENGE_URL + r":? (?:\[[\w.:]+\]:? )?\\?\"?(?P<status>\d{3})\b",
+                r"Invalid response from " + _ACME_CHALLENGE_URL + r"(?:[:\s]|$)"),
+      causes=("The certificate authority reached {domain} but did not get the challenge file (HTTP {status}): the webroot "
+              "the ACME client writes to is not what the web server serves at /.well-known/acme-challenge/ (or the domain "
+              "points at another server)",
+              "The certificate authority reached {domain} but did not get the challenge file: the webroot the ACME client "
+              "writes to is not what the web server serves at /.well-known/acme-challenge/ (or the domain points at another server)"),
+      commands=_ACME_CHECK,
+      reason="Shows what the web server answers for the challenge path"),
+    S("acme_challenge_failed", K.network_dns, 0.6, refine=_acme_domain,
+      explained_by=frozenset({"acme_challenge_unreachable", "acme_challenge_wrong_response", "dns_resolution_failed"}),
+      patterns=(r"Challenge failed for domain (?P<domain>[\w.-]+)", r"Some challenges have failed",
+                r"Challenge validation has failed", r"Certbot failed to authenticate some domains"),
+      causes=("The certificate authority could not validate {domain}: it could not fetch the challenge from this server "
+              "(port 80 blocked, the domain pointing elsewhere, or the web server not serving the challenge path)",
+              "The certificate authority could not validate the domain: it could not fetch the challenge from this server "
+              "(port 80 blocked, the domain pointing elsewhere, or the web server not serving the challenge path)"),
+      commands=_ACME_CHECK + C.CRONTAB,
+      reason="Shows what the web server answers for the challenge path"),
+]
+
 SIGNATURES = [
+    *ACME,
     S("dns_resolution_failed", K.network_dns, TRANSPORT_SYMPTOM, refine=_dns,
       patterns=(r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\).*(?:Name or service not known|Temporary failure in name resolution|NameResolutionError|nodename nor servname|Failed to resolve)",
                 r"could not translate host name \"(?P<host>[^\"]+)\" to address",
