@@ -283,3 +283,11 @@ def test_task_own_database_stays_a_dependency() -> None:
     h = diagnose("airflow", log)
     assert h.category.value == "dependency_unavailable"
     assert "metadata" not in h.cause
+
+
+def test_a_pod_that_was_never_scheduled_in_time_is_scheduling() -> None:
+    # The cncf.kubernetes provider's wording when the scheduling phase alone outlasts schedule_timeout.
+    h = diagnose("airflow", "[2025-02-01, 03:00:00 UTC] {taskinstance.py:3311} ERROR - Task failed with exception\n"
+                            "airflow.exceptions.AirflowException: Pod took too long to be scheduled on the cluster, giving up. "
+                            "More than 120s. Check the pod events in kubernetes.")
+    assert h.category.value == "resource_quota_scheduling" and h.signature == "airflow_pod_start_timeout"

@@ -144,6 +144,19 @@ def _dpkg(args: list[str], context: CommandContext) -> None:
     if len(parsed.options) != 1:
         raise Refusal("dpkg: only one query (-l, -s or -L) is allowed")
 
+# logrotate rotates, compresses and deletes logs; with -d (debug) it only reports what it would do
+# and leaves the logs and its state file alone. --log writes a file and --mail sends mail: refused.
+_LOGROTATE_DEBUG = option_spec("", (), allowed=("-d", "--debug", "-v", "--verbose", "-f", "--force"))
+
+
+def _logrotate(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, _LOGROTATE_DEBUG)
+    if not any(name in ("-d", "--debug") for name, _ in parsed.options):
+        raise Refusal("logrotate rotates and deletes logs; only its dry run `logrotate -d CONFIG` is allowed")
+    if not parsed.operands:
+        raise Refusal("logrotate -d needs the configuration file to check")
+
+
 RULES: dict[str, Rule] = {
     "df": filter_rule("df", _DF, reads_stdin=False),
     "du": filter_rule("du", _DU, reads_stdin=False),
@@ -192,4 +205,5 @@ RULES: dict[str, Rule] = {
     "mysqldump": version_only("mysqldump", ("--version", "-V"), "writes dumps"),
     "pg_isready": no_operands("pg_isready", _PG_ISREADY),
     "dpkg": _dpkg,
+    "logrotate": _logrotate,
 }

@@ -305,7 +305,9 @@ SIGNATURES = [
       causes=("Another attempt of the same task instance was already running",),
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
     S("airflow_pod_start_timeout", K.resource_quota_scheduling, 0.6,
-      patterns=(r"Pod took (?:too long|longer than \d+ seconds) to start", r"Pod .* did not start within"),
+      patterns=(r"Pod took (?:too long|longer than \d+ seconds) to start", r"Pod .* did not start within",
+                # Newer cncf.kubernetes providers time the scheduling phase apart from the start.
+                r"Pod took too long to be scheduled on the cluster"),
       causes=("The task's pod did not start in time (not schedulable or its image was slow to pull)",),
       commands=C.POD + C.K8S_EVENTS + C.AIRFLOW_TASK),
     # The task returned a value XCom's JSON serializer cannot store: the operator or DAG code must change.

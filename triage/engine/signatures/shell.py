@@ -170,7 +170,7 @@ LOGROTATE = [
                 r"error: found error in file (?P<conf>[\w.-]+), skipping"),
       causes=("The logrotate config {conf} has a syntax error at line {line}, so logrotate skips it and exits 1",
               "The logrotate config {conf} has an error, so logrotate skips it and exits 1"),
-      commands=("cat -n {conf_path}",),
+      commands=("cat -n {conf_path}", "logrotate -d {conf_path}"),
       reason="Shows the config with line numbers"),
     S("logrotate_missing_log", K.data_input_missing, 0.7,
       patterns=(r"error: stat of (?P<path>\S+) failed: No such file or directory",
