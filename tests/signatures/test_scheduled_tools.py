@@ -32,9 +32,10 @@ CASES = [
          "Can't locate Mojo/UserAgent.pm in @INC (you may need to install the Mojo::UserAgent module) (@INC contains: "
          "/etc/perl /usr/local/lib/x86_64-linux-gnu/perl/5.32.1 /usr/share/perl5) at /opt/scripts/poll.pl line 6.",
          "missing_config_or_secret", ("Mojo/UserAgent.pm", "cron"), ("crontab -l",), 0.55, 0.7, signature="perl_module_missing"),
+    # In a pod, a check of the host's own perl would look at the wrong machine: the pod's check instead.
     Case("perl_inc_pod", "k8s",
          "Can't locate DBI.pm in @INC (you may need to install the DBI module) (@INC contains: /usr/local/lib/perl5) at /app/export.pl line 4.",
-         "dependency_version", ("DBI.pm",), (), 0.75, signature="perl_module_missing"),
+         "dependency_version", ("DBI.pm",), ("kubectl describe pod",), 0.75, signature="perl_module_missing"),
     Case("ruby_bundler_cron", "cron",
          "/usr/lib/ruby/2.7.0/rubygems.rb:277:in `find_spec_for_exe': Could not find 'bundler' (2.3.5) required by your "
          "/home/deploy/app/Gemfile.lock. (Gem::GemNotFoundException)",

@@ -157,7 +157,8 @@ def _values(view: LogView, hit: Hit) -> dict[str, str]:
 
 # Commands that inspect the machine they run on: meaningless for a job that ran in a pod.
 _LOCAL_HOST = ("df ", "ls ", "stat ", "du ", "cat ", "grep ", "ss ", "ps ", "free", "journalctl ", "crontab ", "id ", "pip ",
-               "ldd ", "java ", "chage ", "pg_dump ", "psql --version")
+               "ldd ", "java ", "chage ", "pg_dump ", "psql --version", "perl --version", "ruby --version", "php -v",
+               "systemctl ", "logrotate ")
 
 
 def _pick_command(templates: Sequence[str], values: dict[str, str], fallback: str,
