@@ -70,3 +70,9 @@ def test_a_hint_is_not_a_storm_key() -> None:
     h = diagnose("cron", "exporter: refusing to write /srv/exports/today.csv: insufficient privileges for user etl\n")
     assert "read most like permissions rbac" in h.cause
     assert storm_key_of(h) is None
+
+
+def test_the_command_line_is_not_evidence() -> None:
+    # The job's own command names a timeout; nothing in what happened does.
+    assert _lean(CRON, "step 1 done\n", {"command": "/opt/backup.sh --timeout 300", "exit_code": 3}) is None
+    assert _lean(CRON, "step 1 done\n", {"message": "backup timed out after 300s"}).category.value == "timeout_deadline"

@@ -148,6 +148,9 @@ _DECAY = 0.8
 # Only the end of a long log is read: the failure is there, and this runs on every abstention.
 _SCAN_LINES = 400
 _EXCEPTION_NAME = re.compile(r"[a-z](?:Error|Exception)\b|\bE[A-Z]{4,}\b|\bx509\b")
+# Status facts that name the job, not what happened to it.
+_NOT_OUTCOMES = frozenset({"command", "cron_command", "crontab", "host", "hostname", "user", "job", "job_name", "run_id",
+                           "dag_id", "task_id", "namespace", "pod", "pod_name", "cronjob", "image", "note", "container_args"})
 # A lean needs at least one outright cue, and to lead the runner-up by this much.
 MIN_SCORE = 1.0
 MIN_LEAD = 0.5
@@ -177,7 +180,10 @@ def _lines_near_the_failure(view: LogView) -> list[tuple[int, float]]:
     the last error-looking log lines, the latest first, each weighing less than the one after it."""
     picked: dict[int, float] = {}
     for i in range(view.n_log, len(view.lines)):
-        picked[i] = 1.0
+        # Facts about what happened (a reason, an event, an exit code), not what was run or where:
+        # a command line such as `backup --timeout 300` is not evidence of a timeout.
+        if view.lines[i].split(":", 1)[0].strip().lower() not in _NOT_OUTCOMES:
+            picked[i] = 1.0
     for i in view.exception_chain:
         picked[i] = 1.0
     weight = 1.0
