@@ -316,7 +316,7 @@ def abstain(view: LogView, candidates: list[Candidate]) -> Hypothesis:
     leaning = lean(view)
     if leaning is not None:
         # A hint in words only: on the failures that reach this point (no signature knows them) the
-        # lean was right about 1 time in 3 on our eval cases, too weak to set the category.
+        # lean was right fewer than half the time on our eval cases, too weak to set the category.
         cause += f" The error lines read most like {leaning.category.value.replace('_', ' ')}: {leaning.line[:300]}"
         if leaning.line[:MAX_EVIDENCE_CHARS] in evidence:
             evidence.remove(leaning.line[:MAX_EVIDENCE_CHARS])
