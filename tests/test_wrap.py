@@ -122,3 +122,14 @@ def test_timeout_escalates_to_sigkill_when_the_command_ignores_sigterm(triage_se
     elapsed = time.monotonic() - t0
     assert r.returncode == 124
     assert elapsed < 30  # killed after the grace period, not after the 60 s sleep
+
+
+def test_an_unwritable_spool_keeps_the_commands_exit_code(tmp_path):
+    # Server unreachable and the spool cannot be written (a full disk, a file in the way):
+    # the report is lost, but cron must still see the command's own exit code.
+    (tmp_path / "blocker").write_text("")
+    dead = f"http://127.0.0.1:{free_port()}"
+    r = wrap(["--job", "nightly", "--", "sh", "-c", "exit 3"], dead, tmp_path,
+             env={"TRIAGE_SPOOL_DIR": str(tmp_path / "blocker" / "spool")})
+    assert r.returncode == 3, r.stderr.decode()
+    assert b"could not spool" in r.stderr and b"Traceback" not in r.stderr

@@ -211,7 +211,10 @@ class Reporter:
 
     def send(self, payload: dict) -> None:
         if not self._post(payload):
-            self._spool(payload)
+            try:
+                self._spool(payload)
+            except OSError as exc:  # a full disk or unwritable spool must not change the job's exit code
+                sys.stderr.write(f"triage wrap: could not spool the report to {self.spool}: {exc}; it is lost\n")
 
     def _spool(self, payload: dict) -> None:
         self.spool.mkdir(parents=True, exist_ok=True)
