@@ -210,3 +210,37 @@ def test_cli_filters_line_for_line_and_flushes_each_line() -> None:
 )
 def test_connection_strings_and_messages(line: str, expected: str) -> None:
     assert redact(line) == expected
+
+
+_KEY_BODY = [
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj",
+    "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu",
+    "NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ",
+]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "[2024-01-01, 12:00:00 UTC] {subprocess.py:93} INFO - ",  # Airflow task log: six words
+        "2024-01-01 12:00:00,123 INFO [main] ",  # Python/Java logging with a logger name
+    ],
+)
+def test_pem_block_behind_a_long_log_prefix_on_every_line_is_redacted(prefix: str) -> None:
+    lines = ["-----BEGIN RSA PRIVATE KEY-----", "Proc-Type: 4,ENCRYPTED", "DEK-Info: AES-128-CBC,ABCDEF0123456789", "",
+             *_KEY_BODY, "-----END RSA PRIVATE KEY-----", "Traceback (most recent call last):"]
+    text = "\n".join(prefix + line for line in lines)
+    for out in (redact(text), "".join(StreamRedactor().redact_lines(text.splitlines(keepends=True)))):
+        for body in _KEY_BODY:
+            assert body not in out
+        assert out.count("\n") == text.count("\n")
+        assert out.splitlines()[-1] == prefix + "Traceback (most recent call last):"
+
+
+def test_key_body_starting_on_the_begin_line_is_redacted_on_the_lines_after() -> None:
+    text = "\n".join(["key=-----BEGIN PRIVATE KEY----- " + _KEY_BODY[0], *_KEY_BODY[1:], "-----END PRIVATE KEY-----",
+                      "next step"])
+    out = redact(text)
+    for body in _KEY_BODY:
+        assert body not in out
+    assert out.splitlines()[-1] == "next step"

@@ -211,6 +211,16 @@ _PEM_BODY = re.compile(r"^\s*(?:\S+\s+){0,3}[A-Za-z0-9+/]+={0,2}\s*$|^\s*(?:Proc
 _PEM_MAX_LINES = 400
 
 
+@lru_cache(maxsize=64)
+def _pem_body_behind(prefix_words: int) -> re.Pattern[str]:
+    """A body line behind a log prefix as long as the BEGIN line's (an Airflow task log puts
+    `[2024-01-01, 12:00:00 UTC] {subprocess.py:93} INFO - ` before every line: six words)."""
+    n = prefix_words
+    return re.compile(
+        rf"^\s*(?:\S+\s+){{0,{n}}}(?:[A-Za-z0-9+/]+={{0,2}}\s*$|(?:Proc-Type|DEK-Info|Comment):)"
+    )
+
+
 @lru_cache(maxsize=4096)
 def _secret_key_kind(key: str) -> str | None:
     """The placeholder kind if this key names a secret, else None."""
@@ -368,6 +378,7 @@ class StreamRedactor:
     def __init__(self) -> None:
         self._in_key_block = False
         self._block_lines = 0
+        self._prefix: list[str] = []  # the words before the BEGIN marker on its line (a log prefix)
 
     @property
     def in_key_block(self) -> bool:
@@ -384,7 +395,12 @@ class StreamRedactor:
                 before = _ph("private_key")
             return before + body[end.start():] + nl, False
         self._block_lines += 1
-        if self._block_lines > _PEM_MAX_LINES or not _PEM_BODY.match(body):
+        words, prefix = body.split(), self._prefix
+        is_body = _PEM_BODY.match(body) or len(prefix) > 3 and (
+            _pem_body_behind(len(prefix)).match(body)
+            # an empty body line behind the same prefix (after DEK-Info)
+            or len(words) == len(prefix) and words[-1] == prefix[-1])
+        if self._block_lines > _PEM_MAX_LINES or not is_body:
             self._in_key_block = False  # END was lost (truncated log): resume normal redaction
             return "", False
         indent = body[: len(body) - len(body.lstrip())]
@@ -399,9 +415,13 @@ class StreamRedactor:
             if not tail.strip(" \t\"',\\n"):
                 # BEGIN marker ends the line: the key body follows on the next lines.
                 self._in_key_block, self._block_lines = True, 0
+                self._prefix = out[: begin.start()].split()
             elif not _PEM_END.search(tail):
-                # inline (JSON "\n"-escaped) key cut short: drop the rest of the line
+                # inline (JSON "\n"-escaped) key cut short, or its first body line on the
+                # BEGIN line: drop the rest of the line; base64 lines that follow are the key.
                 out = out[: begin.end()] + _ph("private_key")
+                self._in_key_block, self._block_lines = True, 0
+                self._prefix = out[: begin.start()].split()
         return out + nl
 
     def redact_line(self, line: str) -> str:
