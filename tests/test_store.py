@@ -157,3 +157,19 @@ def test_resolution_updates_the_existing_triage(store):
     assert store.mark_resolved("nope/unknown", "") is None
     assert len(store.list()) == 1
     assert "resolved" in store.get(tid).timeline
+
+
+def test_text_holding_a_nul_character_is_stored(store):
+    # Job output may contain NUL bytes; PostgreSQL's text and JSONB cannot hold them, so
+    # intake (503 on every redelivery) and the publishing write (retried until failed) broke.
+    event = cron_event("nul").model_copy(update={"log_excerpt": "before\x00after", "reason": "r\x00"})
+    intake = store.accept_failure(event)
+    assert intake.created
+    claim = store.claim("w", lease_seconds=30)
+    assert claim is not None and claim.event.log_excerpt == "before\ufffdafter"
+    store.publish(claim, claim.event, Evidence(log_text="pod log \x00 tail"),
+                  Hypothesis(category="other", cause="c\x00", confidence=0.1))
+    view = store.get(intake.triage_id)
+    assert view.state == TriageState.published
+    assert view.evidence.log_text == "pod log \ufffd tail" and view.hypothesis.cause == "c\ufffd"
+    assert [r.detail for r in store.history(event.job_key)] == ["r\ufffd"]

@@ -33,6 +33,18 @@ from triage.models import (
 )
 
 
+def _text_safe(value: Any) -> Any:
+    """PostgreSQL stores no NUL character in text or JSONB; a job's output may hold one.
+    Stored as U+FFFD (what the wrapper already puts for undecodable bytes) on every backend."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_text_safe(k): _text_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_safe(v) for v in value]
+    return value
+
+
 def _aware(dt: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything we store is UTC.
     if dt is not None and dt.tzinfo is None:
@@ -105,7 +117,7 @@ class TriageStore:
                     rows.append({
                         "id": new_ids[key], "failure_key": key, "job_key": event.job_key,
                         "source": event.source.value, "job": event.job, "state": TriageState.received.value,
-                        "event": event.model_dump(mode="json"), "attempts": 0, "next_attempt_at": now,
+                        "event": _text_safe(event.model_dump(mode="json")), "attempts": 0, "next_attempt_at": now,
                         "timeline": {TriageState.received.value: now.isoformat()}, "created_at": now,
                         "updated_at": now,
                     })
@@ -159,7 +171,7 @@ class TriageStore:
         rows = [{
             "job_key": r.job_key, "source": r.source.value, "job": r.job, "outcome": r.outcome.value,
             "run_id": r.run_id, "started_at": r.started_at, "finished_at": r.finished_at,
-            "duration_seconds": r.duration_seconds, "exit_code": r.exit_code, "detail": r.detail,
+            "duration_seconds": r.duration_seconds, "exit_code": r.exit_code, "detail": _text_safe(r.detail),
             "triage_id": triage_id, "recorded_at": now,
         } for r, triage_id in runs]
         table = RunRow.__table__
@@ -268,9 +280,9 @@ class TriageStore:
                 # Evidence may have named the job better (a CronJob behind a Job an alert named).
                 job=event.job,
                 job_key=event.job_key,
-                event=event.model_dump(mode="json"),
-                evidence=evidence.model_dump(mode="json"),
-                hypothesis=hypothesis.model_dump(mode="json"),
+                event=_text_safe(event.model_dump(mode="json")),
+                evidence=_text_safe(evidence.model_dump(mode="json")),
+                hypothesis=_text_safe(hypothesis.model_dump(mode="json")),
                 error=None,
                 lease_owner=None,
                 lease_until=None,
@@ -280,6 +292,7 @@ class TriageStore:
     def retry_later(self, claim: Claim, error: str, delay_seconds: float, max_attempts: int) -> TriageState:
         """Release a claim after a transient error; after max_attempts end in `failed`."""
         now = utcnow()
+        error = _text_safe(error)
         with self.session() as s:
             if claim.attempts >= max_attempts:
                 self._fenced(
