@@ -142,3 +142,26 @@ def test_alertmanager_basic_auth_guards_its_endpoint_without_a_token(triage_serv
     assert httpx.post(server.url + "/v1/events/alertmanager", json=body, headers=good).status_code == 202
     # Basic credentials open only Alertmanager's door; other endpoints stay as configured (open here).
     assert httpx.get(server.url + "/v1/triages").status_code == 200
+
+
+def test_output_holding_a_nul_character_is_accepted_on_postgresql(triage_server, pg_url):
+    # A job that prints binary data: PostgreSQL refused the row, so every redelivery got a 503.
+    server = triage_server(database_url=pg_url)
+    r = server.post("/v1/events/cron", json={**RUN, "output": "psql: error\x00\x01 connection refused"})
+    assert r.status_code == 202, r.text
+    assert server.wait_published(r.json()["triage_id"])["state"] == "published"
+
+
+@pytest.mark.parametrize("change,loc", [
+    ({"host": "h" * 256, "job": "j" * 256}, ["body"]),
+    ({"run_id": "r\x00x"}, ["body"]),
+    ({"exit_code": 2**40}, ["body", "exit_code"]),
+])
+def test_an_identity_or_exit_code_the_database_cannot_hold_is_a_422(triage_server, pg_url, change, loc):
+    # Valid per field, but too long for the key columns (or not an INTEGER): a 503 on every
+    # redelivery before (the wrapper spooled it forever); now refused once, nothing stored.
+    server = triage_server(database_url=pg_url)
+    r = server.post("/v1/events/cron", json={**RUN, **change})
+    assert r.status_code == 422, r.text
+    assert loc in [e["loc"] for e in r.json()["detail"]]
+    assert server.get("/v1/triages").json()["items"] == []

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from triage.db import make_engine
 from triage.intake import IntakeBatcher
 from triage.migrate import upgrade
-from triage.models import TriageView
+from triage.models import FailureEvent, RunReport, TriageView
 from triage.observability import EVENTS_RECEIVED, EVENTS_REJECTED, REGISTRY, StoreCollector
 from triage.pipeline import Publisher
 from triage.settings import Settings
@@ -72,6 +72,31 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
 
 def _field_errors(exc: ValidationError, prefix: tuple = ("body",)) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *err["loc"]], "msg": err["msg"], "type": err["type"]} for err in exc.errors()]
+
+
+# The widths of the identity columns (triage/db.py) and of an INTEGER exit code.
+MAX_KEY_CHARS = 512
+_INT32 = 2**31
+
+
+def unstorable(items: list[Any]) -> list[dict[str, Any]] | None:
+    """Errors (422) for items the database cannot hold. Refused now, they would fail every
+    redelivery with a 503 (PostgreSQL enforces the widths; no text there may hold a NUL)."""
+    for item in items:
+        if not isinstance(item, (FailureEvent, RunReport)):
+            continue
+        idents = {"job": item.job, "job_key": item.job_key}
+        idents["failure_key" if isinstance(item, FailureEvent) else "run_id"] = (
+            item.failure_key if isinstance(item, FailureEvent) else item.run_id or "")
+        for name, value in idents.items():
+            if len(value) > MAX_KEY_CHARS or "\x00" in value:
+                return [{"loc": ["body"], "type": "value_error",
+                         "msg": f"the job's identity ({name}, from the job, host, namespace or run id fields) must be "
+                                f"at most {MAX_KEY_CHARS} characters without NUL; it is {len(value)}"}]
+        if item.exit_code is not None and not -_INT32 <= item.exit_code < _INT32:
+            return [{"loc": ["body", "exit_code"], "type": "value_error",
+                     "msg": "must fit a 32-bit signed integer"}]
+    return None
 
 
 def create_app(settings: Settings, services: Services | None = None, run_workers: bool | None = None) -> FastAPI:
@@ -159,6 +184,9 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         except ValidationError as exc:
             EVENTS_REJECTED.labels("malformed").inc()
             raise HTTPException(422, _field_errors(exc))
+        if errors := unstorable(items):
+            EVENTS_REJECTED.labels("malformed").inc()
+            raise HTTPException(422, errors)
         try:
             results = await intake.submit(items)
         except Exception:
