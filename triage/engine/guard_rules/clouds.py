@@ -17,6 +17,7 @@ _AWS_GLOBAL_BOOLS = name_set("--debug", "--no-paginate", "--no-verify-ssl", "--n
                         "--cli-auto-prompt", "--no-cli-auto-prompt")
 _AWS_SECRET_OPERATIONS = {
     "get-secret-value": "prints a secret", "get-login-password": "prints a registry password",
+    "get-login": "prints a docker login command with a registry password",
     "get-authorization-token": "prints an access token", "get-session-token": "creates and prints credentials",
     "get-federation-token": "creates and prints credentials", "get-token": "prints an access token",
     "get-cluster-credentials": "prints database credentials",

@@ -26,6 +26,12 @@ def _nslookup(args: list[str], context: CommandContext) -> None:
         raise Refusal("nslookup without a name starts an interactive session")
 
 
+def _getent(args: list[str], context: CommandContext) -> None:
+    for database in ("shadow", "gshadow"):
+        if database in args:
+            raise Refusal(f"getent {database} prints password hashes, like reading /etc/{database}")
+
+
 _SS = option_spec("FADfN", ("filter", "query", "socket", "family", "diag", "net"),
             denied={**deny("kills sockets", "-K", "--kill"), **deny(WRITES_FILE, "-D", "--diag"),
                     **deny(NEVER_ENDS, "-E", "--events")})
@@ -252,7 +258,7 @@ RULES: dict[str, Rule] = {
     "dig": no_check,
     "host": no_check,
     "nslookup": _nslookup,
-    "getent": no_check,
+    "getent": _getent,
     "ping": _ping,
     "ping6": _ping,
     "curl": _curl,

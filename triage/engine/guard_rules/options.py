@@ -121,6 +121,8 @@ def parse_options(args: list[str], spec: OptionSpec) -> ParsedArgs:
                 raise Refusal(f"option {option} is not on the read-only list for this program")
             if letter in spec.short_values:
                 value = token[j + 1 :]
+                if spec.normalise_underscores and value.startswith("="):
+                    value = value[1:]  # pflag reads `-o=yaml` as `-o yaml`
                 if not value:
                     if i >= len(args):
                         raise Refusal(f"option {option} needs a value")

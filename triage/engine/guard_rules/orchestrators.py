@@ -70,7 +70,9 @@ _KUBECTL_SPECS: dict[str, OptionSpec] = {
     "cluster-info": _kubectl_spec("o", ("output", "namespaces", "pod-running-timeout", "output-directory"),
                                   denied={"--output-directory": f"kubectl cluster-info dump --output-directory {WRITES_FILE}"}),
     "auth": _kubectl_spec("o", ("subresource", "output")),
-    "config": _kubectl_spec("o", ("output",), denied={"--raw": "kubectl config view --raw prints credentials"}),
+    "config": _kubectl_spec("o", ("output",), denied={
+        "--raw": "kubectl config view --raw prints credentials",
+        "--flatten": "kubectl config view --flatten prints credentials (it skips the redaction of keys and tokens)"}),
     "rollout": _kubectl_spec("o", ("revision", "output")),
 }
 _KUBECTL_MUTATING = name_set(
@@ -153,6 +155,13 @@ def _airflow(args: list[str], context: CommandContext) -> None:
     group = words[0]
     if args[0] != group:
         raise Refusal("airflow: put the subcommand first")
+    if group == "info":
+        parsed = parse_options(args[1:], option_spec("o", ("output",), denied=deny(
+            "uploads the report to file.io, a public file-sharing service", "--file-io")))
+        if not parsed.has("--anonymize"):
+            raise Refusal("airflow info prints the metadata database URL with its password; "
+                          "only `airflow info --anonymize` is allowed")
+        return
     if group in _AIRFLOW_SINGLE:
         return
     if len(words) < 2 or args[1] != words[1]:
@@ -223,6 +232,19 @@ _HELM_SECRETS = {("get", "values"): "prints release values, which often hold pas
                  ("get", "hooks"): "prints hook manifests, which may hold secrets"}
 
 
+def _helm_outputs(args: list[str]) -> list[str]:
+    """The values of -o/--output (pflag: `-o json`, `-ojson`, `-o=json`, `--output=json`)."""
+    out = []
+    for i, arg in enumerate(args):
+        if arg in ("-o", "--output"):
+            out.append(args[i + 1] if i + 1 < len(args) else "")
+        elif arg.startswith("--output="):
+            out.append(arg.split("=", 1)[1])
+        elif arg.startswith("-o") and not arg.startswith("--"):
+            out.append(arg[2:].removeprefix("="))
+    return out
+
+
 def _helm(args: list[str], context: CommandContext) -> None:
     path, rest = split_command_path("helm", args, _HELM_GLOBAL_VALUES, _HELM_GLOBAL_BOOLS, 1)
     if not path:
@@ -233,6 +255,8 @@ def _helm(args: list[str], context: CommandContext) -> None:
         key = (path[0], *(sub[:1]))
     if key in _HELM_SECRETS:
         raise Refusal(f"helm {' '.join(key)} {_HELM_SECRETS[key]}")
+    if key == ("status",) and any(o.lower() in ("json", "yaml") for o in _helm_outputs(rest)):
+        raise Refusal("helm status -o json/yaml prints the whole release: its values and Secret objects")
     if key not in _HELM_READ:
         raise Refusal(f"helm {' '.join(key)} is not a read-only helm command")
 

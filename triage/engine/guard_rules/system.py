@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from triage.engine.guard_rules.base import (
     NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, filter_rule, name_set, no_check, no_operands,
-    option_spec, version_only,
+    option_spec, split_command_path, version_only,
 )
 from triage.engine.guard_rules.options import Refusal, parse_options
 
@@ -112,13 +112,24 @@ def _command_builtin(args: list[str], context: CommandContext) -> None:
 
 
 
+# pip's general options (before the command). One that takes a value would take the next word,
+# so an unknown option there could hide the real command: `pip --cert list install x` installs.
+_PIP_GLOBAL_VALUES = name_set("--python", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host",
+                              "--cert", "--client-cert", "--cache-dir", "--use-feature", "--use-deprecated",
+                              "--keyring-provider", "--resume-retries")
+_PIP_GLOBAL_BOOLS = name_set("-v", "--verbose", "-q", "--quiet", "--isolated", "--require-virtualenv",
+                             "--no-cache-dir", "--disable-pip-version-check", "--no-color", "--no-input",
+                             "--no-python-version-warning", "--debug")
+
+
 def _pip(args: list[str], context: CommandContext) -> None:
     if args in (["--version"], ["-V"]):
         return
     spec = option_spec("", ("python", "path", "exclude", "format", "cache-dir", "proxy", "timeout"),
                  denied=deny(WRITES_FILE, "--log", "--log-file"))
-    parsed = parse_options(args, spec)
-    verb = parsed.operands[0] if parsed.operands else ""
+    parse_options(args, spec)
+    path, _ = split_command_path("pip", args, _PIP_GLOBAL_VALUES, _PIP_GLOBAL_BOOLS, 1)
+    verb = path[0] if path else ""
     if verb not in ("show", "list", "freeze"):
         raise Refusal(f"pip {verb} is not read-only (only show, list, freeze, --version)")
 
