@@ -237,3 +237,12 @@ def test_flatten_shortens_long_logger_names():
     text = "\n".join(flatten_log_response(body))
     assert "INFO SubprocessHook: Command exited with return code 3" in text
     assert "airflow.task.hooks.airflow.providers" not in text
+
+
+def test_a_date_without_an_offset_is_utc_not_a_crash():
+    # start_date with an offset, end_date without one: the duration's subtraction raised
+    # TypeError, a 500 at intake.
+    src = _source(airflow_instances=[{"name": "prod", "url": "http://127.0.0.1:1"}])
+    [event] = src.parse({**GOOD, "end_date": "2024-01-01T00:01:05"})
+    assert event.duration_seconds == 60
+    assert event.failed_at.utcoffset() is not None

@@ -165,3 +165,15 @@ def test_an_identity_or_exit_code_the_database_cannot_hold_is_a_422(triage_serve
     assert r.status_code == 422, r.text
     assert loc in [e["loc"] for e in r.json()["detail"]]
     assert server.get("/v1/triages").json()["items"] == []
+
+
+def test_a_time_without_an_offset_does_not_break_the_inbox(server):
+    # started_at naive, finished_at with Z: the card's duration subtracted them and the whole
+    # inbox answered 500 from then on.
+    r = server.post("/v1/events/cron", json={**RUN, "started_at": "2026-11-28T02:00:00",
+                                             "finished_at": "2026-11-28T02:00:30Z"})
+    assert r.status_code == 202
+    tid = r.json()["triage_id"]
+    server.wait_published(tid)
+    assert server.get("/").status_code == 200
+    assert server.get(f"/triages/{tid}").status_code == 200

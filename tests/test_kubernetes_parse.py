@@ -64,3 +64,15 @@ def test_bad_bodies_name_the_field(source, body, field):
     with pytest.raises(PayloadError) as err:
         source.parse(body)
     assert err.value.field == field
+
+
+def test_times_without_an_offset_are_utc_not_a_crash(source):
+    # A hand-made Job or event with one naive time: subtracting it from an aware one raised
+    # TypeError (a 500 at intake, or in every inbox render of the card).
+    job = {"kind": "Job", "metadata": JOB_META, "status": {"startTime": "2025-03-14T02:30:00", "conditions": [
+        {"type": "Failed", "status": "True", "lastTransitionTime": "2025-03-14T02:39:47Z"}]}}
+    [event] = source.parse(job)
+    assert event.duration_seconds == 587.0
+    [event] = source.parse({"job": "x", "kubernetes": {"namespace": "n", "job": "x"},
+                            "failed_at": "2025-03-14T02:39:47Z", "started_at": "2025-03-14T02:30:00"})
+    assert event.started_at.utcoffset() is not None and event.failed_at.utcoffset() is not None

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from triage.models import AirflowRef, Evidence, FailureEvent, RunOutcome, RunRecord, Source
 from triage.settings import AirflowInstance
 from triage.sources.airflow_api import AirflowAPIError, AirflowClient
-from triage.sources.base import IntakeItem, PayloadError, RerunResult, SourcePlugin
+from triage.sources.base import IntakeItem, PayloadError, RerunResult, SourcePlugin, as_utc
 
 # How many earlier tries' logs to include, and how many of their last lines each.
 EARLIER_TRIES = 2
@@ -66,6 +66,8 @@ class AirflowPayload(BaseModel):
     log_url: str | None = None
     reason: str | None = None
     reported_by: Literal["notifier", "callback", "poller", "manual"] = "notifier"
+
+    _utc = field_validator("logical_date", "start_date", "end_date")(as_utc)
 
     @field_validator("dag_id", "task_id", "run_id", "instance")
     @classmethod

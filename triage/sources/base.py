@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
 from triage.models import Evidence, FailureEvent, RunRecord, RunReport
 from triage.settings import Settings
+
+
+def as_utc(dt: datetime | None) -> datetime | None:
+    """A timestamp sent without an offset is read as UTC (as the store does): mixing naive and
+    aware times made every subtraction and comparison of them raise (500s at intake and in the inbox)."""
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt
 
 
 class PayloadError(ValueError):

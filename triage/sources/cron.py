@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.models import CronRef, Evidence, FailureEvent, RunOutcome, RunReport, Source
-from triage.sources.base import IntakeItem, PayloadError, SourcePlugin
+from triage.sources.base import IntakeItem, PayloadError, SourcePlugin, as_utc
 
 
 class CronRunPayload(BaseModel):
@@ -36,6 +36,8 @@ class CronRunPayload(BaseModel):
     output: str = ""
     output_truncated_bytes: int = 0
     timeout_seconds: float | None = None
+
+    _utc = field_validator("started_at", "finished_at")(as_utc)
 
 
 class CronSource(SourcePlugin):

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from triage.models import Evidence, FailureEvent, RunOutcome, RunReport, Source
 from triage.settings import Settings
-from triage.sources.base import HistoryReader, IntakeItem, PayloadError, RerunResult, SourcePlugin
+from triage.sources.base import HistoryReader, IntakeItem, PayloadError, RerunResult, SourcePlugin, as_utc
 from triage.sources.kube import facts, rerun
 from triage.sources.kube.api import KubeAPI, KubeAPIError, KubeNotConfigured, api_client_from_settings
 from triage.sources.kube.evidence import WATCHER_ORIGIN, collect
@@ -70,9 +70,11 @@ class KubernetesSource(SourcePlugin):
             raise PayloadError(f"{prefix}.kubernetes" if prefix else "kubernetes",
                                "needs the Job's identity: {namespace, job[, cronjob, pod]}")
         try:
-            return [FailureEvent.model_validate(body)]
+            event = FailureEvent.model_validate(body)
         except ValidationError as exc:
             raise PayloadError(*validation_field(exc, prefix)) from None
+        event.failed_at, event.started_at = as_utc(event.failed_at), as_utc(event.started_at)
+        return [event]
 
     def _parse_job(self, job: dict[str, Any], prefix: str) -> list[IntakeItem]:
         """A raw Job (e.g. from an event exporter): failed -> a triage; complete -> history."""

@@ -6,7 +6,7 @@ what a failed Job looks like.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from triage.models import RunOutcome, RunRecord
@@ -19,9 +19,12 @@ def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    # The API always sends UTC with a Z; a hand-made Job without one is UTC too (naive and
+    # aware times cannot be subtracted).
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def condition(job: dict[str, Any], kind: str) -> dict[str, Any] | None:
