@@ -57,6 +57,13 @@ def test_a_completed_job_is_history_and_a_running_one_nothing(source):
         ({"source": "kubernetes", "job": "x", "kubernetes": {"namespace": "n"}}, "kubernetes.job"),
         ({"source": "cron", "job": "x"}, "source"),
         ({"kind": "Job", "metadata": {}}, "metadata.name"),
+        # Wrong shapes inside a raw Job were a TypeError/AttributeError: a 500, not a 422.
+        ({"kind": "Job", "metadata": {"name": "j"}, "status": {"conditions": "Failed"}}, "status.conditions"),
+        ({"kind": "Job", "metadata": {"name": "j"}, "status": {"conditions": ["Failed"]}}, "status.conditions"),
+        ({"kind": "Job", "metadata": {"name": "j", "labels": ["a"]},
+          "status": {"conditions": [{"type": "Failed", "status": "True"}]}}, "metadata.labels"),
+        ({"kind": "Job", "metadata": {"name": "j", "ownerReferences": "cronjob"},
+          "status": {"conditions": [{"type": "Failed", "status": "True"}]}}, "metadata.ownerReferences"),
         ([{"source": "kubernetes", "job": "x", "kubernetes": {"namespace": "n", "job": "j"}}, {"job": 1, "kubernetes": {"namespace": "n", "job": "j"}}], "[1].job"),
     ],
 )
@@ -76,3 +83,10 @@ def test_times_without_an_offset_are_utc_not_a_crash(source):
     [event] = source.parse({"job": "x", "kubernetes": {"namespace": "n", "job": "x"},
                             "failed_at": "2025-03-14T02:39:47Z", "started_at": "2025-03-14T02:30:00"})
     assert event.started_at.utcoffset() is not None and event.failed_at.utcoffset() is not None
+
+
+def test_a_time_that_is_not_a_string_is_unknown_not_a_crash(source):
+    job = {"kind": "Job", "metadata": JOB_META, "status": {"startTime": 5, "conditions": [
+        {"type": "Failed", "status": "True", "lastTransitionTime": 1741919987}]}}
+    [event] = source.parse(job)
+    assert event.started_at is None and event.duration_seconds is None

@@ -81,8 +81,14 @@ class KubernetesSource(SourcePlugin):
         meta = job.get("metadata")
         if not isinstance(meta, dict) or not meta.get("name"):
             raise PayloadError(f"{prefix}.metadata.name" if prefix else "metadata.name", "a Job needs metadata.name")
-        if not isinstance(job.get("status", {}), dict):
-            raise PayloadError(f"{prefix}.status" if prefix else "status", "must be an object")
+        shapes = (("status", job, dict), ("status.conditions", job.get("status") or {}, list),
+                  ("metadata.labels", meta, dict), ("metadata.ownerReferences", meta, list))
+        for path, parent, kind in shapes:
+            value = parent.get(path.rsplit(".", 1)[-1])
+            if value is not None and not isinstance(value, kind):
+                raise PayloadError(f"{prefix}.{path}" if prefix else path, f"must be {'an object' if kind is dict else 'a list'}")
+            if kind is list and value and not all(isinstance(v, dict) for v in value):
+                raise PayloadError(f"{prefix}.{path}" if prefix else path, "must be a list of objects")
         if facts.failed_condition(job):
             return [failure_event_from_job(job, [], reporter="webhook")]
         if facts.condition(job, "Complete"):

@@ -16,7 +16,7 @@ FAILED_REASONS = ("BackoffLimitExceeded", "DeadlineExceeded", "PodFailurePolicy"
 
 
 def parse_time(value: str | None) -> datetime | None:
-    if not value:
+    if not value or not isinstance(value, str):  # a hand-made Job may hold anything here
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
