@@ -459,3 +459,45 @@ def test_an_answer_with_raw_newlines_inside_strings_is_still_parsed():
            '"command": "free -m", "command_reason": "shows\tmemory"}'
     answer = parse_answer(text)
     assert answer.category.value == "oom" and "OOM" in answer.cause
+
+
+def _completion_body(message=None, usage=None, choices=None) -> bytes:
+    body = {"id": "chatcmpl-x", "object": "chat.completion", "created": 1, "model": "fake-model",
+            "choices": choices if choices is not None else
+            [{"index": 0, "message": message or {"role": "assistant", "content": _answer()}, "finish_reason": "stop"}]}
+    if usage is not None:
+        body["usage"] = usage
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"<html><body>Welcome to the web UI</body></html>", "not JSON"),
+        (b'["not", "a", "completion"]', "not a chat completion"),
+        (_completion_body(choices=[{"index": 0, "message": None, "finish_reason": "stop"}]), "not a chat completion"),
+        (_completion_body(message={"role": "assistant", "content": "[" * 5000}), "nested too deeply"),
+    ],
+    ids=["html-page", "json-array", "null-message", "deeply-nested-content"],
+)
+def test_malformed_replies_fall_back_instead_of_raising(raw, reason):
+    with FakeOpenAIServer(default=Reply(raw_body=raw)) as server:
+        hyp, fallback = _run(server)
+    assert hyp.engine == "signatures" and hyp.category == fallback.category
+    assert hyp.notes[-1].startswith("model answer unusable (") and reason in hyp.notes[-1]
+
+
+def test_partial_usage_is_completed_with_the_tokenizer():
+    raw = _completion_body(usage={"total_tokens": 5})
+    with FakeOpenAIServer(default=Reply(raw_body=raw)) as server:
+        hyp, _ = _run(server)
+    assert hyp.engine == "llm:fake-model"
+    assert hyp.prompt_tokens > count_tokens(OOM_LOG) and hyp.completion_tokens == count_tokens(_answer())
+
+
+def test_content_sent_as_a_list_of_text_parts_is_read():
+    parts = [{"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]}, {"type": "text", "text": _answer()}]
+    raw = _completion_body(message={"role": "assistant", "content": parts})
+    with FakeOpenAIServer(default=Reply(raw_body=raw)) as server:
+        hyp, _ = _run(server)
+    assert hyp.engine == "llm:fake-model" and hyp.category == Category.oom

@@ -363,33 +363,60 @@ def _create_adapting(client: OpenAI, settings: Settings, messages: list[dict[str
 def _create(
     client: OpenAI, settings: Settings, messages: list[dict[str, Any]], mode: ResponseMode, usage: Usage, params: dict[str, Any]
 ) -> _Reply:
-    completion = client.chat.completions.create(
-        model=settings.llm_model or "",
-        messages=messages,  # type: ignore[arg-type]
-        **params,
-        **_mode_kwargs(mode),
-    )
+    try:
+        completion = client.chat.completions.create(
+            model=settings.llm_model or "",
+            messages=messages,  # type: ignore[arg-type]
+            **params,
+            **_mode_kwargs(mode),
+        )
+    except ValueError:  # HTTP 200 whose body is not JSON (a proxy's or a web UI's page)
+        usage.calls += 1
+        raise AnswerUnusable("the server's reply is not JSON") from None
     usage.calls += 1
-    if not completion.choices:
-        raise AnswerUnusable("no choices in the reply")
-    message = completion.choices[0].message
-    text = message.content or ""
-    if mode is ResponseMode.tool_call and message.tool_calls:
-        call = message.tool_calls[0]
-        text = getattr(getattr(call, "function", None), "arguments", "") or text
-    if completion.usage is not None:
-        usage.prompt_tokens += completion.usage.prompt_tokens
-        usage.completion_tokens += completion.usage.completion_tokens
-    else:
-        # Some servers omit usage; count with our tokenizer so cost is never silently zero.
-        usage.prompt_tokens += sum(count_tokens(str(m.get("content", ""))) for m in messages)
-        usage.completion_tokens += count_tokens(text)
-    if getattr(message, "refusal", None):
-        raise AnswerUnusable(f"the model refused: {str(message.refusal)[:120]}")
+    # The SDK does not validate replies: a malformed one surfaces here as None or a wrong type.
+    try:
+        choices = completion.choices
+        if not choices:
+            raise AnswerUnusable("no choices in the reply")
+        message = choices[0].message
+        text = _as_text(message.content)
+        if mode is ResponseMode.tool_call and message.tool_calls:
+            call = message.tool_calls[0]
+            text = _as_text(getattr(getattr(call, "function", None), "arguments", "")) or text
+        finish_reason = choices[0].finish_reason
+        refusal = getattr(message, "refusal", None)
+        reported = getattr(completion, "usage", None)
+    except (AttributeError, TypeError, IndexError, KeyError) as exc:
+        raise AnswerUnusable(f"the reply is not a chat completion ({type(exc).__name__})") from None
+    prompt_tokens = getattr(reported, "prompt_tokens", None)
+    completion_tokens = getattr(reported, "completion_tokens", None)
+    # Some servers omit usage (or part of it); count with our tokenizer so cost is never silently zero.
+    if not isinstance(prompt_tokens, int):
+        prompt_tokens = sum(count_tokens(str(m.get("content", ""))) for m in messages)
+    if not isinstance(completion_tokens, int):
+        completion_tokens = count_tokens(text)
+    usage.prompt_tokens += prompt_tokens
+    usage.completion_tokens += completion_tokens
+    if refusal:
+        raise AnswerUnusable(f"the model refused: {str(refusal)[:120]}")
     return _Reply(
         text=text, mode=mode, assistant_message={"role": "assistant", "content": text},
-        finish_reason=completion.choices[0].finish_reason,
+        finish_reason=finish_reason,
     )
+
+
+def _as_text(value: Any) -> str:
+    """Message content or tool-call arguments as text. Some servers send the content as a list
+    of parts ({"type": "text", "text": ...}) or the arguments as a JSON object."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "".join(p["text"] for p in value
+                       if isinstance(p, dict) and p.get("type", "text") == "text" and isinstance(p.get("text"), str))
+    raise TypeError(f"content of type {type(value).__name__}")
 
 
 def _retry_after_seconds(exc: openai.APIStatusError) -> float:
@@ -480,15 +507,18 @@ def parse_answer(text: str) -> ModelAnswer:
         body = body.strip("`").removeprefix("json").strip()
     # strict=False: grammar-constrained local models emit raw newlines/tabs inside strings.
     try:
-        data = json.loads(body, strict=False)
-    except json.JSONDecodeError:
-        start = body.find("{")
         try:
-            data, _ = json.JSONDecoder(strict=False).raw_decode(body[start:]) if start >= 0 else (None, 0)
+            data = json.loads(body, strict=False)
         except json.JSONDecodeError:
-            data = None
-        if data is None:
-            raise AnswerUnusable("not valid JSON") from None
+            start = body.find("{")
+            try:
+                data, _ = json.JSONDecoder(strict=False).raw_decode(body[start:]) if start >= 0 else (None, 0)
+            except json.JSONDecodeError:
+                data = None
+            if data is None:
+                raise AnswerUnusable("not valid JSON") from None
+    except RecursionError:  # "[[[[..." a thousand deep: a degenerate or hostile reply
+        raise AnswerUnusable("not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise AnswerUnusable("not a JSON object")
     try:
