@@ -338,3 +338,21 @@ def test_a_lean_is_posted_as_unclear_not_as_a_likely_cause(slack, tmp_path):
     text = all_text(slack.calls_of("chat.postMessage")[0].args["blocks"])
     assert "*Unclear*, leaning permissions_rbac — 35% confidence" in text
     assert "Likely cause" not in text
+
+
+def test_a_mention_or_link_in_a_cause_does_not_reach_the_notification_text(slack, tmp_path):
+    # A cause written by the model (steered by a hostile log) or echoing a log line.
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    cause = "Disk full <!channel> see <https://evil.example/fix|the runbook> & retry"
+    tid = published(pub.store, cron_event("nightly-etl"), hypothesis(cause=cause))
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    posts = slack.calls_of("chat.postMessage")
+    assert len(posts) == 1
+    text = posts[0].args["text"]
+    assert "<!channel>" not in text and "<https://evil.example" not in text
+    assert "&lt;!channel&gt;" in text and "&amp; retry" in text
+    from triage.slack.card import IncidentMember, incident_card
+    members = [IncidentMember(f"t{i}", f"job-{i}", "cron", datetime.now(timezone.utc), "published") for i in range(3)]
+    incident_text, _ = incident_card(members, cause, "disk_full", None, "")
+    assert "<!channel>" not in incident_text

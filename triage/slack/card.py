@@ -192,7 +192,8 @@ def triage_card(ctx: CardContext) -> tuple[str, list[Block]]:
                 blocks.append(ContextBlock(elements=[MarkdownTextObject(
                     text=clip("*Approve re-run* will: " + esc(ctx.rerun_plan), 2000))]))
             blocks.append(ActionsBlock(block_id=f"actions-{v.id}", elements=buttons))
-    text = f"{v.job} failed ({v.source.value})" + (f": {clip(h.cause, 200)}" if h else "")
+    # The fallback text is mrkdwn too (and notifies): a `<!channel>` in a cause must not ping.
+    text = f"{esc(v.job)} failed ({v.source.value})" + (f": {esc(clip(h.cause, 200))}" if h else "")
     return text, _checked(blocks)
 
 
@@ -262,7 +263,7 @@ def incident_card(members: list[IncidentMember], cause: str, category: str, sign
     blocks.append(SectionBlock(text=MarkdownTextObject(text="*Failed jobs*\n" + joiner.join(lines))))
     if public_url:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"<{public_url.rstrip('/')}/|Open the triage inbox>")]))
-    text = f"{len(jobs)} jobs failing with one cause ({category}): {clip(cause, 200)}"
+    text = f"{len(jobs)} jobs failing with one cause ({category}): {esc(clip(cause, 200))}"
     return text, _checked(blocks)
 
 
@@ -272,7 +273,7 @@ def grouped_stub(view: TriageView, jobs_in_incident: int, public_url: str) -> tu
     text = (f"*{esc(view.job)}* failed at {when(view.event.failed_at)} — grouped into an incident of "
             f"{jobs_in_incident} jobs failing with the same cause; see the incident card in this channel."
             + (f" <{link}|Details>" if link else ""))
-    return f"{view.job} failed (grouped into an incident)", _checked([SectionBlock(text=MarkdownTextObject(text=text))])
+    return f"{esc(view.job)} failed (grouped into an incident)", _checked([SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def wrong_cause_modal(view: TriageView) -> View:
