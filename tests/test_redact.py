@@ -244,3 +244,36 @@ def test_key_body_starting_on_the_begin_line_is_redacted_on_the_lines_after() ->
     for body in _KEY_BODY:
         assert body not in out
     assert out.splitlines()[-1] == "next step"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("+ mysql -u root '-pS3cr3t!x' etl", "S3cr3t!x"),  # bash xtrace quotes the whole word
+        ("mysql -u root -p'S3cr3t! x' etl", "S3cr3t! x"),
+        ("+ docker login -u ci -p S3cr3tpw registry.example.com", "S3cr3tpw"),
+        ("+ podman login -u ci -p S3cr3tpw quay.io", "S3cr3tpw"),
+        ("+ aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ("GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20240101T000000Z"
+         "&X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0 403",
+         "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+        ("openssl enc -d -aes-256-cbc -passin pass:S3cr3tpw -in db.sql.enc", "S3cr3tpw"),
+        ("+ 7z a -pS3cr3tpw /backup/db.7z /var/lib/db", "S3cr3tpw"),
+        ("zip -P S3cr3tpw out.zip report.csv", "S3cr3tpw"),
+        ("sqlcmd -S db -U sa -P S3cr3tpw -Q \"SELECT 1\"", "S3cr3tpw"),
+        ("ldapsearch -x -D cn=admin,dc=example -w S3cr3tpw -b dc=example", "S3cr3tpw"),
+        ("    <password>S3cr3tpw</password>", "S3cr3tpw"),
+    ],
+)
+def test_command_line_and_url_secrets_in_job_logs_are_redacted(line: str, secret: str) -> None:
+    assert secret not in redact(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["mysql -u root -p etl", "docker login registry.example.com", "Login Succeeded",
+     "aws configure set region eu-west-1", "zip -r out.zip dir", "<password></password>"],
+)
+def test_commands_without_a_secret_are_kept(line: str) -> None:
+    assert redact(line) == line

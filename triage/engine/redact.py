@@ -141,6 +141,8 @@ _TOKEN_RULES: list[tuple[str, tuple[str, ...], str]] = [
     ("azure_key", ("accountkey=", "sharedaccesskey=", "sharedaccesssignature="),
      r"(?i:(?:AccountKey|SharedAccessKey|SharedAccessSignature)=)(?P<s>[^;\s\"']+)"),
     ("azure_sas", ("sig=",), r"(?<=[?&])(?i:sig)=(?P<s>[A-Za-z0-9%/+=]{16,})"),
+    # Presigned S3/GCS URLs (and S3's older query auth): the signature grants access until expiry.
+    ("url_signature", ("signature=",), r"(?<=[?&])(?i:x-amz-signature|x-goog-signature|signature)=(?P<s>[A-Za-z0-9%/+=_-]{16,})"),
     # Authorization/Proxy-Authorization headers, in curl -v, HTTP dumps, JSON, Python reprs.
     # The credential is one token; without a scheme word it must not read like prose
     # ("authorization failed: no basic auth" is a message).
@@ -151,7 +153,21 @@ _TOKEN_RULES: list[tuple[str, tuple[str, ...], str]] = [
     ("cookie", ("cookie",), r"(?i:^[<>*\s]*(?:set-)?cookie\s*:\s*)(?P<s>.+?)\s*$"),
     ("bearer_token", ("bearer",), r"(?i:\bbearer\s+)(?P<s>(?=[A-Za-z0-9._~+/=-]*[0-9A-Z])[A-Za-z0-9._~+/=-]{12,})"),
     # Command-line passwords: mysql -pSECRET, sshpass -p X, redis-cli -a X, curl -u user:X.
-    ("password", ("mysql",), r"\bmysql(?:dump|admin|sh|import|check)?\b[^\n|;&]*?\s-p(?P<s>[^\s\"']\S*)"),
+    # (also quoted: -p'x y', and as bash's xtrace prints it: '-px!')
+    ("password", ("mysql",),
+     r"\bmysql(?:dump|admin|sh|import|check)?\b[^\n|;&]*?\s[\"']?-p(?P<s>'[^']*'|\"[^\"]*\"|[^\s\"']\S*?(?=[\"']?(?:\s|$)))"),
+    # Registry logins: docker login -u ci -p SECRET (a CI script under `set -x`).
+    ("password", ("login",),
+     r"\b(?:docker|podman|buildah|skopeo|nerdctl|oras|crane|helm(?:\s+registry)?)\s+login\b[^\n|;&]*?\s-p\s+(?P<s>[^\s-]\S*)"),
+    # aws configure set aws_secret_access_key SECRET
+    ("aws_secret", ("configure set",), r"\baws\s+configure\s+set\s+\S*(?:secret_access_key|session_token)\s+(?P<s>\S+)"),
+    # openssl -pass/-passin/-passout pass:SECRET
+    ("password", ("pass:",), r"(?<!\S)-pass(?:in|out)?\s+pass:(?P<s>\S+)"),
+    # 7z a -pSECRET, zip -P SECRET, sqlcmd -P SECRET, ldapsearch -w SECRET
+    ("password", ("7z ", "7za "), r"\b7za?\b[^\n|;&]*?\s-p(?P<s>[^\s\"']\S*)"),
+    ("password", ("zip -p",), r"\bzip\b[^\n|;&]*?\s-P\s+(?P<s>\S+)"),
+    ("password", ("sqlcmd",), r"\bsqlcmd\b[^\n|;&]*?\s-P\s+(?P<s>\S+)"),
+    ("password", ("ldap",), r"\bldap\w+\b[^\n|;&]*?\s-w\s+(?P<s>\S+)"),
     ("password", ("sshpass", "redis-cli"), r"\b(?:sshpass\s+-p|redis-cli\b[^\n|;&]*?\s-a)\s*(?P<s>[^\s-]\S*)"),
     ("password", ("-u ", "--user"), r"(?<!\S)(?:-u|--user)\s+[\"']?[^:\s\"']+:(?P<s>[^\s\"']+)"),
 ]
@@ -185,6 +201,8 @@ _ASSIGN_COLON = re.compile(
 _FLAG_SPACE = re.compile(
     r"""(?<!\S)(?P<key>--?[\w.-]++)(?P<sep>\s+)(?P<val>(?!-)[^\s"']\S*|"[^"]*"|'[^']*')"""
 )
+# <password>x</password> (Maven settings, Java/.NET configuration dumps).
+_ASSIGN_XML = re.compile(r"<(?P<key>[\w.-]++)>(?P<val>[^<>]+)</(?P=key)>")
 # A line can hold a secret-named key only if it contains one of these.
 _KEY_TRIGGERS = ("pass", "pw", "secret", "token", "key", "cred", "dsn", "sas", "auth", "conn", "signature")
 
@@ -273,6 +291,13 @@ def _sub_plain(m: re.Match[str]) -> str:
     return f"{m.group('key')}{m.group('sep')}{_replacement(kind, m.group('val'))}"
 
 
+def _sub_xml(m: re.Match[str]) -> str:
+    kind = _secret_key_kind(m.group("key"))
+    if kind is None or _keep_value(m.group("val")):
+        return m.group(0)
+    return f"<{m.group('key')}>{_replacement(kind, m.group('val'))}</{m.group('key')}>"
+
+
 def _redact_colon_pairs(line: str) -> str:
     out: list[str] = []
     pos = 0
@@ -347,6 +372,8 @@ def redact_line(line: str) -> str:
             line = _ASSIGN_EQ.sub(_sub_plain, line)
         if ":" in line:
             line = _redact_colon_pairs(line)
+    if "</" in line:
+        line = _ASSIGN_XML.sub(_sub_xml, line)
     if "-" in line:
         line = _FLAG_SPACE.sub(_sub_plain, line)
     return line
