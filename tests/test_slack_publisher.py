@@ -356,3 +356,25 @@ def test_a_mention_or_link_in_a_cause_does_not_reach_the_notification_text(slack
     members = [IncidentMember(f"t{i}", f"job-{i}", "cron", datetime.now(timezone.utc), "published") for i in range(3)]
     incident_text, _ = incident_card(members, cause, "disk_full", None, "")
     assert "<!channel>" not in incident_text
+
+
+def test_after_a_crash_the_posted_card_is_found_when_the_host_clock_is_not_utc(slack, tmp_path, monkeypatch):
+    # SQLite hands back naive UTC datetimes; read as local time west of UTC, `oldest` lay hours
+    # in the future, the history looked empty and the card was posted a second time.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+        tid = published(pub.store, cron_event("nightly-etl"))
+        pub.publish(pub.store.get(tid))
+        drain(pub)
+        with pub.store.session() as s:
+            card = s.query(SlackCardRow).one()
+            card.ts = None
+            card.version += 1
+        drain(pub)
+        assert len(slack.top_level()) == 1
+        assert len(slack.calls_of("chat.update")) == 1
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

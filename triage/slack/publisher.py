@@ -395,7 +395,7 @@ class SlackPublisher:
         """After a crash between posting and recording the ts: was it posted? (Look for our
         metadata in the channel's history; if Slack cannot tell us, post.)"""
         try:
-            resp = self.client.conversations_history(channel=channel, oldest=str(started.timestamp() - 5),
+            resp = self.client.conversations_history(channel=channel, oldest=str(_aware(started).timestamp() - 5),
                                                       include_all_metadata=True, limit=200)
         except Exception as exc:
             log.warning("could not check whether card %s was posted before a restart: %s", card_id, exc)
