@@ -501,3 +501,10 @@ def test_content_sent_as_a_list_of_text_parts_is_read():
     with FakeOpenAIServer(default=Reply(raw_body=raw)) as server:
         hyp, _ = _run(server)
     assert hyp.engine == "llm:fake-model" and hyp.category == Category.oom
+
+
+def test_an_unreadable_retry_after_while_probing_is_not_an_error():
+    with FakeOpenAIServer(default=Reply(content=_answer())) as server:
+        server.queue(Reply(status=503, error="Busy", headers={"Retry-After": "soon"}))
+        hyp, _ = _run(server)
+    assert hyp.engine == "llm:fake-model"

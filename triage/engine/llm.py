@@ -426,7 +426,10 @@ def _retry_after_seconds(exc: openai.APIStatusError) -> float:
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):  # neither seconds nor an HTTP date
+            parsed = None
         seconds = parsed.timestamp() - time.time() if parsed else 1.0
     return min(max(seconds, 0.0), MAX_PROBE_RETRY_AFTER)
 
