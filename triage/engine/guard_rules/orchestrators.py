@@ -91,6 +91,8 @@ def _kubectl_secret_output(parsed: ParsedArgs) -> None:
             raise Refusal("kubectl get --raw on secrets prints secret values")
         if re.search(r"/(exec|attach|portforward|proxy)\b", raw):
             raise Refusal("kubectl get --raw on exec/attach/portforward/proxy reaches into pods and nodes")
+        if re.search(r"[?&](?:watch|follow)=(?!false\b|0\b)", raw, re.IGNORECASE):
+            raise Refusal(f"kubectl get --raw with watch/follow {NEVER_ENDS}")
     if not reveals:
         return
     for operand in parsed.operands[:1] + [o for o in parsed.operands if "/" in o]:
