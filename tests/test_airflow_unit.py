@@ -246,3 +246,38 @@ def test_a_date_without_an_offset_is_utc_not_a_crash():
     [event] = src.parse({**GOOD, "end_date": "2024-01-01T00:01:05"})
     assert event.duration_seconds == 60
     assert event.failed_at.utcoffset() is not None
+
+
+@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("status,body,headers", [
+    (302, b"", {"Location": "/login/"}),  # an SSO proxy in front of Airflow
+    (200, b"<html>please log in</html>", {"Content-Type": "text/html"}),
+])
+def test_an_answer_that_is_not_the_api_becomes_notes_not_a_crash(status, body, headers, version):
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self):
+            self.send_response(status)
+            for k, v in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        src = _source(airflow_instances=[{"name": "prod", "url": f"http://127.0.0.1:{httpd.server_port}",
+                                          "username": "a", "password": "b", "timeout_seconds": 2,
+                                          "api_version": version}])
+        [event] = src.parse(GOOD)
+        ev = src.collect_evidence(event)  # raised JSONDecodeError: the triage retried, then failed
+        assert ev.notes and ev.log_text == "ValueError: bad row"
+        result = src.rerun(event, "approval-html")
+        assert not result.ok and "re-run not done" in result.detail
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

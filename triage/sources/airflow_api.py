@@ -53,6 +53,18 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
+def _json(r: httpx.Response, method: str, path: str) -> Any:
+    """The answer's JSON object; anything else (an HTML login page...) is an AirflowAPIError."""
+    try:
+        body = r.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise AirflowAPIError(method, path, r.status_code,
+                              f"not a JSON object from the API ({r.headers.get('content-type', 'no content type')})")
+    return body
+
+
 class AirflowClient:
     def __init__(self, instance: AirflowInstance, http: httpx.Client | None = None):
         self.instance = instance
@@ -86,7 +98,7 @@ class AirflowClient:
             raise AirflowAPIError("POST", "/auth/token", None, str(exc) or type(exc).__name__) from exc
         if r.status_code not in (200, 201):
             raise AirflowAPIError("POST", "/auth/token", r.status_code, r.text[:300])
-        token = r.json().get("access_token")
+        token = _json(r, "POST", "/auth/token").get("access_token")
         if not token:
             raise AirflowAPIError("POST", "/auth/token", r.status_code, "no access_token in the answer")
         with _TOKENS_LOCK:
@@ -116,18 +128,20 @@ class AirflowClient:
             if r.status_code == 401 and self.v3 and attempt == 1 and self.instance.username:
                 r.close()
                 continue
-            if r.status_code >= 400:
+            # Redirects are not followed: one here is a login page (an SSO proxy), not the API.
+            if r.status_code >= 300:
                 if stream:
                     r.read()
-                raise AirflowAPIError(method, path, r.status_code, r.text[:300])
+                raise AirflowAPIError(method, path, r.status_code,
+                                      r.text[:300] or f"redirected to {r.headers.get('location', '?')}")
             return r
         raise AssertionError("unreachable")
 
     def get(self, path: str, **params: Any) -> Any:
-        return self._send("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+        return _json(self._send("GET", path, params={k: v for k, v in params.items() if v is not None}), "GET", path)
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        return self._send("POST", path, json=body).json()
+        return _json(self._send("POST", path, json=body), "POST", path)
 
     # --- reads --------------------------------------------------------------------------
     def _ti_path(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
@@ -159,6 +173,8 @@ class AirflowClient:
         params = {"full_content": "true", "map_index": map_index}
         if not self.v3:
             r = self._send("GET", path, params=params, headers={"Accept": "text/plain"})
+            if r.headers.get("content-type", "").startswith("text/html"):  # a login page, not the log
+                raise AirflowAPIError("GET", path, r.status_code, "an HTML page, not the task log")
             lines = airflow_log.drop_source_details(r.text.splitlines())
             return lines[-MAX_LOG_LINES:], airflow_log.status_facts({"event": ln} for ln in lines)
         # Stream NDJSON so a huge log costs bounded memory; keep its tail, where failures are.
