@@ -194,3 +194,13 @@ def test_check_basic_auth():
     assert not check_basic_auth(None, settings)
     # Not configured: basic auth never lets anyone in.
     assert not check_basic_auth(good, Settings())
+
+
+def test_an_alert_starting_at_another_offset_failed_at_that_instant_in_utc():
+    from triage.settings import Settings
+    from triage.sources.alertmanager import AlertmanagerSource
+
+    body = {"alerts": [{"status": "firing", "labels": {"alertname": "Backup"}, "startsAt": "2026-11-28T04:00:00+02:00"}]}
+    [event] = AlertmanagerSource(Settings()).parse(body)
+    assert event.failed_at.isoformat() == "2026-11-28T02:00:00+00:00"
+    assert event.failure_key.endswith("/2026-11-28T04:00:00+02:00")  # the key as before: redeliveries dedup

@@ -177,3 +177,13 @@ def test_a_time_without_an_offset_does_not_break_the_inbox(server):
     server.wait_published(tid)
     assert server.get("/").status_code == 200
     assert server.get(f"/triages/{tid}").status_code == 200
+
+
+def test_times_with_another_offset_are_shown_in_utc(server):
+    # The inbox prints times as UTC; a time sent with +02:00 was printed as it came, labelled UTC.
+    r = server.post("/v1/events/cron", json={**RUN, "started_at": "2026-11-28T04:00:00+02:00",
+                                             "finished_at": "2026-11-28T04:00:30+02:00"})
+    tid = r.json()["triage_id"]
+    item = server.wait_published(tid)
+    assert item["failed_at"] == "2026-11-28T02:00:30+00:00"
+    assert "failed 2026-11-28 02:00:30 UTC" in server.get(f"/triages/{tid}").text

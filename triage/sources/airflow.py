@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -120,7 +120,7 @@ class AirflowSource(SourcePlugin):
             job=f"{p.dag_id}.{p.task_id}",
             airflow=AirflowRef(dag_id=p.dag_id, task_id=p.task_id, run_id=p.run_id,
                                try_number=p.try_number, map_index=p.map_index, instance=p.instance),
-            failed_at=p.end_date or datetime.now().astimezone(),
+            failed_at=p.end_date or datetime.now(timezone.utc),
             started_at=p.start_date,
             duration_seconds=duration,
             reason=p.exception_type or p.reason or p.state,

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage.models import AirflowRef, AlertRef, Evidence, FailureEvent, KubernetesRef, Source
 from triage.settings import Settings
-from triage.sources.base import IntakeItem, PayloadError, Resolved, SourcePlugin
+from triage.sources.base import IntakeItem, PayloadError, Resolved, SourcePlugin, as_utc
 from triage.sources.kubernetes import validation_field
 
 # Alertmanager sends this for an alert that has not ended.
@@ -125,7 +125,7 @@ def route(alert: WebhookAlert, body: WebhookBody, index: int) -> FailureEvent:
     if alert.generator_url:
         links["source"] = alert.generator_url
     common: dict[str, Any] = dict(
-        failed_at=alert.starts_at,
+        failed_at=as_utc(alert.starts_at),
         reason=alertname,
         log_excerpt=alert_text(alert),
         links=links,

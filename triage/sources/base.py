@@ -19,11 +19,12 @@ from triage.settings import Settings
 
 
 def as_utc(dt: datetime | None) -> datetime | None:
-    """A timestamp sent without an offset is read as UTC (as the store does): mixing naive and
-    aware times made every subtraction and comparison of them raise (500s at intake and in the inbox)."""
-    if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt
+    """A timestamp in UTC. One sent without an offset is read as UTC (as the store does): mixing
+    naive and aware times made every subtraction of them raise (500s at intake and in the inbox).
+    One with another offset is converted: the inbox, Slack and run history print times as UTC."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 class PayloadError(ValueError):
