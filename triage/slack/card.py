@@ -43,8 +43,10 @@ _OPEN_STATES = {TriageState.published, TriageState.acknowledged, TriageState.fai
 
 
 def esc(text: str) -> str:
-    """Slack mrkdwn escaping: these three characters are control characters there."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack mrkdwn escaping: these three characters are control characters there. A ```
+    would open a code block: in a model-written cause (steered by the log) it would show a
+    command that looks suggested but never met the guard, so it loses its formatting."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("```", "'''")
 
 
 def clip(text: str, limit: int) -> str:
