@@ -150,3 +150,14 @@ def test_the_inbox_shows_an_unrecognised_failure_as_unclear_with_its_hint(triage
     assert '<span class="pill cat">unclear</span>' in page
     assert "read most like permissions rbac" in page
     assert server.get(f"/v1/triages/{tid}").json()["hypothesis"]["confidence"] < 0.4
+
+
+def test_acting_on_a_triage_that_does_not_exist_is_a_404(triage_server):
+    # It answered 409 "nothing done" as if the triage existed and was already handled.
+    server = triage_server()
+    tid = published(server)
+    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=10) as browser:
+        fields = form_fields(browser.get("/").text, f"/triages/{tid}/actions/acknowledge")
+        for action in ("acknowledge", "dismiss", "wrong-cause", "approve"):
+            r = browser.post(f"/triages/no-such-triage/actions/{action}", data={**fields, "cause": "x"})
+            assert r.status_code == 404, (action, r.status_code, r.text)

@@ -231,6 +231,8 @@ def register_inbox(app: FastAPI, services) -> None:
         if actor is None:
             raise HTTPException(401, "log in to act on triages", headers={"WWW-Authenticate": "Bearer"})
         _check_csrf(request, csrf)
+        if await run_in_threadpool(store.get, triage_id) is None:
+            raise HTTPException(404, f"no triage {triage_id}")
         # The nonce comes from the rendered form: submitting that form twice is one decision.
         key = f"inbox:{actor.id}:{action}:{triage_id}:{nonce or secrets.token_urlsafe(12)}"
         if action == "acknowledge":
