@@ -53,7 +53,9 @@ class CronSource(SourcePlugin):
             return [RunReport(job_key=f"cron/{run.host}/{run.job}", job=run.job, source=Source.cron,
                               outcome=RunOutcome.success, started_at=run.started_at, finished_at=run.finished_at,
                               duration_seconds=run.duration_seconds, exit_code=run.exit_code, run_id=run.run_id)]
-        reason = {"failure": None, "timeout": f"killed after the {run.timeout_seconds}s timeout",
+        timeout = (f"killed after the {run.timeout_seconds:g}s timeout" if run.timeout_seconds is not None
+                   else "killed at its timeout")
+        reason = {"failure": None, "timeout": timeout,
                   "skipped_overlap": "skipped: the previous run of this job still holds its lock"}[run.status]
         event = FailureEvent(
             source=Source.cron, job=run.job, cron=ref, failed_at=run.finished_at or run.started_at,
