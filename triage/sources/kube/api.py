@@ -91,7 +91,12 @@ class KubeAPI:
             raise KubeAPIError(what, None, str(exc)) from exc
 
     def _json(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return json.loads(self._call(what, fn, *args, **kwargs))
+        data = self._call(what, fn, *args, **kwargs)
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            # A proxy or login page in front of the API server: an API error, not a crash of the caller.
+            raise KubeAPIError(what, None, f"the answer is not JSON: {data[:80]!r}") from exc
 
     # -- reads ---------------------------------------------------------------------------
     def job(self, namespace: str, name: str) -> dict[str, Any]:
