@@ -273,6 +273,22 @@ def test_after_a_crash_between_post_and_ts_the_message_is_found_not_reposted(sla
     assert len(slack.calls_of("chat.update")) == 1
 
 
+def test_a_crash_before_any_id_was_recorded_is_found_through_the_channels_known_id(slack, tmp_path):
+    # Routed by name (#ops); Slack's history API takes only the channel id, which the crash lost
+    # for this card but an earlier card to the same channel recorded.
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    for job in ("nightly-etl", "payroll"):
+        pub.publish(pub.store.get(published(pub.store, cron_event(job))))
+        drain(pub)
+    with pub.store.session() as s:
+        card = s.query(SlackCardRow).filter(SlackCardRow.channel_id.is_not(None)).order_by(SlackCardRow.id.desc()).first()
+        card.ts = card.channel_id = None
+        card.version += 1
+    drain(pub)
+    assert len(slack.top_level()) == 2
+    assert all(c.args["channel"].startswith("C") for c in slack.calls_of("conversations.history"))
+
+
 def test_routes_by_job_namespace_then_source(slack, tmp_path):
     routes = {"job:payroll": "#payroll", "source:cron": "#cron-oncall"}
     pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}", slack_routes=routes)

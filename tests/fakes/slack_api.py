@@ -210,7 +210,9 @@ class FakeSlackAPI:
         return {"ok": True, "users": list(self.usergroups[group])}
 
     def _conversations_history(self, a: dict[str, Any]) -> dict[str, Any]:
-        cid = channel_id(a.get("channel") or "")
+        cid = a.get("channel") or ""
+        if cid != channel_id(cid):  # like chat.update, Slack wants the channel id here, not a name
+            return {"ok": False, "error": "channel_not_found"}
         oldest = float(a.get("oldest") or 0)
         msgs = sorted((m for m in self.messages.values() if m.channel == cid and m.thread_ts is None
                        and float(m.ts.split(".")[0]) >= int(oldest)), key=lambda m: m.ts, reverse=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -62,6 +63,8 @@ CARD_STATES = (TriageState.published, TriageState.acknowledged, TriageState.appr
 BACKFILL_STATES = (TriageState.published.value, TriageState.approved.value, TriageState.rerun_requested.value,
                    TriageState.failed.value)
 _LEASE = timedelta(seconds=60)
+# Slack's conversation ids (public C…, private G…, DM D…), as opposed to a routed `#name`.
+_SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _PG_LOCK = 0x736C61636B  # serialises noise-control decisions across replicas
 
 
@@ -363,7 +366,7 @@ class SlackPublisher:
             with STAGE_SECONDS.labels("slack").time():
                 text_, blocks = self._render(card_id)
                 if ts is None and started is not None:
-                    ts, channel_id = self._find_posted(card_id, channel, started)
+                    ts, channel_id = self._find_posted(card_id, channel_id or self._known_channel_id(channel), started)
                 if ts is None:
                     self._update(card_id, post_started_at=utcnow())
                     self._pace(channel)
@@ -391,9 +394,21 @@ class SlackPublisher:
                 attempts=0, last_error=None, lease_owner=None, lease_until=None, updated_at=utcnow()))
         return 1
 
-    def _find_posted(self, card_id: int, channel: str, started) -> tuple[str | None, str | None]:
+    def _known_channel_id(self, channel: str) -> str | None:
+        """The id Slack gave for a channel we route to by name: conversations.history takes only
+        ids. Any card posted there before recorded it (none yet: we cannot look, and post)."""
+        if _SLACK_CHANNEL_ID.match(channel):
+            return channel
+        with self.store.session() as s:
+            return s.execute(select(SlackCardRow.channel_id).where(
+                SlackCardRow.channel == channel, SlackCardRow.channel_id.is_not(None)).limit(1)).scalar()
+
+    def _find_posted(self, card_id: int, channel: str | None, started) -> tuple[str | None, str | None]:
         """After a crash between posting and recording the ts: was it posted? (Look for our
         metadata in the channel's history; if Slack cannot tell us, post.)"""
+        if channel is None:
+            log.warning("could not check whether card %s was posted before a restart: no channel id known yet", card_id)
+            return None, None
         try:
             resp = self.client.conversations_history(channel=channel, oldest=str(_aware(started).timestamp() - 5),
                                                       include_all_metadata=True, limit=200)
