@@ -264,6 +264,13 @@ def test_key_body_starting_on_the_begin_line_is_redacted_on_the_lines_after() ->
         ("sqlcmd -S db -U sa -P S3cr3tpw -Q \"SELECT 1\"", "S3cr3tpw"),
         ("ldapsearch -x -D cn=admin,dc=example -w S3cr3tpw -b dc=example", "S3cr3tpw"),
         ("    <password>S3cr3tpw</password>", "S3cr3tpw"),
+        ("smbclient //nas/backup -U backup%S3cr3tpw -c 'put db.tar'", "S3cr3tpw"),
+        ("+ lftp -u backup,S3cr3tpw sftp://nas.example.com", "S3cr3tpw"),
+        ("net use Z: \\\\nas\\share /user:backup S3cr3tpw /persistent:no", "S3cr3tpw"),
+        ("openssl enc -aes-256-cbc -salt -k S3cr3tpw -in db.sql -out db.sql.enc", "S3cr3tpw"),
+        ("+ rclone config create s3 s3 access_key_id AKIAEXAMPLE secret_access_key S3cr3tpwLongValue", "S3cr3tpwLongValue"),
+        ("+ vault login hvs.CAESIJ1oVgF8S3cr3tTokenValue", "hvs.CAESIJ1oVgF8S3cr3tTokenValue"),
+        ("+ vault login -no-print hvs.CAESIJ1oVgF8S3cr3tTokenValue", "hvs.CAESIJ1oVgF8S3cr3tTokenValue"),
     ],
 )
 def test_command_line_and_url_secrets_in_job_logs_are_redacted(line: str, secret: str) -> None:
@@ -273,7 +280,9 @@ def test_command_line_and_url_secrets_in_job_logs_are_redacted(line: str, secret
 @pytest.mark.parametrize(
     "line",
     ["mysql -u root -p etl", "docker login registry.example.com", "Login Succeeded",
-     "aws configure set region eu-west-1", "zip -r out.zip dir", "<password></password>"],
+     "aws configure set region eu-west-1", "zip -r out.zip dir", "<password></password>",
+     "smbclient //nas/backup -U backup -c 'ls'", "openssl version", "vault login -method=oidc",
+     "lftp -e 'mirror' sftp://nas", "net use Z: \\\\nas\\share"],
 )
 def test_commands_without_a_secret_are_kept(line: str) -> None:
     assert redact(line) == line

@@ -168,6 +168,16 @@ _TOKEN_RULES: list[tuple[str, tuple[str, ...], str]] = [
     ("password", ("zip -p",), r"\bzip\b[^\n|;&]*?\s-P\s+(?P<s>\S+)"),
     ("password", ("sqlcmd",), r"\bsqlcmd\b[^\n|;&]*?\s-P\s+(?P<s>\S+)"),
     ("password", ("ldap",), r"\bldap\w+\b[^\n|;&]*?\s-w\s+(?P<s>\S+)"),
+    # smbclient -U user%SECRET, lftp -u user,SECRET, net use ... /user:NAME SECRET, openssl enc -k SECRET
+    ("password", ("smbclient",), r"\bsmbclient\b[^\n|;&]*?\s(?:-U\s*|--user[=\s])[\"']?[^%\s\"']+%(?P<s>[^\s\"']+)"),
+    ("password", ("lftp",), r"\blftp\b[^\n|;&]*?\s-u\s+[\"']?[^,\s\"']+,(?P<s>[^\s\"']+)"),
+    ("password", ("/user:",), r"(?i:\bnet\s+use\b)[^\n|;&]*?/user:\S+\s+(?P<s>[^\s/][^\s]*)"),
+    ("password", ("openssl",), r"\bopenssl\b[^\n|;&]*?\s-k\s+(?P<s>\S+)"),
+    # rclone config create|update NAME TYPE key value ...: the secret-named keys' values
+    ("password", ("rclone config",),
+     r"\brclone\s+config\s+(?:create|update)\b[^\n|;&]*?\b(?:secret_access_key|pass|password|token|client_secret)\s+(?P<s>\S+)"),
+    # vault login TOKEN (a positional token; `vault login -method=... password=...` is key=value)
+    ("vault_token", ("vault login",), r"\bvault\s+login\b(?:\s+-\S+)*\s+(?P<s>[^\s=-][^\s=]*)(?=\s|$)"),
     ("password", ("sshpass", "redis-cli"), r"\b(?:sshpass\s+-p|redis-cli\b[^\n|;&]*?\s-a)\s*(?P<s>[^\s-]\S*)"),
     ("password", ("-u ", "--user"), r"(?<!\S)(?:-u|--user)\s+[\"']?[^:\s\"']+:(?P<s>[^\s\"']+)"),
 ]
