@@ -161,3 +161,16 @@ def test_acting_on_a_triage_that_does_not_exist_is_a_404(triage_server):
         for action in ("acknowledge", "dismiss", "wrong-cause", "approve"):
             r = browser.post(f"/triages/no-such-triage/actions/{action}", data={**fields, "cause": "x"})
             assert r.status_code == 404, (action, r.status_code, r.text)
+
+
+def test_a_form_nonce_longer_than_the_key_column_is_one_decision_not_an_error(triage_server, pg_url):
+    server = triage_server(env={"TRIAGE_DATABASE_URL": pg_url})
+    tid = published(server)
+    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=10) as browser:
+        fields = form_fields(browser.get("/").text, f"/triages/{tid}/actions/acknowledge")
+        fields["nonce"] = "n" * 1000
+        first = browser.post(f"/triages/{tid}/actions/acknowledge", data=fields)
+        again = browser.post(f"/triages/{tid}/actions/acknowledge", data=fields)
+    assert first.status_code == 200 and first.json()["ok"] is True
+    assert again.status_code in (200, 409)
+    assert [a["action"] for a in server.get(f"/v1/triages/{tid}").json()["audit"]] == ["acknowledge"]

@@ -9,6 +9,7 @@ token tied to the session, and a per-render nonce so a double submit acts once.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import logging
@@ -234,7 +235,9 @@ def register_inbox(app: FastAPI, services) -> None:
         if await run_in_threadpool(store.get, triage_id) is None:
             raise HTTPException(404, f"no triage {triage_id}")
         # The nonce comes from the rendered form: submitting that form twice is one decision.
-        key = f"inbox:{actor.id}:{action}:{triage_id}:{nonce or secrets.token_urlsafe(12)}"
+        # Hashed: the key column is bounded, the posted nonce is not.
+        raw = f"{actor.id}:{action}:{triage_id}:{nonce or secrets.token_urlsafe(12)}"
+        key = "inbox:" + hashlib.sha256(raw.encode()).hexdigest()
         if action == "acknowledge":
             result = await run_in_threadpool(actions.acknowledge, triage_id, actor, key)
         elif action == "dismiss":
