@@ -85,6 +85,19 @@ def test_lock_refuses_an_overlapping_run_and_reports_it(triage_server, tmp_path)
     assert detail["evidence"]["status"]["wrapper_status"] == "skipped_overlap"
 
 
+def test_a_lock_that_cannot_be_created_is_reported_and_the_command_not_run(triage_server, tmp_path):
+    # The lock directory sits beside the spool: a file in the way makes it uncreatable.
+    server = triage_server()
+    (tmp_path / "blocker").write_text("")
+    r = wrap(["--job", "etl", "--lock", "--", "sh", "-c", "echo ran > " + str(tmp_path / "ran")], server.url, tmp_path,
+             env={"TRIAGE_SPOOL_DIR": str(tmp_path / "blocker" / "spool")})
+    assert r.returncode == 73, r.stderr.decode()
+    assert b"cannot create the lock file" in r.stderr and b"Traceback" not in r.stderr
+    assert not (tmp_path / "ran").exists()
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="card")
+    assert item["job"] == "etl" and item["exit_code"] == 73
+
+
 def test_signal_death_is_reported_with_the_signal(triage_server, tmp_path):
     server = triage_server()
     r = wrap(["--job", "killed", "--", "sh", "-c", "kill -9 $$"], server.url, tmp_path)

@@ -30,6 +30,8 @@ import httpx
 # Exit code when --lock finds the previous run still going (EX_TEMPFAIL, as flock -n users expect
 # "try again later").
 EXIT_OVERLAP = 75
+# Exit code when --lock cannot create its lock file (EX_CANTCREAT): the command was not run.
+EXIT_CANTCREAT = 73
 # Exit code for a command killed at its --timeout, as coreutils' timeout(1) uses.
 EXIT_TIMEOUT = 124
 # Grace between SIGTERM and SIGKILL for a command past its timeout.
@@ -261,8 +263,17 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
     lock_file = None
     if use_lock:
         path = lock_path(job)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock_file = open(path, "a+")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock_file = open(path, "a+")
+        except OSError as exc:
+            # Without its lock the job could overlap itself: do not run it, and say so where it is seen.
+            now = datetime.now(timezone.utc).isoformat()
+            msg = f"triage wrap: cannot create the lock file {path}: {exc}; not running {job}\n"
+            sys.stderr.write(msg)
+            reporter.send({**base, "status": "failure", "exit_code": EXIT_CANTCREAT, "started_at": now,
+                           "finished_at": now, "duration_seconds": 0.0, "output": msg})
+            return EXIT_CANTCREAT
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
