@@ -13,7 +13,7 @@ from typing import Protocol
 
 from triage.engine.analyze import analyze
 from triage.models import Evidence, FailureEvent, TriageState, TriageView
-from triage.observability import STAGE_SECONDS
+from triage.observability import ERRORS, STAGE_SECONDS
 from triage.settings import Settings
 from triage.sources.base import SourcePlugin
 from triage.store import Claim, TriageStore
@@ -55,6 +55,13 @@ def run_triage(claim: Claim, store: TriageStore, sources: dict[str, SourcePlugin
     store.publish(claim, analysis.event, analysis.evidence, analysis.hypothesis)
     view = store.get(claim.triage_id)
     assert view is not None
+    # The triage is published (the inbox shows it) whatever a channel does next: one channel
+    # failing is logged and counted, and the others still get it. Slack's own reconcile loop
+    # posts a published triage that has no card yet.
     for publisher in publishers:
-        with STAGE_SECONDS.labels("publish").time():
-            publisher.publish(view)
+        try:
+            with STAGE_SECONDS.labels("publish").time():
+                publisher.publish(view)
+        except Exception:
+            ERRORS.labels("publish").inc()
+            log.exception("publishing triage %s to %s failed", claim.triage_id, type(publisher).__name__)
