@@ -179,3 +179,11 @@ def test_a_user_group_approves_through_slack(tmp_path):
         assert len(slack.calls_of("usergroups.users.list")) == 1  # cached
         # An unknown group (or Slack being down) approves nobody.
         assert not Approvers(["S0MISSING"], approvers.group_members).allows(Actor("slack:U0MEMBER1"))
+
+
+def test_an_inbox_user_named_like_a_slack_id_is_not_that_slack_approver() -> None:
+    approvers = Approvers(["U0APPROVER", "alice", "inbox:U0BOTH"])
+    assert approvers.allows(Actor("slack:U0APPROVER"))
+    assert not approvers.allows(Actor("inbox:U0APPROVER"))
+    assert approvers.allows(Actor("inbox:alice"))
+    assert approvers.allows(Actor("inbox:U0BOTH"))  # listed explicitly as an inbox name

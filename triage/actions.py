@@ -35,6 +35,8 @@ DISMISS_FROM = {TriageState.published, TriageState.acknowledged, TriageState.fai
 APPROVE_FROM = {TriageState.published, TriageState.acknowledged}
 
 _SLACK_GROUP = re.compile(r"^S[A-Z0-9]{6,}$")
+# A Slack user (U…, or W… on Enterprise Grid) or group id: never an inbox user's name.
+_SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{6,}$")
 _APPROVAL = re.compile(r"^approval (\S+):")
 
 
@@ -78,7 +80,8 @@ class Approvers:
                 return True
             return any(name in self._members(g) for g in self.entries if _SLACK_GROUP.match(g))
         if kind == "inbox":
-            return name in self.entries or actor.id in self.entries
+            # A plain entry that is a Slack id names a Slack user, even if an inbox user has that name.
+            return actor.id in self.entries or (name in self.entries and not _SLACK_ID.match(name))
         return actor.id in self.entries
 
     def _members(self, group: str) -> set[str]:
