@@ -486,7 +486,6 @@ SIGNATURES = [
       causes=("The remote {url} rejected the job's credentials (expired or revoked token or key)",
               "The remote rejected the job's credentials (expired or revoked token or key)"),
       commands=C.CRONTAB + C.POD),
-    # Run from cron's working directory (the user's home), not the checkout the shell was in.
     # GNU tar exits 1 when a file changed while it was archived: something wrote to it during the backup.
     S("tar_file_changed", K.overlap_concurrency, 0.7,
       patterns=(r"tar: (?P<path>\S+): file changed as we read it",),
@@ -494,6 +493,7 @@ SIGNATURES = [
               "process or another job that changes those files",),
       commands=C.CRONTAB + ("ls -l {path}",),
       reason="Shows when the backup runs, to compare with what writes there"),
+    # Run from cron's working directory (the user's home), not the checkout the shell was in.
     S("git_not_a_repository", K.missing_config_or_secret, 0.75,
       patterns=(r"fatal: not a git repository(?: \(or any (?:of the parent directories|parent up to mount point [^)]*)\))?",),
       causes=("git ran outside a repository: the job's working directory is not the checkout (cron starts jobs in the "
