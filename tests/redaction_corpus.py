@@ -213,6 +213,21 @@ def _samples(g: Gen) -> list[SecretSample]:
     add("airflow_secret_env", r.choice([f"AIRFLOW__API_AUTH__JWT_SECRET={pw}", f"AIRFLOW__WEBSERVER__SECRET_KEY={pw}", f"AIRFLOW__CORE__FERNET_KEY={pw}"]), pw)
     pw = g.password()
     add("curl_user", f"+ curl -fsS -u {user}:{pw} https://artifacts.example.com/api/v1/export", pw)
+    # Argument lists as Python (subprocess.CalledProcessError, Airflow "Running command:") and
+    # JSON (a pod's args) print them: the secret is an item of its own.
+    pw = g.password().replace("'", "").replace('"', "")
+    host = g.host()
+    add("argv_list", r.choice([
+        f"subprocess.CalledProcessError: Command '['mysql', '-h', '{host}', '-u{user}', '-p{pw}', 'shop']' returned non-zero exit status 1.",
+        f"{g.airflow()}Running command: ['pg_dump', '-h', '{host}', '--password', '{pw}', 'warehouse']",
+        f"{g.airflow()}Running command: ['/usr/local/bin/export.sh', '--db-password={pw}', '--day', '2024-05-01']",
+        f"  args: ['--db-password', '{pw}', '--since', '2d']",
+        f"Command '['sshpass', '-p', '{pw}', 'rsync', '-a', '/data', 'backup@{host}:/data']' returned non-zero exit status 12.",
+        f"Command '['curl', '-fsS', '-u', '{user}:{pw}', 'https://artifacts.example.com/x']' returned non-zero exit status 22.",
+        f"Command '['env', 'PGPASSWORD={pw}', 'psql', '-h', '{host}', '-c', 'select 1']' returned non-zero exit status 2.",
+        f'{{"command": ["/app/load"], "args": ["--password", "{pw}", "--table", "events"]}}',
+        f'    args: ["redis-cli", "-h", "{host}", "-a", "{pw}", "ping"]',
+    ]), pw)
     return out
 
 
@@ -295,6 +310,11 @@ def _benign_templates(g: Gen) -> list[str]:
         f"ImportError: cannot import name 'TokenAuth' from 'acme.client' (/usr/lib/python3.11/site-packages/acme/client.py)",
         f"Secrets Manager: GetSecretValue on arn:aws:secretsmanager:eu-west-1:{r.randint(10**11, 10**12)}:secret:prod/db-{g.s(ALNUM, 6)} denied",
         f"bash: line 1: {r.randint(10, 999)} Killed                  python /opt/etl/train.py --epochs {r.randint(1, 50)}",
+        f"subprocess.CalledProcessError: Command '['mysql', '-u', '{user}', '-p', 'shop', '-e', 'source /sql/{r.randint(1, 99)}.sql']' returned non-zero exit status 1.",
+        f"{g.airflow()}Running command: ['/usr/bin/bash', '-c', 'python /opt/etl/run.py --since {r.randint(1, 30)}d --dry-run']",
+        f"  args: ['--db-host', '{g.host()}', '--password-file', '/run/secrets/db_password', '--verbose']",
+        f'    args: ["--token-file", "/var/run/secrets/tokens/vault", "--batch-size", "{r.randint(1, 5000)}"]',
+        f"KeyError: ('auth', '{user}')",
     ]
 
 

@@ -286,3 +286,62 @@ def test_command_line_and_url_secrets_in_job_logs_are_redacted(line: str, secret
 )
 def test_commands_without_a_secret_are_kept(line: str) -> None:
     assert redact(line) == line
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        # subprocess.CalledProcessError prints the argument list's repr
+        ("subprocess.CalledProcessError: Command '['mysql', '-uroot', '-pS3cr3tpw', 'db']' returned non-zero exit status 1.",
+         "S3cr3tpw"),
+        ("Command '['env', 'PGPASSWORD=S3cr3tpw', 'psql', '-h', 'db']' returned non-zero exit status 2.", "S3cr3tpw"),
+        # Airflow's BashOperator / KubernetesPodOperator
+        ("[2024-05-01, 02:00:00 UTC] {subprocess.py:75} INFO - Running command: ['pg_dump', '--password', 'S3cr3tpw', 'w']",
+         "S3cr3tpw"),
+        ("args: ['--db-password', 'hunter2']", "hunter2"),
+        ("args: ['--api-key', '0123456789abcdef0123']", "0123456789abcdef0123"),
+        ("['sshpass', '-p', 'S3cr3tpw', 'ssh', 'backup@nas']", "S3cr3tpw"),
+        ("['curl', '-fsS', '-u', 'etl:S3cr3tpw', 'https://x']", "S3cr3tpw"),
+        ("['docker', 'login', '-u', 'ci', '-p', 'S3cr3tpw', 'registry.example.com']", "S3cr3tpw"),
+        ("['redis-cli', '-h', 'redis', '-a', 'S3cr3tpw', 'ping']", "S3cr3tpw"),
+        ("['zip', '-P', 'S3cr3tpw', 'out.zip', 'a.csv']", "S3cr3tpw"),
+        ("['ldapsearch', '-x', '-w', 'S3cr3tpw', '-b', 'dc=example']", "S3cr3tpw"),
+        ("['openssl', 'enc', '-d', '-passin', 'pass:S3cr3tpw']", "S3cr3tpw"),
+        ("('sqlcmd', '-S', 'db', '-P', 'S3cr3tpw')", "S3cr3tpw"),  # a tuple is a valid args too
+        ("[b'mysqldump', b'-uroot', b'-pS3cr3tpw', b'shop']", "S3cr3tpw"),
+        # JSON arrays (a pod spec's command/args, a JSON log)
+        ('"args": ["--password", "S3cr3tpw", "--db", "w"]', "S3cr3tpw"),
+        ('["sshpass","-p","S3cr3tpw","ssh","nas"]', "S3cr3tpw"),
+    ],
+)
+def test_secrets_in_quoted_argument_lists_are_redacted(line: str, secret: str) -> None:
+    out = redact(line)
+    assert secret not in out
+    assert "[REDACTED:" in out
+
+
+def test_argument_list_keeps_its_items_and_quotes() -> None:
+    line = "subprocess.CalledProcessError: Command '['mysql', '-uroot', '-pS3cr3tpw', 'db']' returned non-zero exit status 1."
+    assert redact(line) == (
+        "subprocess.CalledProcessError: Command '['mysql', '-uroot', '-p[REDACTED:password]', 'db']' "
+        "returned non-zero exit status 1."
+    )
+    assert redact('["sshpass", "-p", "S3cr3tpw", "ssh", "nas"]') == '["sshpass", "-p", "[REDACTED:password]", "ssh", "nas"]'
+    assert redact(redact(line)) == redact(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "args: ['--verbose', '--dry-run']",
+        "['mysql', '-u', 'root', '-p', 'etl']",  # -p alone prompts; 'etl' is the database
+        '["mysql", "-p", "etl"]',
+        "Running command: ['/usr/bin/bash', '-c', 'python /opt/etl/run.py --since 2d']",
+        "args: ['--db-host', 'db.internal', '--password-file', '/run/secrets/pw', '--token-file', '/var/run/t']",
+        "Command '['pg_dump', '-h', 'db', '-U', 'etl', 'warehouse']' returned non-zero exit status 1.",
+        "KeyError: ('token', 'expired')",
+        "['--password', '${DB_PASSWORD}']",
+    ],
+)
+def test_benign_argument_lists_are_kept(line: str) -> None:
+    assert redact(line) == line

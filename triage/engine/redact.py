@@ -155,7 +155,8 @@ _TOKEN_RULES: list[tuple[str, tuple[str, ...], str]] = [
     # Command-line passwords: mysql -pSECRET, sshpass -p X, redis-cli -a X, curl -u user:X.
     # (also quoted: -p'x y', and as bash's xtrace prints it: '-px!')
     ("password", ("mysql",),
-     r"\bmysql(?:dump|admin|sh|import|check)?\b[^\n|;&]*?\s[\"']?-p(?P<s>'[^']*'|\"[^\"]*\"|[^\s\"']\S*?(?=[\"']?(?:\s|$)))"),
+     # (a quote right after a quoted '-p' closes it: ['mysql', '-p', 'db'] has no password)
+     r"\bmysql(?:dump|admin|sh|import|check)?\b[^\n|;&]*?\s[\"']?-p(?P<s>(?<![\"']-p)(?:'[^']*'|\"[^\"]*\")|[^\s\"']\S*?(?=[\"']?(?:\s|$)))"),
     # Registry logins: docker login -u ci -p SECRET (a CI script under `set -x`).
     ("password", ("login",),
      r"\b(?:docker|podman|buildah|skopeo|nerdctl|oras|crane|helm(?:\s+registry)?)\s+login\b[^\n|;&]*?\s-p\s+(?P<s>[^\s-]\S*)"),
@@ -216,6 +217,19 @@ _ASSIGN_XML = re.compile(r"<(?P<key>[\w.-]++)>(?P<val>[^<>]+)</(?P=key)>")
 # A line can hold a secret-named key only if it contains one of these.
 _KEY_TRIGGERS = ("pass", "pw", "secret", "token", "key", "cred", "dsn", "sas", "auth", "conn", "signature")
 
+# Argument lists, as Python and JSON print them: subprocess.CalledProcessError's
+# "Command '['mysql', '-uroot', '-pX', 'db']' returned non-zero exit status 1", Airflow's
+# "Running command: [...]" and a pod's "args: [...]". Each run of two or more quoted items
+# after "[" or "(" is also redacted as the command line it stands for (the items joined by a
+# separator the rules read as a space), so that "-p', 'X" or "--password', 'X" is seen as one
+# flag and its value. The separator is \x1f (a space to `\s`), not a real space, so that the
+# items can be put back one for one.
+_ARGV_TRIGGERS = ("['", '["', "('", '("', "[b'", "(b'")
+_ARGV_SEP = "\x1f"
+_ARGV_ITEM = r"""b?(?:'(?:[^'\\\n]|\\.)*+'|"(?:[^"\\\n]|\\.)*+")"""
+_ARGV_RUN = re.compile(r"(?<=[\[(])\s*+(?P<items>" + _ARGV_ITEM + r"(?:\s*+,\s*+" + _ARGV_ITEM + r")++)")
+_ARGV_ITEMS = re.compile(r"""b?(?:'(?P<s1>(?:[^'\\\n]|\\.)*+)'|"(?P<s2>(?:[^"\\\n]|\\.)*+)")""")
+
 _TOKEN_SUBS: list[tuple[tuple[str, ...], re.Pattern[str], Any]] = []
 
 # Lower-case literals at least one of which occurs in any line a rule here can change. A line
@@ -223,7 +237,10 @@ _TOKEN_SUBS: list[tuple[tuple[str, ...], re.Pattern[str], Any]] = []
 # them over a whole block runs in RE2 (a DFA: one pass, whatever the number of literals);
 # Python's `re` tries every alternative at every position and is 50x slower at this.
 # Longest first, so that findall reports "sk-ant-" rather than "sk-" (see _RULES_FOR).
-_TRIGGERS = sorted({lit for _, lits, _ in _TOKEN_RULES for lit in lits} | set(_KEY_TRIGGERS), key=lambda t: (-len(t), t))
+_TRIGGERS = sorted(
+    {lit for _, lits, _ in _TOKEN_RULES for lit in lits} | set(_KEY_TRIGGERS) | set(_ARGV_TRIGGERS),
+    key=lambda t: (-len(t), t),
+)
 _re2_opts = re2.Options()
 _re2_opts.case_sensitive = False
 _re2_opts.max_mem = 64 << 20  # room for the DFA; with the 8 MB default RE2 falls back to a slower engine
@@ -365,9 +382,45 @@ def redact_line(line: str) -> str:
     found = _TRIGGER_FIND.findall(line)
     if not found:
         return line
+    triggers = {f.lower() for f in found}
+    if not triggers.isdisjoint(_ARGV_TRIGGERS):
+        line = _redact_argv_runs(line)
+    return _apply_rules(line, triggers)
+
+
+def _redact_argv_runs(line: str) -> str:
+    """Redact each quoted argument list in the line as the command line it stands for."""
+    out: list[str] = []
+    pos = 0
+    for run in _ARGV_RUN.finditer(line):
+        items = list(_ARGV_ITEMS.finditer(line, run.start("items"), run.end("items")))
+        spans = [it.span("s1") if it.group("s1") is not None else it.span("s2") for it in items]
+        texts = [line[a:b] for a, b in spans]
+        if any(_ARGV_SEP in t for t in texts):
+            continue
+        joined = _ARGV_SEP.join(texts)
+        triggers = {f.lower() for f in _TRIGGER_FIND.findall(joined.replace(_ARGV_SEP, " "))}
+        triggers.difference_update(_ARGV_TRIGGERS)
+        if not triggers:
+            continue
+        parts = _apply_rules(joined, triggers).split(_ARGV_SEP)
+        if len(parts) != len(texts):
+            continue  # a rule took more than one item: the line's own pass decides
+        for (a, b), old, new in zip(spans, texts, parts):
+            if new != old:
+                out.append(line[pos:a])
+                out.append(new)
+                pos = b
+    if not out:
+        return line
+    out.append(line[pos:])
+    return "".join(out)
+
+
+def _apply_rules(line: str, triggers: set[str]) -> str:
     rules: set[int] = set()
     assign = False
-    for trigger in {f.lower() for f in found}:
+    for trigger in triggers:
         rules.update(_RULES_FOR[trigger])
         assign = assign or _ASSIGN_FOR[trigger]
     for i in sorted(rules):
