@@ -345,3 +345,10 @@ def test_argument_list_keeps_its_items_and_quotes() -> None:
 )
 def test_benign_argument_lists_are_kept(line: str) -> None:
     assert redact(line) == line
+
+
+def test_lftp_password_becomes_one_placeholder() -> None:
+    """curl's -u user:pw rule used to read lftp's already redacted "backup,[REDACTED:password]"
+    as user "backup,[REDACTED" and password "password]"."""
+    assert redact("+ lftp -u backup,S3cr3tpw sftp://nas") == "+ lftp -u backup,[REDACTED:password] sftp://nas"
+    assert redact("['lftp', '-u', 'backup,S3cr3tpw', 'sftp://nas']") == "['lftp', '-u', 'backup,[REDACTED:password]', 'sftp://nas']"

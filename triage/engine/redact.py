@@ -180,7 +180,8 @@ _TOKEN_RULES: list[tuple[str, tuple[str, ...], str]] = [
     # vault login TOKEN (a positional token; `vault login -method=... password=...` is key=value)
     ("vault_token", ("vault login",), r"\bvault\s+login\b(?:\s+-\S+)*\s+(?P<s>[^\s=-][^\s=]*)(?=\s|$)"),
     ("password", ("sshpass", "redis-cli"), r"\b(?:sshpass\s+-p|redis-cli\b[^\n|;&]*?\s-a)\s*(?P<s>[^\s-]\S*)"),
-    ("password", ("-u ", "--user"), r"(?<!\S)(?:-u|--user)\s+[\"']?[^:\s\"']+:(?P<s>[^\s\"']+)"),
+    # (the user part holds no "[": after lftp's rule, "-u backup,[REDACTED:password]" is not user:pw)
+    ("password", ("-u ", "--user"), r"(?<!\S)(?:-u|--user)\s+[\"']?[^:\s\"'\[]+:(?P<s>[^\s\"']+)"),
 ]
 
 # Assignments. Each pattern finds every `word <sep> value`; whether the word names a secret
