@@ -22,9 +22,9 @@ CASES = [
     # https://trac.edgewall.org/wiki/UnicodeEncodeError (the message); cron sets no LANG
     Case("ascii_codec_under_cron", "cron",
          "UnicodeEncodeError: 'ascii' codec can't encode character u'\\xee' in position 3: ordinal not in range(128)",
-         "missing_config_or_secret", ("UTF-8",), ("crontab -l",), 0.7),
+         "other", ("UTF-8",), ("crontab -l",), 0.7),
     Case("setlocale", "cron", "/opt/backup/run.sh: line 3: warning: setlocale: LC_ALL: cannot change locale (en_US.UTF-8)",
-         "missing_config_or_secret", ("locale",), (), 0.7),
+         "other", ("locale",), (), 0.7),
     Case("unbound_variable", "cron", "/opt/backup/run.sh: line 8: BACKUP_BUCKET: unbound variable",
          "missing_config_or_secret", ("BACKUP_BUCKET",), ("crontab -l",), 0.8),
     Case("apt_lock_held", "cron",

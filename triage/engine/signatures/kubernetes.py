@@ -190,7 +190,10 @@ SIGNATURES = [
     S("k8s_deadline_exceeded", K.timeout_deadline, 0.93, icase=False,
       # The deadline also passes while a pod cannot start: then that is the cause.
       yields_to=frozenset({K.resource_quota_scheduling, K.image_pull, K.missing_config_or_secret, K.permissions_rbac}),
-      patterns=(r"\bDeadlineExceeded\b", r"Job was active longer than specified deadline"),
+      # Not gRPC's status code (`rpc error: code = DeadlineExceeded` from a CSI driver or the runtime, Google's
+      # `exceptions.DeadlineExceeded`): that is one call that timed out, not the Job's activeDeadlineSeconds.
+      patterns=(r"(?<!code = )(?<!code: )(?<!codes\.)(?<!code=)(?<!exceptions\.)\bDeadlineExceeded\b",
+                r"Job was active longer than specified deadline"),
       causes=("The Job ran longer than its activeDeadlineSeconds and Kubernetes stopped it",),
       commands=C.JOB + C.POD,
       reason="Shows the Job's activeDeadlineSeconds, start time and DeadlineExceeded condition"),
@@ -357,6 +360,17 @@ SIGNATURES = [
       patterns=(r"Cannot determine if job needs to be started", r"too many missed start times?"),
       causes=("The CronJob controller gave up on the schedule: too many missed start times",),
       commands=("kubectl describe cronjob {cronjob} -n {ns}",) + C.K8S_EVENTS),
+    # The CronJob controller (v2) could not create the run's Job within startingDeadlineSeconds of its scheduled time: the
+    # controller was down or behind (control-plane restart, a long catch-up), or the cluster's clock jumped.
+    S("k8s_cronjob_missed_start", K.scheduler_infra, 0.75, yields_to=frozenset({K.overlap_concurrency}),
+      patterns=(r"Missed scheduled time to start a job(?:: (?P<scheduled>\w{3}, \d{1,2} \w{3} \d{4} [\d:]+ [+-]\d{4}|[\dT:Z-]+))?",
+                r"\bMissSchedule\b"),
+      causes=("The CronJob controller did not start the run scheduled for {scheduled} within startingDeadlineSeconds, so "
+              "that run was skipped (the controller was down or behind, or startingDeadlineSeconds is very short)",
+              "The CronJob controller did not start a scheduled run within startingDeadlineSeconds, so that run was skipped "
+              "(the controller was down or behind, or startingDeadlineSeconds is very short)"),
+      commands=("kubectl describe cronjob {cronjob} -n {ns}",) + C.K8S_EVENTS,
+      reason="Shows the CronJob's startingDeadlineSeconds, its last schedule time and the missed-schedule events"),
     S("k8s_cronjob_time_zone", K.scheduler_infra, 0.8, finder=_cronjob_time_zone,
       causes=("The CronJob's schedule ({schedule_time}) was evaluated in UTC, the CronJob controller's time zone, so the "
               "Job started at {local_start} local time, not at {schedule_time} local (set spec.timeZone or convert the schedule)",),
@@ -436,6 +450,27 @@ SIGNATURES = [
               "rules when the pod reached it, most often a node that restarted or was recreated (preempted) without its labels",),
       commands=C.POD + ("kubectl get nodes --show-labels",),
       reason="Shows the node the pod was bound to, then the labels every node has now"),
+    # The kubelet admitted the pod to a node whose device plugin (GPUs, vGPU, SR-IOV) then could not allocate the
+    # devices: the GPU was lost, the plugin restarted, or its accounting raced with another pod. The node's fault.
+    S("k8s_device_allocation_failed", K.scheduler_infra, 0.78,
+      patterns=(r"Allocate failed due to (?:.*?\bdesc = )?(?P<detail>.{1,200}?), which is unexpected", r"\bUnexpectedAdmissionError\b",
+                r"\bAllocate failed due to\b"),
+      causes=("The node's device plugin could not allocate the devices the pod requested ({detail}), so the kubelet "
+              "rejected the pod (UnexpectedAdmissionError): a GPU lost or the device plugin failing on that node",
+              "The node's device plugin could not allocate the devices the pod requested, so the kubelet rejected the pod "
+              "(UnexpectedAdmissionError): a GPU lost or the device plugin failing on that node"),
+      commands=C.POD + ("kubectl get pods -n kube-system -o wide", "kubectl describe nodes"),
+      reason="Shows the node the pod was bound to and the device plugin's error"),
+    # The container runtime did not create the container in time (an overloaded node, slow disk or volume); the
+    # kubelet retries under the same name, which the runtime still holds for the timed-out attempt.
+    S("k8s_runtime_create_timeout", K.scheduler_infra, 0.78,
+      patterns=(r"failed to reserve (?:container|sandbox) name \\?\"(?P<name>[^\"\\]+)\\?\"",
+                r"failed to reserve (?:container|sandbox) name",
+                r"\bkubelet\b.*\bError: context deadline exceeded\s*$"),
+      causes=("The node's container runtime did not create the container in time, and kept its name reserved so the "
+              "kubelet's retries failed (an overloaded node, slow disk or a volume the runtime waits on)",),
+      commands=C.POD + ("kubectl get pods -n kube-system -o wide", "kubectl describe nodes"),
+      reason="Shows the node the pod is on and how long the runtime has been failing there"),
     # OpenShift: no SecurityContextConstraints usable by the pod's service account admits its security settings.
     S("k8s_scc_forbidden", K.permissions_rbac, 0.88,
       patterns=(r"unable to validate against any security context constraint",),
@@ -443,6 +478,18 @@ SIGNATURES = [
               "pod's security settings (runAsUser outside the namespace's range, fsGroup, privileged, hostPath or host network)",),
       commands=C.JOB + C.K8S_EVENTS + ("kubectl get scc",),
       reason="Shows the Job's FailedCreate event with the settings each SCC refused"),
+    # Helm waits for a hook's Job (a migration, a backup before upgrade) until its --timeout (5m by default): a hook
+    # Job still running then fails the release, even if it completes later.
+    S("helm_hook_timeout", K.timeout_deadline, 0.75,
+      yields_to=frozenset({K.resource_quota_scheduling, K.image_pull, K.missing_config_or_secret, K.permissions_rbac}),
+      patterns=(r"(?P<hook>(?:pre|post)-(?:install|upgrade|delete|rollback)) hooks failed: (?:timed out waiting for the condition|"
+                r"context deadline exceeded)",
+                # Helm 2 (Tiller): `Release "x" pre-upgrade chart/templates/job.yaml could not complete: timed out waiting ...`
+                r"\b(?P<hook>(?:pre|post)-(?:install|upgrade|delete|rollback)) \S+ could not complete: timed out waiting for the condition"),
+      causes=("Helm gave up waiting for the {hook} hook Job: it was still running when Helm's --timeout (5 minutes by "
+              "default) ran out, so the release failed (a slow migration, or a hook pod that could not start)",),
+      commands=C.JOB + ("kubectl get jobs -n {ns}",) + C.K8S_EVENTS,
+      reason="Shows the hook Job's pods, how long it ran and whether it finished after Helm gave up"),
     # A Job that stays behind from an earlier deploy or run (a Helm hook whose delete policy is only
     # hook-succeeded, an interrupted upgrade) blocks creating it again under the same name.
     S("k8s_job_already_exists", K.overlap_concurrency, 0.8,

@@ -109,6 +109,23 @@ ACME = [
               "writes to is not what the web server serves at /.well-known/acme-challenge/ (or the domain points at another server)"),
       commands=_ACME_CHECK,
       reason="Shows what the web server answers for the challenge path"),
+    # certbot's standalone authenticator serves the challenge itself on port 80 (443 for tls-sni): with a web server
+    # already listening there, every renewal fails. The renewal config should use the webroot or web-server plugin, or
+    # stop the server in pre/post hooks. Labelled as configuration by the suite's adjudication (evals/README.md).
+    S("acme_standalone_port_taken", K.missing_config_or_secret, 0.82,
+      patterns=(r"Problem binding to port (?P<port>\d+): Could not bind to IPv4 or IPv6",
+                r"At least one of the required ports is already taken", r"\bStandaloneBindError\b",
+                # acme's own exception; not its DEBUG `Failed to bind to :80 using IPv4`, which a dual-stack socket
+                # that already took IPv4 through IPv6 logs on every successful run
+                r"Could not bind to IPv4 or IPv6"),
+      causes=("certbot's standalone authenticator could not listen on port {port} because another server (the web server) "
+              "already does: the renewal is configured with `authenticator = standalone` while a web server runs, and needs "
+              "the webroot/nginx/apache plugin or pre/post hooks that stop the server",
+              "certbot's standalone authenticator could not listen on its port because another server (the web server) already "
+              "does: the renewal is configured with `authenticator = standalone` while a web server runs, and needs the "
+              "webroot/nginx/apache plugin or pre/post hooks that stop the server"),
+      commands=("grep -rn authenticator /etc/letsencrypt/renewal", "ss -ltnp"),
+      reason="Shows which renewals use the standalone authenticator (and what listens on port 80)"),
     S("acme_challenge_failed", K.network_dns, 0.6, refine=_acme_domain,
       explained_by=frozenset({"acme_challenge_unreachable", "acme_challenge_wrong_response", "dns_resolution_failed"}),
       patterns=(r"Challenge failed for domain (?P<domain>[\w.-]+)", r"Some challenges have failed",

@@ -253,6 +253,15 @@ def _rclone_remote(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _desktop_session(hit: Hit, view: LogView) -> Hit:
+    # In a container there is no desktop to connect to: the program needs a virtual display (xvfb) or a headless mode.
+    if view.event.kubernetes is not None:
+        hit.confidence = 0.72
+        hit.causes = ("The job runs a program that needs a graphical display, and the container has none: run it headless "
+                      "(a non-GUI backend, or a virtual display such as xvfb-run)",)
+    return hit
+
+
 # The Docker CLI, git, rclone and msmtp as cron jobs call them: failures whose message names the cause.
 TOOLS = [
     S("docker_socket_permission", K.permissions_rbac, 0.88,
@@ -309,6 +318,36 @@ TOOLS = [
               "user or not readable (msmtp also refuses a config readable by others)"),
       commands=("ls -l {path}", "ls -l /etc/msmtprc") + C.CRONTAB,
       reason="Shows the msmtp config's owner and mode"),
+    # A desktop program (notify-send, xdotool, feh, a GUI toolkit, gsettings) run from cron: cron gives the job no
+    # graphical session, so DISPLAY, XAUTHORITY and DBUS_SESSION_BUS_ADDRESS are not set (or name a session that is gone).
+    S("no_desktop_session", K.missing_config_or_secret, 0.8, refine=_desktop_session,
+      patterns=(r"(?:Can't|Cannot|can not|could not|Could not|Unable to) open (?:X )?display(?::\s*(?P<display>\S+))?",
+                r"\$DISPLAY (?:is )?not set", r"no display name and no \$DISPLAY environment variable",
+                r"could not connect to display(?: (?P<display>\S+))?", r"Authorization required, but no authorization protocol specified",
+                r"Unable to autolaunch a dbus-daemon without a \$DISPLAY for X11", r"Cannot autolaunch D-Bus without X11 \$DISPLAY",
+                r"Autolaunch error: X11 initialization failed", r"Error spawning command line .dbus-launch --autolaunch"),
+      causes=("The job runs a program that needs a graphical desktop session (an X display or the session's D-Bus), and "
+              "cron gives it none: DISPLAY, XAUTHORITY or DBUS_SESSION_BUS_ADDRESS are not set for the job, or the session "
+              "they name is not there (nobody logged in)",),
+      commands=C.CRONTAB + ("ls -l /tmp/.X11-unix",) + C.POD,
+      reason="Shows whether the crontab sets DISPLAY, XAUTHORITY and DBUS_SESSION_BUS_ADDRESS for the job"),
+    # rsync exits 24 when files it listed were deleted before it copied them: something changes the tree while the
+    # backup runs (caches, temporary files, a live database); the files that did exist were copied.
+    S("rsync_files_vanished", K.overlap_concurrency, 0.66,
+      patterns=(r"some files vanished before they could be transferred", r"^file has vanished: \"(?P<path>[^\"]+)\""),
+      causes=("Files vanished while rsync copied them (exit code 24): something deleted files in the tree during the backup "
+              "(temporary or cache files, a live application), e.g. {path}; the rest was copied",
+              "Files vanished while rsync copied them (exit code 24): something deleted files in the tree during the backup "
+              "(temporary or cache files, a live application); the rest was copied"),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows when the backup runs and what it copies, to compare with what writes there"),
+    # rsync's summary for a partial transfer (exit code 23): the lines before it say which files and why.
+    S("rsync_partial_transfer", K.other, 0.3, generic=True,
+      patterns=(r"some files/attrs were not transferred \(see previous errors\) \(code 23\)",),
+      causes=("rsync could not transfer some files or their attributes (exit code 23); the lines before name them (most often "
+              "Permission denied on a source file, or ownership/ACLs the target filesystem cannot store)",),
+      commands=C.CRONTAB + C.WHERE_IT_RAN,
+      reason="Shows the rsync command the job runs and as which user"),
     # borg asks before using a repository at a new location; an unattended job cannot answer.
     S("borg_repo_relocated", K.missing_config_or_secret, 0.75,
       patterns=(r"Warning: The repository at location (?P<repo>\S+) was previously located at (?P<old>\S+)",),
@@ -359,7 +398,8 @@ SIGNATURES = [
       causes=("The job may not access {path} (permission denied)", "The job was denied access to a file or resource (permission denied)"),
       commands=("ls -ld {path}", "stat {path}", "id {cron_user}") + C.POD,
       reason="Shows the owner and mode of the path against the job's user"),
-    S("shell_locale", K.missing_config_or_secret, 0.75,
+    # Labelled `other` by the suite's conventions (evals/README.md): a missing UTF-8 locale is not a missing setting.
+    S("shell_locale", K.other, 0.75,
       patterns=(r"setlocale: LC_\w+: cannot change locale", r"locale\.Error: unsupported locale setting",
                 r"'ascii' codec can't (?:en|de)code", r"Python was configured to use ASCII as encoding",
                 r"perl: warning: Setting locale failed"),

@@ -22,7 +22,7 @@ _DATA = re.compile(
     re.IGNORECASE,
 )
 _CONFIG = re.compile(
-    r"\.(?:conf|cfg|ini|ya?ml|toml|env|properties|pem|key|crt|cert|p12|jks|kubeconfig)$|/etc/|/secrets?/|/config/|credentials|\.ssh/|/\.aws/",
+    r"\.(?:conf|cfg|ini|ya?ml|toml|env|properties|pem|key|crt|cert|p12|jks|kubeconfig)$|/etc/|/secrets?/|/config/|credentials|\.ssh/|/\.aws/|/\.kube/",
     re.IGNORECASE,
 )
 _PROGRAM = re.compile(r"\.(?:sh|py|pl|rb|jar|js|bin|exe)$|/bin/|/sbin/|/libexec/|/scripts?/|/entrypoint", re.IGNORECASE)

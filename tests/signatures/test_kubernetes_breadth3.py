@@ -1,0 +1,132 @@
+"""Kubernetes Job failures, third breadth round (lines from public reports, URL above each): gRPC
+`code = DeadlineExceeded` from CSI drivers and the runtime (not a Job deadline), CronJob runs the
+controller missed, Helm hook Jobs that outlive Helm's timeout, device-plugin admission failures,
+container runtimes that time out creating containers, and kubeconfig files that are not there."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case, diagnose
+
+CASES = [
+    # A CSI mount that timed out is a volume problem, not the Job's activeDeadlineSeconds:
+    # https://github.com/rancher/rancher/issues/20485
+    Case("csi_mount_grpc_deadline", "k8s",
+         "  Warning  FailedAttachVolume      87s                attachdetach-controller  AttachVolume.Attach failed for volume "
+         "\"k8s-pod-data\" : attachment timeout for volume k8s-pod-data\n"
+         "  Normal   SuccessfulAttachVolume  78s                attachdetach-controller  AttachVolume.Attach succeeded for volume "
+         "\"k8s-pod-data\"\n"
+         "  Warning  FailedMount             55s                kubelet, fsn-w-node-1    MountVolume.SetUp failed for volume "
+         "\"k8s-pod-data\" : rpc error: code = DeadlineExceeded desc = context deadline exceeded\n"
+         "  Warning  FailedMount             21s (x6 over 54s)  kubelet, fsn-w-node-1    MountVolume.SetUp failed for volume "
+         "\"k8s-pod-data\" : rpc error: code = Internal desc = mount failed: exit status 32",
+         "scheduler_infra", ("k8s-pod-data",), ("kubectl describe pod",), 0.7, signature="k8s_volume_mount_failed"),
+    # https://github.com/kubernetes/kubernetes/issues/77104
+    Case("csi_attach_grpc_deadline", "k8s",
+         "  Warning  FailedAttachVolume      3m (x4 over 3m)  attachdetach-controller   AttachVolume.Attach failed for volume "
+         "\"pvc-20480633-6661-11e9-8227-3a8d7c0bb20e\" : rpc error: code = DeadlineExceeded desc = context deadline exceeded",
+         "scheduler_infra", (), (), 0.7, signature="k8s_volume_mount_failed"),
+    # https://github.com/longhorn/longhorn/issues/10670
+    Case("csi_mount_device_grpc_deadline", "k8s",
+         "MountVolume.MountDevice failed for volume \"paperless\" : rpc error: code = DeadlineExceeded desc = context deadline exceeded",
+         "scheduler_infra", ("paperless",), (), 0.7, signature="k8s_volume_mount_failed"),
+    # The Job condition itself still is a deadline: https://github.com/portworx/helm/pull/26
+    Case("helm_hook_job_deadline", "k8s", "Error: Job failed: DeadlineExceeded",
+         "timeout_deadline", (), (), 0.9, signature="k8s_deadline_exceeded"),
+    # The CronJob controller's event (pkg/controller/cronjob/cronjob_controllerv2.go, `MissSchedule`), as quoted in
+    # https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/cronjob/cronjob_controllerv2.go
+    Case("cronjob_missed_schedule", "k8s",
+         "  Warning  MissSchedule  cronjob-controller  Missed scheduled time to start a job: Mon, 29 Jun 2026 02:00:00 +0000",
+         "scheduler_infra", ("startingDeadlineSeconds", "29 Jun 2026"), ("kubectl describe cronjob nightly-report",), 0.7,
+         signature="k8s_cronjob_missed_start"),
+    # A hook Job still running when Helm's timeout ran out: https://github.com/sentry-kubernetes/charts/issues/379
+    Case("helm_post_upgrade_hook_timeout", "k8s",
+         "Upgrade \"sentry\" failed: post-upgrade hooks failed: timed out waiting for the condition",
+         "timeout_deadline", ("post-upgrade", "--timeout"), ("kubectl describe job",), 0.7, signature="helm_hook_timeout"),
+    # Fleet driving Helm: https://github.com/SUSE/suse-ai-up/issues/26
+    Case("helm_pre_upgrade_hook_deadline", "k8s",
+         "ErrApplied(1) [Cluster fleet-default/homelab: pre-upgrade hooks failed: context deadline exceeded]",
+         "timeout_deadline", ("pre-upgrade",), (), 0.7, signature="helm_hook_timeout"),
+    # Helm 2's Tiller: https://github.com/helm/helm/issues/2130
+    Case("tiller_hook_could_not_complete", "k8s",
+         "2017/06/23 00:24:03 client.go:699: old-helm-success-nginx: Jobs active: 1, jobs failed: 10, jobs succeeded: 0\n"
+         "2017/06/23 00:24:05 release_server.go:959: warning: Release \"old-helm-success\" pre-upgrade "
+         "nginx/templates/pre-upgrade-job.yaml could not complete: timed out waiting for the condition",
+         "timeout_deadline", ("pre-upgrade",), (), 0.7, signature="helm_hook_timeout"),
+    # A hook Job that failed (not timed out) stays a hint: its pods' logs say why: https://github.com/helm/helm/issues/10720
+    Case("helm_hook_job_failed_is_a_hint", "k8s",
+         "helm.go:88: [debug] post-upgrade hooks failed: job failed: BackoffLimitExceeded\nUPGRADE FAILED",
+         "other", (), (), 0.0, 0.4),
+    # A GPU lost on the node: https://github.com/kubernetes/kubernetes/issues/97131
+    Case("device_plugin_gpu_lost", "k8s",
+         "Message:        Pod Allocate failed due to device plugin GetPreferredAllocation rpc failed with err: rpc error: code = "
+         "Unknown desc = Unable to retrieve list of available devices: error creating nvml.Device 5: nvml: GPU is lost, which is "
+         "unexpected",
+         "scheduler_infra", ("device plugin", "GPU is lost"), ("kubectl describe pod",), 0.75, signature="k8s_device_allocation_failed"),
+    # The device plugin's server went away mid-allocation: https://github.com/Project-HAMi/HAMi/issues/71
+    Case("device_plugin_unavailable", "k8s",
+         "  Warning  UnexpectedAdmissionError  10s   kubelet  Allocate failed due to rpc error: code = Unavailable desc = error "
+         "reading from server: EOF, which is unexpected",
+         "scheduler_infra", ("UnexpectedAdmissionError",), (), 0.75, signature="k8s_device_allocation_failed"),
+    # containerd timed out creating the container, then kept its name: https://github.com/containerd/containerd/issues/4604
+    Case("runtime_create_timeout_then_name_reserved", "k8s",
+         "  Normal   Scheduled  2m21s               default-scheduler  Successfully assigned ***-77c979f8bf-px4v9 to "
+         "gke-***-389a7e33-t1hl\n"
+         "  Warning  Failed     20s                 kubelet            Error: context deadline exceeded\n"
+         "  Normal   Pulled     7s (x3 over 2m20s)  kubelet            Container image \"***\" already present on machine\n"
+         "  Warning  Failed     7s (x2 over 19s)    kubelet            Error: failed to reserve container name "
+         "***-77c979f8bf-px4v9_***\": name \"***-77c979f8bf-px4v9_***\" is reserved for "
+         "\"818fcfef09165d91ac8c86ed88714bb159a8358c3eca473ec07611a51d72b140\"",
+         "scheduler_infra", ("container runtime",), ("kubectl describe pod",), 0.75, signature="k8s_runtime_create_timeout"),
+    # https://github.com/k3s-io/k3s/issues/7690
+    Case("runtime_container_name_reserved", "k8s",
+         "  Warning  Failed     21m (x2 over 22m)   kubelet            Error: failed to reserve container name "
+         "\"homeassistant_homeassistant-58488865d6-sqfg9_default_bc1cc92e-0fce-43bf-91e9-91682563c3bf_0\": name "
+         "\"homeassistant_homeassistant-58488865d6-sqfg9_default_bc1cc92e-0fce-43bf-91e9-91682563c3bf_0\" is reserved for "
+         "\"6a37ff9b916561e21557c3f39e5b7b2c4f1a21c91c93cb8d86884ed9751f2f5b\"",
+         "scheduler_infra", (), (), 0.75, signature="k8s_runtime_create_timeout"),
+    # A Kubernetes client in a pod looking for a kubeconfig that is not there: https://github.com/linki/chaoskube/issues/38
+    Case("kubeconfig_missing_in_pod", "k8s",
+         "2017-08-22T21:47:40.214124368Z time=\"2017-08-22T21:47:40Z\" level=debug msg=\"Using current context from kubeconfig at "
+         "/root/.kube/config.\"\n"
+         "2017-08-22T21:47:40.214130887Z time=\"2017-08-22T21:47:40Z\" level=fatal msg=\"stat /root/.kube/config: no such file or "
+         "directory\"",
+         "missing_config_or_secret", ("/root/.kube/config",), (), 0.8),
+    # https://github.com/jacobtomlinson/krontab/issues/1
+    Case("kubeconfig_missing_panic", "k8s", "panic: stat /home/jovyan/.kube/config: no such file or directory",
+         "missing_config_or_secret", ("/home/jovyan/.kube/config",), (), 0.8),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_kubernetes_breadth3(case: Case) -> None:
+    check_case(case)
+
+
+@pytest.mark.parametrize("log", [
+    # Job conditions and events keep their meaning.
+    "Warning  DeadlineExceeded  2m  job-controller  Job was active longer than specified deadline",
+    "    Reason:       DeadlineExceeded",
+])
+def test_a_job_deadline_is_still_a_deadline(log: str) -> None:
+    h = diagnose("k8s", log)
+    assert h.category.value == "timeout_deadline" and h.signature == "k8s_deadline_exceeded"
+
+
+@pytest.mark.parametrize("log", [
+    # gRPC status codes in a CSI driver's or a client library's error are one call timing out.
+    "failed to attach: rpc error: code = DeadlineExceeded desc = volume pvc-51bfe690 failed to attach to node",
+    "google.api_core.exceptions.DeadlineExceeded: 504 Deadline Exceeded",
+    "status = StatusCode.DEADLINE_EXCEEDED, details = \"Deadline Exceeded\", grpc: code: DeadlineExceeded",
+])
+def test_a_grpc_deadline_is_not_a_job_deadline(log: str) -> None:
+    assert diagnose("k8s", log).signature != "k8s_deadline_exceeded"
+
+
+def test_a_missed_schedule_after_a_skipped_overlap_is_the_overlap() -> None:
+    h = diagnose("k8s",
+                 "  Normal   JobAlreadyActive  1m  cronjob-controller  Not starting job because prior execution is running and "
+                 "concurrency policy is Forbid\n"
+                 "  Warning  MissSchedule  0s  cronjob-controller  Missed scheduled time to start a job: Mon, 29 Jun 2026 02:00:00 +0000")
+    assert h.category.value == "overlap_concurrency"

@@ -1,0 +1,120 @@
+"""Cron jobs, third breadth round (lines quoted from the public thread named above each): desktop programs
+run from cron without a display or session bus, rsync's partial transfers, certbot's standalone
+authenticator beside a running web server, and a missing UTF-8 locale (labelled `other`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.signatures.support import Case, check_case, diagnose
+
+CASES = [
+    # https://github.com/samschott/desktop-notifier/issues/227
+    Case("cron_cant_open_display", "cron", "Can't open display",
+         "missing_config_or_secret", ("DISPLAY",), ("crontab",), 0.75, signature="no_desktop_session"),
+    # https://github.com/boramalper/himawaripy/pull/35
+    Case("cron_feh_no_x_display", "cron", "feh ERROR: Can't open X display. It _is_ running, yeah?",
+         "missing_config_or_secret", (), (), 0.75, signature="no_desktop_session"),
+    # https://github.com/IbcAlpha/IBC/issues/130 (DISPLAY set, but nobody logged in)
+    Case("cron_xterm_display_0", "cron", "xterm: Xt error: Can't open display: :0",
+         "missing_config_or_secret", (), (), 0.75, signature="no_desktop_session"),
+    # https://github.com/BoboTiG/python-mss/issues/263
+    Case("cron_display_not_set", "cron", "$DISPLAY not set.",
+         "missing_config_or_secret", (), (), 0.75, signature="no_desktop_session"),
+    # https://github.com/IbcAlpha/IBC/issues/249 (no XAUTHORITY)
+    Case("cron_display_no_xauthority", "cron",
+         "Authorization required, but no authorization protocol specified\nError: cannot open display: :0",
+         "missing_config_or_secret", ("XAUTHORITY",), (), 0.75, signature="no_desktop_session"),
+    # https://github.com/jordansissel/xdotool/issues/298
+    Case("cron_xdotool_display_null", "cron", "    Error: Can't open display: (null)\n    Failed creating new xdo instance",
+         "missing_config_or_secret", (), (), 0.75, signature="no_desktop_session"),
+    # The session bus, through dbus-python: https://github.com/pashazz/ksetwallpaper/issues/5
+    Case("cron_dbus_autolaunch", "cron",
+         "  File \"/usr/lib/python3/dist-packages/dbus/bus.py\", line 124, in __new__\n"
+         "    bus = cls._new_for_bus(address_or_type, mainloop=mainloop)\n"
+         "dbus.exceptions.DBusException: org.freedesktop.DBus.Error.NotSupported: Unable to autolaunch a dbus-daemon without a "
+         "$DISPLAY for X11",
+         "missing_config_or_secret", ("DBUS_SESSION_BUS_ADDRESS",), (), 0.75, signature="no_desktop_session"),
+    # libnotify (dunstify, notify-send): https://github.com/dunst-project/dunst/issues/634
+    Case("cron_notify_dbus_launch", "cron",
+         "Unable to send notification: Error spawning command line \u201cdbus-launch --autolaunch=9de7c60d640a4de7949cf6ccc0e39832 "
+         "--binary-syntax --close-stderr\u201d: Child process exited with code 1",
+         "missing_config_or_secret", (), (), 0.75, signature="no_desktop_session"),
+    # rsync exit 24, files deleted during the copy: https://github.com/spersson/Kup/issues/88
+    Case("rsync_vanished_cache_files", "cron",
+         "file has vanished: \"/home/nate/.cache/mozilla/firefox/flwso8uo.default/cache2/entries/FD8907B8216DB0E9DD3069432F9F84F1254C456F\"\n"
+         "file has vanished: \"/home/nate/.config/Riot/Cache/3ba1970d7b326278_0\"\n"
+         "rsync warning: some files vanished before they could be transferred (code 24) at main.c(1189) [sender=3.1.3]\n\n"
+         "Kup did not successfully complete the rsync backup job.",
+         "overlap_concurrency", ("code 24",), ("crontab",), 0.6, 0.79, signature="rsync_files_vanished"),
+    # https://github.com/pedroetb/rsync-incremental-backup/issues/22
+    Case("rsync_vanished_backup_failed", "cron",
+         "2021/10/16 06:02:14 [25186] rsync warning: some files vanished before they could be transferred (code 24) at main.c(1183) "
+         "[sender=3.1.1]\n\n[2021-10-16T06:02:14+03:00] Backup failed, try again later",
+         "overlap_concurrency", (), (), 0.6, 0.79, signature="rsync_files_vanished"),
+    # https://github.com/bit-team/backintime/issues/1506
+    Case("rsync_vanished_backintime", "cron",
+         "[I] Take snapshot (rsync: rsync warning: some files vanished before they could be transferred (code 24) at main.c(1338) "
+         "[sender=3.2.7])\n[E] Error: 'rsync' ended with exit code 24 (negative values are signal numbers, see 'kill -l')\n"
+         "[E] Failed to take snapshot 2023-08-20 00:31:55.",
+         "overlap_concurrency", (), (), 0.6, 0.79, signature="rsync_files_vanished"),
+    # rsync exit 23 alone is a hint; the errors before it say why: https://github.com/bit-team/backintime/issues/1587
+    Case("rsync_partial_transfer_alone", "cron",
+         "[I] Take snapshot (rsync: rsync error: some files/attrs were not transferred (see previous errors) (code 23) at "
+         "main.c(1338) [sender=3.2.7])\n[E] 'rsync' ended with exit code 23: See 'man rsync' for more details",
+         "other", ("code 23",), (), 0.0, 0.4),
+    Case("rsync_partial_transfer_permission", "cron",
+         "[E] Error: rsync: [sender] send_files failed to open \"/home/user/Documents/root_only_file.txt\": Permission denied (13)\n"
+         "[I] Take snapshot (rsync: rsync error: some files/attrs were not transferred (see previous errors) (code 23) at "
+         "main.c(1338) [sender=3.2.7])",
+         "permissions_rbac", ("/home/user/Documents/root_only_file.txt",), (), 0.8, signature="shell_permission_denied"),
+    # certbot renew from cron with the standalone authenticator while nginx holds port 80:
+    # https://github.com/openwisp/docker-openwisp/issues/179
+    Case("certbot_standalone_port_80_taken", "cron",
+         "Attempting to renew cert (radius.xxx) from /etc/letsencrypt/renewal/radius.xxx.conf produced an unexpected error: "
+         "Problem binding to port 80: Could not bind to IPv4 or IPv6.. Skipping.\n"
+         "All renewal attempts failed. The following certs could not be renewed:\n"
+         " /etc/letsencrypt/live/controller.xxx/fullchain.pem (failure)",
+         "missing_config_or_secret", ("port 80", "standalone"), ("grep -rn authenticator /etc/letsencrypt/renewal",), 0.8,
+         signature="acme_standalone_port_taken"),
+    # https://github.com/realvnc-labs/rport/issues/613 (the debug log's traceback)
+    Case("certbot_standalone_bind_traceback", "cron",
+         "2022-07-03 06:00:30,884:DEBUG:acme.standalone:Failed to bind to :80 using IPv6\n"
+         "2022-07-03 06:00:30,884:DEBUG:acme.standalone:Failed to bind to :80 using IPv4\n"
+         "Traceback (most recent call last):\n"
+         "  File \"/usr/lib/python3/dist-packages/certbot/_internal/plugins/standalone.py\", line 71, in run\n"
+         "    servers = acme_standalone.HTTP01DualNetworkedServers(\n"
+         "  File \"/usr/lib/python3/dist-packages/acme/standalone.py\", line 105, in __init__\n"
+         "    raise socket.error(\"Could not bind to IPv4 or IPv6.\")\n"
+         "OSError: Could not bind to IPv4 or IPv6.",
+         "missing_config_or_secret", (), (), 0.8, signature="acme_standalone_port_taken"),
+    # Older certbot: https://github.com/certbot/certbot/issues/3755
+    Case("certbot_required_ports_taken", "cron",
+         "2016-11-06 02:10:03,989:WARNING:certbot.renewal:Attempting to renew cert from "
+         "/etc/letsencrypt/renewal/jabber.zwiebeltoralf.de.conf produced an unexpected error: At least one of the required ports "
+         "is already taken.. Skipping.",
+         "missing_config_or_secret", (), (), 0.6, signature="acme_standalone_port_taken"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_shell_breadth3(case: Case) -> None:
+    check_case(case)
+
+
+def test_a_desktop_program_in_a_pod_has_no_display_at_all() -> None:
+    # https://github.com/IbcAlpha/IBC/issues/130, the same line in a container
+    h = diagnose("k8s", "xterm: Xt error: Can't open display: :0")
+    assert h.category.value == "missing_config_or_secret" and "headless" in h.cause and h.confidence < 0.8
+
+
+@pytest.mark.parametrize("log", [
+    # acme logs this at DEBUG on every run where the IPv6 socket already took IPv4 (certbot/certbot#5908).
+    "2022-07-03 06:00:30,884:DEBUG:acme.standalone:Failed to bind to :80 using IPv4",
+    # A display *name* in a setting is not a failure to open it.
+    "export DISPLAY=:0 && /home/emre/opt/ibc/gatewaystart.sh",
+    # rsync's ordinary summary.
+    "sent 439 bytes  received 2,510 bytes  5,898.00 bytes/sec",
+])
+def test_ordinary_lines_are_not_these_failures(log: str) -> None:
+    assert diagnose("cron", log).signature not in {"acme_standalone_port_taken", "no_desktop_session", "rsync_files_vanished"}
