@@ -23,6 +23,7 @@ READ_ONLY_PREFIXES = (
     "systemctl cat ", "logrotate -d ",
     # Single settings that are never secrets (a prefix would also admit sql_alchemy_conn, which holds a password).
     "airflow config get-value core dags_folder", "airflow config get-value execution_api jwt_expiration_time",
+    "airflow config get-value core execution_api_server_url", "aws emr describe-cluster ",
     "airflow db check", "airflow version",
 )
 SAMPLE = {

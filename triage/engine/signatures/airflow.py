@@ -203,6 +203,52 @@ def _fernet(hit: Hit, view: LogView) -> Hit | None:
     return hit
 
 
+# Airflow 3's task SDK talks to the API server's execution API: a frame of its client, then the HTTP failure.
+_SDK_CLIENT = re.compile(r"airflow/sdk/api/client\.py|\[airflow\.sdk\.api\.client\]|airflow\.sdk\.api\.client\.", re.IGNORECASE)
+_UNREACHABLE = re.compile(r"^(?:httpx\.)?(?:ConnectError|ConnectTimeout|ReadTimeout|RemoteProtocolError)\b.*|"
+                          r"\[Errno -?\d+\] (?:Connection refused|Name or service not known|"
+                          r"Temporary failure in name resolution|nodename nor servname provided)", re.IGNORECASE)
+
+
+def _api_unreachable(view: LogView) -> list[tuple[int, dict[str, str]]]:
+    """`httpx.ConnectError` raised through the task SDK's client: the worker could not reach the API server."""
+    lines = view.lines[: view.n_log]
+    found: list[tuple[int, dict[str, str]]] = []
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if not _UNREACHABLE.search(text) or "httpx" not in text.lower() and "Errno" not in text:
+            continue
+        if any(_SDK_CLIENT.search(ln) for ln in lines[max(0, i - 40): i]):
+            found.append((i, {"api_error": text[:160]}))
+    return found[-1:]
+
+
+_NOT_RUNNING = re.compile(r"'current_state': '(?P<state>\w+)'")
+
+
+def _execution_api(hit: Hit, view: LogView) -> Hit:
+    """The API server refused or failed the task's call; when it said the task should no longer run, the task's
+    state was changed under it (cleared, marked, or failed by the scheduler)."""
+    line = view.lines[hit.index]
+    if "api_error" in hit.groups:
+        hit.confidence = 0.8
+        hit.causes = ("The worker could not reach Airflow's API server ({api_error}): the execution API URL the workers "
+                      "use ([core] execution_api_server_url) is wrong or the API server was down, so the task could not "
+                      "start or report",)
+        hit.commands = ("airflow config get-value core execution_api_server_url",) + C.AIRFLOW_TASK
+        hit.reason = "Shows the API server URL the workers are configured to call"
+        return hit
+    if "shouldn't be running anymore" in line or "not_running" in line:
+        m = _NOT_RUNNING.search(line)
+        if m:
+            hit.groups["state"] = m.group("state")
+        hit.causes = ("Airflow's API server told the running task to stop: its state had been changed to {state} from "
+                      "outside (by the scheduler, e.g. after a redelivered or duplicate attempt, or by a person)",
+                      "Airflow's API server told the running task to stop: its state had been changed from outside "
+                      "(by the scheduler or a person)")
+    return hit
+
+
 SIGNATURES = [
     # A worker killed for memory stops heart-beating: the OOM is the cause, the zombie the outcome.
     S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}), refine=_zombie,
@@ -301,7 +347,9 @@ SIGNATURES = [
       causes=("The executor lost the task (it never started or its worker vanished), not the task's own code",),
       commands=("airflow jobs check --job-type SchedulerJob",) + C.AIRFLOW_TASK + C.AIRFLOW_RUN),
     S("airflow_already_running", K.overlap_concurrency, 0.7,
-      patterns=(r"Task Instance .* already running", r"is already running, not running again", r"Task is already running"),
+      patterns=(r"Task Instance .* already running", r"is already running, not running again", r"Task is already running",
+                # A second copy of a task instance that is still running refuses to start (Airflow 2's dependency check).
+                r"dependency 'Task Instance (?:Not Running|State)' FAILED: Task is in the '?running'? state"),
       causes=("Another attempt of the same task instance was already running",),
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN),
     S("airflow_pod_start_timeout", K.resource_quota_scheduling, 0.6,
@@ -384,6 +432,27 @@ SIGNATURES = [
               "The pod started by the KubernetesPodOperator failed; the container's own log lines say why"),
       commands=("kubectl get pods -A --field-selector metadata.name={kpo_pod}",) + C.AIRFLOW_TASK,
       reason="Shows where the task's pod ran and how it ended"),
+    # Airflow 3: the task SDK's calls to the API server failed (an error answer, or no answer at all).
+    S("airflow_execution_api_error", K.scheduler_infra, 0.72, refine=_execution_api, finder=_api_unreachable,
+      yields_to=frozenset({K.oom, K.timeout_deadline}),
+      patterns=(r"\bServerResponseError\b.{0,20}Server returned error", r"Server indicated the task shouldn't be running anymore",
+                r"\[airflow\.sdk\.api\.client\] detail=\{'message': 'Internal server error'",
+                r"/execution/\S+.{0,40}\"HTTP/1\.[01] 5\d\d\b"),
+      causes=("Airflow's API server refused or failed the task's execution-API call (ServerResponseError), so the "
+              "task could not start or report its state: a problem of Airflow's own machinery, not of the task's code",),
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN,
+      reason="Shows the state Airflow recorded for the task, to compare with what the worker saw"),
+    # A templated field names a file Jinja cannot find, or a template refers to something undefined: DAG code.
+    S("airflow_template_error", K.bad_code_or_bug, 0.8,
+      patterns=(r"jinja2\.exceptions\.TemplateNotFound: (?P<template>.+)", r"jinja2\.exceptions\.UndefinedError: (?P<detail>.+)",
+                r"jinja2\.exceptions\.TemplateSyntaxError: (?P<detail>.+)"),
+      causes=("Airflow could not render the task's template: {template} was not found (a path that is not relative to "
+              "the DAG's folder or template_searchpath, or a templated field whose value ends in a template extension "
+              "such as .sql)",
+              "Airflow could not render the task's template ({detail}): the DAG's template code is wrong",
+              "Airflow could not render the task's template: the DAG's template code is wrong"),
+      commands=("airflow dags list-import-errors",) + C.AIRFLOW_TASK,
+      reason="Shows the task's state; the template and the DAG's template_searchpath are in the DAG file"),
     S("airflow_bash_nonzero", K.other, 0.25, generic=True,
       patterns=(r"Bash command failed\. The command returned a non-zero exit code (?P<code>\d+)",),
       causes=("The Bash task's command exited with code {code}; the lines before it say why",),

@@ -127,6 +127,95 @@ def _ecs_secrets(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+# Slack's Web API answers {"ok": false, "error": CODE}; the code names the cause.
+_SLACK = {
+    "invalid_auth": (K.credentials_expired, 0.85, "Slack rejected the job's token ({slack_error}): it is wrong, was revoked or "
+                     "rotated, or belongs to another workspace"),
+    "token_revoked": (K.credentials_expired, 0.88, "Slack rejected the job's token: it was revoked ({slack_error})"),
+    "token_expired": (K.credentials_expired, 0.88, "Slack rejected the job's token: it expired ({slack_error})"),
+    "account_inactive": (K.credentials_expired, 0.85, "Slack rejected the job's token: the user or bot it belongs to was "
+                         "deactivated ({slack_error})"),
+    "not_authed": (K.missing_config_or_secret, 0.82, "The job called Slack without a token ({slack_error}): the Slack "
+                   "connection or its token setting is empty"),
+    "channel_not_found": (K.missing_config_or_secret, 0.7, "Slack found no channel by the name or ID the job posts to "
+                          "({slack_error}): the channel setting is wrong, or the channel is private and the bot was not "
+                          "invited to it"),
+    "not_in_channel": (K.permissions_rbac, 0.82, "The Slack bot is not a member of the channel it posts to ({slack_error}): "
+                       "it must be invited there"),
+    "missing_scope": (K.permissions_rbac, 0.85, "The job's Slack token lacks an OAuth scope the call needs ({slack_error}): the "
+                      "Slack app must be granted it and reinstalled"),
+    "ratelimited": (K.resource_quota_scheduling, 0.8, "Slack rate-limited the job's calls ({slack_error})"),
+}
+
+
+def _slack(hit: Hit, view: LogView) -> Hit | None:
+    known = _SLACK.get(hit.groups.get("slack_error", ""))
+    if known is None:
+        return None
+    hit.category, hit.confidence, cause = known
+    hit.causes = (cause,)
+    return hit
+
+
+# paramiko's own ENOENT reads "No such file" (a local file says "No such file or directory").
+_SFTP_PUT = re.compile(r"\bin (?:put|putfo)\b|\.put\(|sftp\.put|\bstore_file\b")
+
+
+def _sftp_missing(hit: Hit, view: LogView) -> Hit:
+    """Reading a remote file that is not there is missing input; writing fails the same way when the remote directory
+    does not exist."""
+    frames = "\n".join(view.lines[max(0, hit.index - 15): hit.index])
+    if _SFTP_PUT.search(frames):
+        hit.category = K.missing_config_or_secret
+        hit.confidence = 0.6
+        hit.causes = ("The SFTP server has no such remote path to write to: the remote directory in the job's "
+                      "configuration does not exist there (or the account sees another root)",)
+    return hit
+
+
+_EMR_CLUSTER = re.compile(r"\b(j-[A-Z0-9]{8,16})\b")
+
+
+def _emr_bootstrap(hit: Hit, view: LogView) -> Hit:
+    line = view.lines[hit.index]
+    for text in [line] + view.lines[max(0, hit.index - 30): hit.index][::-1] + view.lines[hit.index + 1: hit.index + 30]:
+        m = _EMR_CLUSTER.search(text)
+        if m:
+            hit.groups["emr_cluster"] = m.group(1)
+            break
+    if re.search(r"failed attempting to download bootstrap action", line, re.IGNORECASE):
+        hit.category = K.missing_config_or_secret
+        hit.confidence = 0.72
+        hit.causes = ("EMR could not download the cluster's bootstrap action script from S3: the script's S3 path is wrong, "
+                      "or the cluster's instance profile may not read it",)
+    elif re.search(r"bootstrap action \d+ timed out", line, re.IGNORECASE):
+        hit.category = K.timeout_deadline
+        hit.confidence = 0.6
+        hit.causes = ("An EMR bootstrap action ran past its time limit, so the cluster never started (a script waiting on "
+                      "the network or a slow install); such launches often succeed on a retry",)
+    return hit
+
+
+# Databricks cluster termination codes that mean the cloud had no capacity (or quota) for the nodes.
+_DBX_CAPACITY = re.compile(r"INSUFFICIENT_INSTANCE_CAPACITY|RESOURCE_STOCKOUT|QUOTA_EXCEEDED|InsufficientInstanceCapacity",
+                           re.IGNORECASE)
+
+
+def _databricks_launch(hit: Hit, view: LogView) -> Hit:
+    window = "\n".join(view.lines[max(0, hit.index - 3): hit.index + 3])
+    if _DBX_CAPACITY.search(window):
+        hit.category = K.resource_quota_scheduling
+        hit.confidence = 0.8
+        hit.causes = ("The Databricks cluster could not get its nodes: the cloud had no capacity (or quota) for the instance "
+                      "type in that zone",)
+    elif re.search(r"INIT_SCRIPT_FAILURE", window):
+        hit.category = K.bad_code_or_bug
+        hit.confidence = 0.7
+        hit.causes = ("The Databricks cluster did not start because one of its init scripts failed: the script (or a "
+                      "package it installs) is broken",)
+    return hit
+
+
 SIGNATURES = [
     # botocore could not open a connection to the endpoint: DNS, proxy/firewall, or a region/endpoint that does not exist.
     S("aws_endpoint_unreachable", K.network_dns, 0.74, refine=_endpoint,
@@ -240,7 +329,7 @@ SIGNATURES = [
       commands=C.WHERE_IT_RAN),
     S("api_throttled", K.resource_quota_scheduling, 0.78,
       patterns=(r"\bThrottlingException\b", r"Throttling: Rate exceeded", r"\bRate exceeded\b", r"\bTooManyRequests(?:Exception)?\b",
-                r"429 Too Many Requests", r"HTTP(?: Error)? 429\b", r"status(?: code)?[ :=]+429\b", r"\bRequestLimitExceeded\b",
+                r"429 Too Many Requests", r"HTTP(?: Error)? 429\b", r"\bAirflowException: 429:\s?Too Many Requests\b", r"status(?: code)?[ :=]+429\b", r"\bRequestLimitExceeded\b",
                 r"\bSlowDown\b", r"\b(?:user)?[rR]ateLimitExceeded\b", r"\bRESOURCE_EXHAUSTED\b",
                 r"Quota exceeded for quota (?:metric|group) '(?P<quota>[^']+)'", r"API rate limit exceeded",
                 # BigQuery: "Exceeded rate limits: too many table update operations for this table".
@@ -282,7 +371,9 @@ SIGNATURES = [
     S("http_not_found", K.data_input_missing, 0.55, refine=_not_found_url,
       patterns=(r"The requested URL returned error: 404", r"404 Client Error: Not Found for url: (?P<url>\S+)", r"HTTP Error 404: Not Found",
                 r"ERROR 404: Not Found", r"\b(?:Error|HTTP|status(?: code)?)[: =]+404\b.{0,120}\bnot found\b",
-                r"\"(?:code|status|statusCode)\"\s*:\s*404\b.{0,120}\bnot found\b", r"\b404 Not Found\b"),
+                r"\"(?:code|status|statusCode)\"\s*:\s*404\b.{0,120}\bnot found\b", r"\b404 Not Found\b",
+                # Airflow's HttpHook: `raise AirflowException(str(status_code) + ":" + reason)`.
+                r"\bAirflowException: 404:\s?Not Found\b"),
       causes=("{url} answered 404 Not Found: what the job downloads is not there (yet)",
               "What the job downloads answered 404 Not Found: it is not there (yet)"),
       commands=("curl -sS -m 10 -I {url}",) + C.WHERE_IT_RAN),
@@ -450,11 +541,46 @@ SIGNATURES = [
               "rejects it)"),
       commands=C.HOST + C.WHERE_IT_RAN,
       reason="Shows whether the SSH host's name resolves where the check runs"),
+    # Slack (SlackAPIPostOperator, the Slack notifier, slack_sdk/slacker): the API's own error code says why.
+    S("slack_api_error", K.credentials_expired, 0.8, refine=_slack,
+      patterns=(r"The server responded with: \{'ok': False, 'error': '(?P<slack_error>\w+)'",
+                r"\bslacker\.Error: (?P<slack_error>\w+)", r"\bSlackApiError\b.{0,200}'error': '(?P<slack_error>\w+)'",
+                r"Slack API (?:call failed|error):? .{0,40}\b(?P<slack_error>invalid_auth|not_authed|channel_not_found|"
+                r"not_in_channel|token_revoked|account_inactive|missing_scope)\b"),
+      causes=("Slack refused the job's call ({slack_error})",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the task's state; the Slack connection's token and channel are what to check"),
+    # paramiko's SFTP client: the remote path does not exist (its ENOENT has no "or directory").
+    S("sftp_remote_path_missing", K.data_input_missing, 0.74, refine=_sftp_missing,
+      patterns=(r"^(?:FileNotFoundError|IOError|OSError): \[Errno 2\] No such file\s*$",),
+      causes=("The file the job fetches over SFTP is not on the server (not delivered yet, renamed, or another path)",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the task's state; the remote path is in the task's SFTP settings"),
+    # EMR (EmrCreateJobFlowOperator, EmrJobFlowSensor): the cluster's bootstrap actions failed, so no step ran.
+    S("emr_bootstrap_failed", K.bad_code_or_bug, 0.6, refine=_emr_bootstrap,
+      patterns=(r"bootstrap action \d+ returned a non-zero return code", r"failed attempting to download bootstrap action \d+ file",
+                r"bootstrap action \d+ timed out executing", r"for code: BOOTSTRAP_FAILURE\b"),
+      causes=("An EMR bootstrap action script exited with an error, so the cluster terminated before any step ran: the "
+              "script (or a package it installs) failed; its log is under the cluster's log URI (node/*/bootstrap-actions)",),
+      commands=("aws emr describe-cluster --cluster-id {emr_cluster}",) + C.AIRFLOW_TASK,
+      reason="Shows the cluster's state change reason and its log location"),
+    # Databricks could not start the job's cluster: the platform or the cloud under it failed the launch.
+    S("databricks_cluster_launch_failed", K.dependency_unavailable, 0.64, refine=_databricks_launch,
+      patterns=(r"Self-bootstrap failure during launch", r"\bSELF_BOOTSTRAP_FAILURE\b", r"\bADD_NODES_FAILED\b",
+                r"Unexpected (?:startup|launch) failure", r"\bCLOUD_PROVIDER_LAUNCH_FAILURE\b",
+                r"\b(?:AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE|CLOUD_PROVIDER_RESOURCE_STOCKOUT|AZURE_QUOTA_EXCEEDED_EXCEPTION|"
+                r"INIT_SCRIPT_FAILURE)\b"),
+      causes=("Databricks could not start the job's cluster (a failed node launch on the platform's side); such launch "
+              "failures are usually transient and a retry starts the cluster",),
+      commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN + C.POD,
+      reason="Shows the task's state; the cluster's event log in Databricks names the termination reason"),
     S("service_unavailable", K.dependency_unavailable, 0.72,
       patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? (?:502|503|504)\b",
                 r"status(?: code)?[ :=]+(?:502|503|504)\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b",
                 # A plain 500: the service failed on the job's request (its bug or its outage, not the job's).
-                r"\b500 (?:Server Error|Internal Server Error)\b", r"HTTP(?: Error)? 500\b"),
+                r"\b500 (?:Server Error|Internal Server Error)\b", r"HTTP(?: Error)? 500\b",
+                # Airflow's HttpHook: "AirflowException: 500:Internal Server Error", "503:Service Unavailable".
+                r"\bAirflowException: 50[0234]:\s?[A-Z]"),
       causes=("A service the job calls answered 5xx (an internal error, unavailable, bad gateway or gateway timeout)",),
       commands=C.WHERE_IT_RAN),
 ]

@@ -241,7 +241,12 @@ SIGNATURES = [
                 "psql -c 'SELECT schemaname, tablename FROM pg_tables'") + C.WHERE_IT_RAN),
     S("db_column_missing", K.bad_code_or_bug, 0.6,
       patterns=(r"column \"(?P<column>[^\"]+)\"(?: of relation \"[^\"]+\")? does not exist", r"Unknown column '(?P<column>[^']+)'",
-                r"\bUndefinedColumn\b", r"no such column: (?P<column>\S+)"),
+                r"\bUndefinedColumn\b", r"no such column: (?P<column>\S+)",
+                # Snowflake 000904, BigQuery, Oracle, Spark SQL (2.x/3.x, and 3.4+'s error class).
+                r"^invalid identifier '(?P<column>[^']+)'", r"SQL compilation error:.{0,80}invalid identifier '(?P<column>[^']+)'",
+                r"\bUnrecognized name: (?P<column>[\w.]+)", r"\bORA-00904: \"?(?P<column>[^\":]+)\"?: invalid identifier",
+                r"\bAnalysisException: cannot resolve '(?P<column>[^']+)' given input columns",
+                r"\[UNRESOLVED_COLUMN(?:\.\w+)?\] A column(?: or function parameter)? with name (?P<column>\S+) cannot be resolved"),
       causes=("The query uses column {column}, which the table does not have (code and schema disagree)",
               "The query and the table schema disagree (missing column)"),
       commands=C.WHERE_IT_RAN),
@@ -456,6 +461,52 @@ SIGNATURES = [
               "index until old indices are deleted or the limit raised",),
       commands=("curl -sS -m 10 http://{host}:{port}/_cluster/health",) + C.WHERE_IT_RAN,
       reason="Shows the cluster's health and shard counts"),
+    # The statement itself does not parse (or its parameters do not fit it): the job's SQL or the operator that builds it.
+    S("sql_syntax_error", K.bad_code_or_bug, 0.8,
+      patterns=(r"\bsyntax error at or near (?P<near>\S+)", r"psycopg2?\.errors\.SyntaxError: (?P<detail>.+)",
+                r"You have an error in your SQL syntax", r"\bIncorrect syntax near (?P<near>\S+)",
+                r"^syntax error line \d+ at position \d+ unexpected (?P<near>.+)", r"\b400 Syntax error: (?P<detail>.+)",
+                r"\bORA-0093[36]\b", r"\bnear \"[^\"]+\": syntax error\b",
+                r"the query has \d+ placeholders? but \d+ parameters? (?:was|were) passed",
+                r"not all arguments converted during string formatting"),
+      causes=("The SQL the job runs does not parse ({detail}): a typo, an unrendered template, or SQL written for another "
+              "database dialect",
+              "The SQL the job runs does not parse near {near}: a typo, a template or placeholder left unrendered in it, or SQL "
+              "written for another database dialect",
+              "The SQL the job runs does not parse (or its parameters do not match its placeholders): the job's query or the "
+              "operator that builds it is wrong"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the run; the statement is in the task's SQL or its rendered template"),
+    # The database refused the rows the job loads: a value longer than its column, of another type or format.
+    S("db_load_rejected", K.bad_code_or_bug, 0.58,
+      patterns=(r"Load into table '(?P<table>[^']+)' failed\.\s+Check '(?P<errtable>stl_load_errors|sys_load_error_detail)'",
+                r"\bValue too long for character type\b", r"value too long for type character(?: varying)?\(\d+\)",
+                r"Data too long for column '(?P<column>[^']+)'", r"\bnumeric field overflow\b",
+                r"invalid input syntax for (?:type )?(?P<type>[\w ]+?): \"", r"Incorrect \w+ value: '[^']*' for column '(?P<column>[^']+)'"),
+      causes=("Redshift rejected rows loaded into {table} (see {errtable}): a value does not fit its column (too long, wrong "
+              "type or format), or the COPY options (delimiter, compression, header) do not match the files",
+              "The database rejected a value the job writes to column {column}: it does not fit the column's type or length "
+              "(the input changed, or the table or load code must handle it)",
+              "The database rejected a value the job writes: it does not fit its column's type or length (the input changed, "
+              "or the table or load code must handle it)"),
+      commands=("psql -h {db_host} -c 'SELECT starttime, filename, line_number, colname, err_reason FROM stl_load_errors "
+                "ORDER BY starttime DESC LIMIT 5'",
+                "psql -c 'SELECT starttime, filename, line_number, colname, err_reason FROM stl_load_errors ORDER BY starttime "
+                "DESC LIMIT 5'") + C.WHERE_IT_RAN,
+      reason="Shows the rows Redshift rejected last, with the column and the reason"),
+    # Snowflake's network policy (an IP allow-list on the account or user) turned the job's address away.
+    S("snowflake_network_policy", K.permissions_rbac, 0.88,
+      patterns=(r"(?:Incoming request with )?IP(?:/Token)? (?P<ip>\S+) is not allowed to access Snowflake",),
+      causes=("Snowflake's network policy does not allow the address the job connects from ({ip}): the job's egress IP "
+              "must be added to the account's or user's allowed list (or the job runs from another network than before)",),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows where the job ran, whose egress address the policy must allow"),
+    S("snowflake_account_not_found", K.missing_config_or_secret, 0.76,
+      patterns=(r"Failed to connect to DB\. Verify the account name is correct: (?P<host>[\w.-]+)",),
+      causes=("Snowflake answered 403 for the account host {host}: the account identifier in the job's connection is wrong "
+              "or incomplete (it needs the region and cloud parts, e.g. xy12345.east-us-2.azure)",),
+      commands=("getent hosts {host}",) + C.WHERE_IT_RAN,
+      reason="Shows whether the account's host name resolves"),
     S("db_duplicate_key", K.bad_code_or_bug, 0.5,
       patterns=(r"duplicate key value violates unique constraint \"(?P<constraint>[^\"]+)\"", r"Duplicate entry '[^']*' for key",
                 r"UNIQUE constraint failed: (?P<constraint>\S+)"),

@@ -254,6 +254,18 @@ SCRIPTING = [
       causes=("The Ruby gem {lib} (or the version the Gemfile.lock wants) is not installed for the Ruby that runs the job",),
       commands=("ruby --version",) + C.CRONTAB + C.POD,
       reason="Shows which ruby runs the job"),
+    # A data test failed (dbt test, Great Expectations): the data, not the code, broke the check it is held to.
+    S("data_quality_check_failed", K.data_input_missing, 0.6,
+      patterns=(r"Validation with Great Expectations failed\.(?!\s*Continuing)", r"^\s*Failure in test (?P<test>[\w.]+)",
+                r"Got (?P<failures>\d+) results?, configured to fail if (?P<rule>[!=<>]=? ?\d+)"),
+      causes=("The data failed the data test {test} ({failures} failing rows): the input the job checks has rows its rules "
+              "reject (duplicates, nulls, values out of range), usually from an upstream change",
+              "The data failed a data test ({failures} failing rows, configured to fail if {rule}): the input has rows its rules "
+              "reject (duplicates, nulls, values out of range), usually from an upstream change",
+              "The data failed a data-quality check: the input has rows the expectations reject, usually from an upstream "
+              "change"),
+      commands=C.AIRFLOW_RUN + C.POD + C.CRONTAB,
+      reason="Shows which upstream tasks ran in this run and produced the data that failed the check"),
     S("dbt_compilation_error", K.bad_code_or_bug, 0.78,
       patterns=(r"Compilation Error in (?P<node>(?:model|test|snapshot|seed|macro) [\w.]+)",
                 r"depends on a node named '(?P<ref>[^']+)' which was not found"),
@@ -274,6 +286,25 @@ SIGNATURES = [
               "node or container was lost), and the stage failed",),
       commands=C.POD + C.WHERE_IT_RAN,
       reason="Shows the driver's state; the executors' exit reasons are in the cluster manager's logs"),
+    # The driver's guard on collected results: the job pulls more back to the driver than spark.driver.maxResultSize.
+    S("spark_driver_result_size", K.oom, 0.75,
+      patterns=(r"Total size of serialized results of \d+ tasks \((?P<size>[\d.]+ ?[KMGT]i?B)\) is bigger than "
+                r"spark\.driver\.maxResultSize",),
+      causes=("The Spark job collected {size} of task results to the driver, more than spark.driver.maxResultSize allows (a "
+              "guard on the driver's memory): the data grew or the job collects too much; raise the limit with the driver's "
+              "memory, or avoid collecting to the driver",),
+      commands=C.POD + C.WHERE_IT_RAN,
+      reason="Shows the driver's state; the limit is in the job's Spark configuration"),
+    # pyarrow cannot convert a pandas object column holding mixed types (writing Parquet/Feather, uploading to BigQuery).
+    S("pyarrow_column_conversion", K.bad_code_or_bug, 0.68,
+      patterns=(r"(?:(?P<exc>Arrow(?:Invalid|TypeError))\b.*)?Conversion failed for column (?P<column>.+?) with type (?P<dtype>\w+)",),
+      causes=("pyarrow ({exc}) could not convert column {column} (pandas dtype {dtype}): it holds values of mixed types "
+              "(numbers among strings, say), so the code must cast it explicitly before writing; new input values usually "
+              "expose it",
+              "pyarrow could not convert column {column} (pandas dtype {dtype}): it holds values of mixed types (numbers "
+              "among strings, say), so the code must cast it explicitly before writing; new input values usually expose it"),
+      commands=C.WHERE_IT_RAN,
+      reason="Shows the run; the column's values are in the input the task read"),
     S("python_memory_error", K.oom, 0.88,
       patterns=(r"^\s*MemoryError\b", r"_ArrayMemoryError", r"Unable to allocate [\d.]+ [KMGTP]?i?B for an array",
                 r"std::bad_alloc", r"\[Errno 12\] Cannot allocate memory", r"Cannot allocate memory"),
