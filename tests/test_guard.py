@@ -132,6 +132,18 @@ def test_read_only_command_is_allowed(command: str) -> None:
         ("cat /dev/urandom", "stream forever"),
         ("", "empty command"),
         ("time ls", "cannot parse"),
+        ("ip -ba route show", "ip -batch runs the ip commands in a file"),
+        ("ip --batch route show", "ip -batch runs the ip commands in a file"),
+        ("top -b -n 1 --iter 100000", "--iter is not on the read-only list"),
+        ("top -b -n 100000", "only 1 to 60 iterations"),
+        ("top -b -n 2 -d 3600", "runs for about 3600 s"),
+        ("ping -c 100 -i 600 db", "runs for about 59410 s"),
+        ("ping -c 3 -w 100000 db", "runs for about 100000 s"),
+        ("free -c 100000", "runs for about 99999 s"),
+        ("free --cou 100000", "--cou is not on the read-only list"),
+        ("docker events --until 2099-01-01", "a time in the future"),
+        ("docker events --until=-1h", "not a time the guard can read"),
+        ("systemctl is-system-running --wait", "may never end"),
     ],
 )
 def test_refusal_reason_names_the_problem(command: str, fragment: str) -> None:
@@ -251,3 +263,17 @@ _SMUGGLED = ["; rm -rf /", " && reboot", " | sh", " > /tmp/out", " >> ~/.bashrc"
 def test_dangerous_suffix_on_any_read_only_command_is_refused(suffix: str) -> None:
     allowed_after = [c for c in READ_ONLY if check_command(c + suffix).allowed]
     assert allowed_after == []
+
+
+def test_docker_events_until_is_judged_against_the_clock() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    past, future = now - timedelta(days=1), now + timedelta(hours=2)
+    assert check_command(f"docker events --until {past.isoformat()}").allowed
+    assert check_command(f"docker events --until {int(past.timestamp())}").allowed
+    assert not check_command(f"docker events --until {future.isoformat()}").allowed
+    assert not check_command(f"docker events --until {int(future.timestamp())}").allowed
+    # without a zone it is the runner's local time, up to 12 hours behind UTC
+    local = (now - timedelta(hours=6)).replace(tzinfo=None).isoformat()
+    assert not check_command(f"docker events --until {local}").allowed

@@ -7,6 +7,7 @@ A rule is `rule(args, context)`: it returns when the invocation is read-only and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -23,6 +24,21 @@ Rule = Callable[[list[str], CommandContext], None]
 
 NEVER_ENDS = "never ends (follows or watches until interrupted)"
 WRITES_FILE = "writes a file"
+# A command that repeats (top -n, ping -c, free -c) must finish within about this long: the
+# human runs it to confirm a hypothesis, not to sit in front of it.
+MAX_REPEAT_SECONDS = 60
+_NUMBER = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
+
+
+def number(text: str) -> float | None:
+    """A plain non-negative decimal (`3`, `0.5`, `.2`), or None for anything else (`1e9`, `inf`,
+    `1_000`, `-1`): what a program's strtod/atoi would read differently is not guessed."""
+    return float(text) if _NUMBER.match(text) else None
+
+
+def runs_too_long(program: str, seconds: float, how: str) -> Refusal:
+    return Refusal(f"{program} {how} runs for about {seconds:.0f} s; only runs that end within "
+                   f"{MAX_REPEAT_SECONDS} s are allowed")
 
 
 def name_set(*names: str) -> frozenset[str]:

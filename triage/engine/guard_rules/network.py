@@ -6,18 +6,48 @@ no file output, no terminal input forwarded to a server.
 
 from __future__ import annotations
 
+import re
+
 from triage.engine.guard_rules.base import (
-    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, filter_rule, name_set, needs_input, no_check,
-    option_spec,
+    MAX_REPEAT_SECONDS, NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, filter_rule, name_set, needs_input,
+    no_check, number, option_spec, runs_too_long,
 )
 from triage.engine.guard_rules.options import Refusal, parse_options
 
+_PING = option_spec("cIiswWltpQMmSTFNe", (), denied={"-f": "ping -f floods the network"})
+_PING_MIN_INTERVAL = 0.2  # below this only root may go, and it is a flood like -f
+_PING_DEFAULT_INTERVAL = 1.0
+_PING_DEFAULT_LINGER = 10.0  # -W: how long ping waits after the last probe when nothing answered
+
+
 def _ping(args: list[str], context: CommandContext) -> None:
-    spec = option_spec("cIiswWltpQMm", (), denied={"-f": "ping -f floods the network"})
-    parsed = parse_options(args, spec)
+    """ping -c N sends N probes -i seconds apart, then waits up to -W seconds for an answer
+    (10 by default) when none came; -w ends it after that many seconds whatever happens.
+    The worst case of every -c/-i/-W/-w given must end within MAX_REPEAT_SECONDS."""
+    parsed = parse_options(args, _PING)
     counts = parsed.values("-c")
     if not counts or not all(c.isdigit() and 0 < int(c) <= 100 for c in counts):
         raise Refusal(f"{'ping'} needs -c N (1-100) or it never ends")
+
+    def seconds(option: str, default: float) -> float:
+        values = parsed.values(option)
+        parsed_values = [number(v) for v in values]
+        if any(v is None for v in parsed_values):
+            raise Refusal(f"ping {option} {values[parsed_values.index(None)]!r} is not a plain number of seconds")
+        return max([v for v in parsed_values if v is not None], default=default)
+
+    interval = seconds("-i", _PING_DEFAULT_INTERVAL)
+    if interval < _PING_MIN_INTERVAL:
+        raise Refusal(f"ping -i below {_PING_MIN_INTERVAL} s floods the network, like ping -f")
+    linger = seconds("-W", _PING_DEFAULT_LINGER)
+    deadline = seconds("-w", 0.0) if parsed.values("-w") else None
+    if deadline is not None:
+        if deadline > MAX_REPEAT_SECONDS:
+            raise runs_too_long("ping", deadline, f"-w {deadline:g} (when nothing answers)")
+        return
+    worst = (max(int(c) for c in counts) - 1) * interval + linger
+    if worst > MAX_REPEAT_SECONDS:
+        raise runs_too_long("ping", worst, "with that count, interval (-i) and wait (-W) when nothing answers")
 
 
 def _nslookup(args: list[str], context: CommandContext) -> None:
@@ -43,17 +73,49 @@ _IP_OBJECTS = {
     "neighbor": "neigh", "neighbour": "neigh", "rule": "rule", "netns": "netns",
 }
 _IP_VERBS = {"show", "sh", "list", "lst", "ls"}
+# ip's own option parser (iproute2 ip/ip.c): `--x` is read as `-x`, and an option is any prefix
+# of a full name, tried in this order, the first match winning (so `-b`, `-ba`, ..., `--batch`
+# are all -batch, `-br` is -brief). -batch FILE runs the ip commands in FILE (`link set ...
+# down` as well as `show`), so every spelling of it is refused; -force only matters with it.
+_IP_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("-loops", "value"), ("-family", "value"), ("-human", "flag"), ("-human-readable", "flag"), ("-iec", "flag"),
+    ("-stats", "flag"), ("-statistics", "flag"), ("-details", "flag"), ("-resolve", "flag"), ("-oneline", "flag"),
+    ("-timestamp", "flag"), ("-tshort", "flag"), ("-Version", "flag"), ("-force", "batch"), ("-batch", "batch"),
+    ("-brief", "flag"), ("-json", "flag"), ("-pretty", "flag"), ("-rcvbuf", "value"), ("-help", "flag"),
+    ("-netns", "value"), ("-Numeric", "flag"), ("-all", "flag"),
+)
+_IP_EXACT = frozenset({"-4", "-6", "-0", "-I", "-D", "-M", "-B"})
+_IP_COLOR = re.compile(r"^-c(?:o(?:l(?:o(?:r)?)?)?)?(?:=(?:always|auto|never))?$")
+
+
+def _ip_option(option: str) -> tuple[str, str]:
+    """The option ip will act on and its kind ("flag", "value" or "batch")."""
+    name = option[1:] if option.startswith("--") else option
+    if name in _IP_EXACT:
+        return name, "flag"
+    if len(name) < 2:
+        raise Refusal(f"ip option {option!r} is not understood")
+    # Whatever the order in a given iproute2 version, a prefix of -batch can only mean -batch
+    # or something harmless: refused either way. (-f alone is -family, which comes first.)
+    if "-batch".startswith(name) or (len(name) > 2 and "-force".startswith(name)):
+        raise Refusal(f"ip {option}: ip -batch runs the ip commands in a file (they can change links and routes), "
+                      "and -force only serves it")
+    if _IP_COLOR.match(name):
+        return "-color", "flag"
+    for full, kind in _IP_OPTIONS:
+        if full.startswith(name):
+            return full, kind
+    raise Refusal(f"ip option {option!r} is not understood")
 
 
 def _ip(args: list[str], context: CommandContext) -> None:
     i = 0
     while i < len(args) and args[i].startswith("-"):
-        option = args[i]
-        if option in ("-b", "-batch", "-force", "-B"):
-            raise Refusal(f"ip {option} runs commands from a file")
-        if option in ("-f", "-family", "-n", "-netns", "-l", "-loops", "-rc", "-rcvbuf"):
+        if args[i] == "--":
             i += 1
-        i += 1
+            break
+        _, kind = _ip_option(args[i])
+        i += 2 if kind == "value" else 1
     if i >= len(args):
         raise Refusal("ip without an object")
     obj = _IP_OBJECTS.get(args[i])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
 
 from triage.engine.guard_rules.base import (
     NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, name_set, option_spec, split_command_path,
@@ -217,8 +218,46 @@ def _docker(args: list[str], context: CommandContext) -> None:
     parsed = parse_options(rest, spec)
     if action == "stats" and not parsed.has("--no-stream"):
         raise Refusal(f"docker stats without --no-stream {NEVER_ENDS}")
-    if action == "events" and not parsed.has("--until"):
-        raise Refusal(f"docker events without --until {NEVER_ENDS}")
+    if action == "events":
+        untils = parsed.values("--until")
+        if not untils:
+            raise Refusal(f"docker events without --until {NEVER_ENDS}")
+        for until in untils:
+            reason = _docker_until_in_future(until)
+            if reason:
+                raise Refusal(f"docker events --until {until!r}: {reason}")
+
+
+# docker reads --since/--until as a Go duration back from now (`10m`, `1h30m`, `0s`; `-1h` is an
+# hour ahead), a Unix time
+# (`1714521600`), or an RFC 3339 date or time; a time without a zone is the client's local time.
+# `docker events --until T` streams events until T: a time in the future keeps it running.
+_GO_DURATION = re.compile(r"^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|ms|s|m|h))+)$")
+_UNIX_TIME = re.compile(r"^\d+(?:\.\d+)?$")
+_UNTIL_SLACK_SECONDS = 60
+
+
+def _docker_until_in_future(value: str) -> str | None:
+    """None when `value` is surely in the past (or within a minute from now), else why not."""
+    if _GO_DURATION.match(value):
+        return None  # a duration counts back from now
+    now = datetime.now(timezone.utc)
+    if _UNIX_TIME.match(value):
+        try:
+            when = datetime.fromtimestamp(float(value), timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return "a time in the far future: docker events streams until then"
+    else:
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return "not a time the guard can read (use a duration such as 30m or 0s)"
+        if when.tzinfo is None:
+            # the local time of whoever runs it: as a UTC time, at the latest 12 hours later (UTC-12)
+            when = when.replace(tzinfo=timezone.utc) + timedelta(hours=12)
+    if when > now + timedelta(seconds=_UNTIL_SLACK_SECONDS):
+        return "a time in the future: docker events streams until then (use a duration back from now, such as 0s)"
+    return None
 
 
 

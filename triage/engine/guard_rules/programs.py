@@ -15,6 +15,9 @@ Policy decisions, in one place:
   keys list`, `env`, `printenv`).
 - Programs that would wait on the terminal are refused: `less`, plain `top`, `psql` or
   `mysql` without a query, `cat`/`grep`/`sort` with no file and nothing piped in.
+- Programs that repeat must end within base.MAX_REPEAT_SECONDS (60 s), counted at their worst:
+  `top -b -n N -d D`, `ping -c N -i I -W W` (or `-w`), `free -c N`, `docker events --until` a time
+  already past. `watch`, `-f`/`--follow`/`-w` forms and `ip -batch FILE` are refused outright.
 - A pager started by journalctl, systemctl or aws when printing to a terminal is accepted:
   it ends when the human quits and runs nothing by itself.
 """

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from triage.engine.guard_rules.base import (
-    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, filter_rule, name_set, no_check, no_operands,
-    option_spec, split_command_path, version_only,
+    MAX_REPEAT_SECONDS, NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, filter_rule, name_set, no_check,
+    no_operands, number, option_spec, runs_too_long, split_command_path, version_only,
 )
 from triage.engine.guard_rules.options import Refusal, parse_options
 
@@ -52,14 +52,62 @@ def _hostname(args: list[str], context: CommandContext) -> None:
         raise Refusal(f"hostname {parsed.operands[0]!r} would set the hostname")
 
 
+# free -c N prints N times, one second apart (-s, the interval, is refused: with no -c it
+# repeats until interrupted). An allow-list, so that an abbreviation (--cou N) cannot hide a count.
+_FREE = option_spec(
+    "c", ("count",),
+    allowed=("-b", "--bytes", "--kilo", "--mega", "--giga", "--tera", "--peta", "-k", "--kibi", "-m", "--mebi",
+             "-g", "--gibi", "--tebi", "--pebi", "-h", "--human", "--si", "-l", "--lohi", "-L", "--line", "-t",
+             "--total", "-v", "--committed", "-w", "--wide", "-c", "--count", "--help", "-V", "--version"),
+    denied=deny("repeats until interrupted", "-s", "--seconds"),
+    abbreviations=False,
+)
+
+
 def _free(args: list[str], context: CommandContext) -> None:
-    parse_options(args, option_spec("c", ("count",), denied=deny("repeats until interrupted", "-s", "--seconds")))
+    parsed = parse_options(args, _FREE)
+    for count in parsed.values("-c", "--count"):
+        n = number(count)
+        if n is None or n != int(n) or n < 1:
+            raise Refusal(f"free -c {count!r}: the count must be a whole number from 1")
+        if n - 1 > MAX_REPEAT_SECONDS:
+            raise runs_too_long("free", n - 1, f"-c {count} (one print a second)")
+
+
+# top: only batch mode with a bounded number of iterations, -n N, whose run is (N - 1) x the
+# delay (-d, 3 s by default). An allow-list of top's short and long options (procps-ng 4 has
+# long ones, and getopt_long would read an abbreviation such as --iter), so that no spelling
+# of -n or -d escapes the check. The last -n/-d wins in top; every one is checked.
+_TOP_DEFAULT_DELAY = 3.0
+_TOP_MAX_ITERATIONS = 60
+_TOP = option_spec(
+    "dEenopUu", ("delay", "scale-summary-mem", "scale-task-mem", "iterations", "sort-override", "pid",
+                 "filter-any-user", "filter-only-euser"),
+    allowed=("-b", "--batch-mode", "-c", "--cmdline-toggle", "-d", "--delay", "-E", "--scale-summary-mem",
+             "-e", "--scale-task-mem", "-H", "--threads-show", "-i", "--idle-toggle", "-n", "--iterations",
+             "-O", "--list-fields", "-o", "--sort-override", "-p", "--pid", "-S", "--accum-time-toggle",
+             "-s", "--secure-mode", "-U", "--filter-any-user", "-u", "--filter-only-euser", "-w", "--width",
+             "-1", "--single-cpu-toggle", "-h", "--help", "-V", "--version"),
+    abbreviations=False,
+)
 
 
 def _top(args: list[str], context: CommandContext) -> None:
-    parsed = parse_options(args, option_spec("dnpuUoOE", ()))
-    if not parsed.has("-b") or not parsed.has("-n"):
+    parsed = parse_options(args, _TOP)
+    iterations = parsed.values("-n", "--iterations")
+    if not parsed.has("-b", "--batch-mode") or not iterations:
         raise Refusal("top is interactive; only `top -b -n N` (batch, N iterations) is allowed")
+    delays = parsed.values("-d", "--delay") or [str(_TOP_DEFAULT_DELAY)]
+    for value in iterations:
+        n = number(value)
+        if n is None or n != int(n) or not 1 <= n <= _TOP_MAX_ITERATIONS:
+            raise Refusal(f"top -n {value!r}: only 1 to {_TOP_MAX_ITERATIONS} iterations are allowed")
+        for delay in delays:
+            d = number(delay)
+            if d is None:
+                raise Refusal(f"top -d {delay!r}: the delay must be a plain number of seconds")
+            if (n - 1) * d > MAX_REPEAT_SECONDS:
+                raise runs_too_long("top", (n - 1) * d, f"-n {value} -d {delay}")
 
 
 
@@ -81,7 +129,9 @@ _STAT = option_spec("c", ("format", "printf"))
 
 def _systemctl(args: list[str], context: CommandContext) -> None:
     spec = option_spec("tpsHMnoP", ("type", "property", "signal", "host", "machine", "lines", "output", "state",
-                              "root", "job-mode", "kill-whom", "what", "timestamp", "message", "image"))
+                              "root", "job-mode", "kill-whom", "what", "timestamp", "message", "image"),
+                        denied={"--wait": "systemctl --wait waits for units to stop, or for boot to finish: "
+                                          "it may never end"})
     parsed = parse_options(args, spec)
     verb = parsed.operands[0] if parsed.operands else "list-units"
     if verb not in _SYSTEMCTL_READ:
