@@ -96,6 +96,31 @@ CASES = [
     # https://github.com/jacobtomlinson/krontab/issues/1
     Case("kubeconfig_missing_panic", "k8s", "panic: stat /home/jovyan/.kube/config: no such file or directory",
          "missing_config_or_secret", ("/home/jovyan/.kube/config",), (), 0.8),
+    # PodSecurityPolicy refusing a Job's pod: https://github.com/iovisor/kubectl-trace/issues/32
+    Case("psp_refuses_job_pod", "k8s",
+         "3s          Warning   FailedCreate   Job    Error creating: pods \"kubectl-trace-603733c8-17e6-11e9-aec8-c85b763781a4-\" "
+         "is forbidden: unable to validate against any pod security policy: [spec.securityContext.hostPID: Invalid value: true: "
+         "Host PID is not allowed to be used spec.volumes[1]: Invalid value: \"hostPath\": hostPath volumes are not allowed to be used]",
+         "permissions_rbac", ("PodSecurityPolicy",), ("kubectl describe job",), 0.8, signature="k8s_psp_forbidden"),
+    # https://github.com/oracle/weblogic-kubernetes-operator/issues/1868 (no policy at all for the service account)
+    Case("psp_none_usable", "k8s",
+         "Error creating: pods \"domain1-introspect-domain-job-\" is forbidden: unable to validate against any pod security policy: []",
+         "permissions_rbac", (), (), 0.8, signature="k8s_psp_forbidden"),
+    # https://github.com/kubernetes/minikube/issues/7314
+    Case("psp_no_providers", "k8s",
+         "type: 'Warning' reason: 'FailedCreate' Error creating: pods \"kube-proxy-\" is forbidden: no providers available to "
+         "validate pod request",
+         "permissions_rbac", (), (), 0.8, signature="k8s_psp_forbidden"),
+    # The API server of the cluster a job talks to, down: https://github.com/kubernetes/website/issues/23389
+    Case("api_server_refused_from_pod", "k8s",
+         "The connection to the server 172.16.128.128:6443 was refused - did you specify the right host or port?",
+         "dependency_unavailable", (), (), 0.7, signature="connection_refused"),
+    # A podFailurePolicy FailJob rule: the Job controller's message, as the Kubernetes docs quote it
+    # (https://github.com/kubernetes/website/blob/main/content/en/docs/tasks/job/pod-failure-policy.md): a hint, with the code.
+    Case("pod_failure_policy_failjob", "k8s",
+         "Warning  PodFailurePolicy  job-controller  Container main for pod default/job-pod-failure-policy-failjob-8ckj8 failed "
+         "with exit code 42 matching FailJob rule at index 0",
+         "other", ("podFailurePolicy", "code 42"), ("kubectl logs",), 0.0, 0.4),
 ]
 
 

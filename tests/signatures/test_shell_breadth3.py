@@ -94,6 +94,72 @@ CASES = [
          "/etc/letsencrypt/renewal/jabber.zwiebeltoralf.de.conf produced an unexpected error: At least one of the required ports "
          "is already taken.. Skipping.",
          "missing_config_or_secret", (), (), 0.6, signature="acme_standalone_port_taken"),
+    # CRLF line endings quoted without the script's name: https://github.com/Thore-Krug/Flash-CHIP/issues/31
+    Case("crlf_bash_interpreter_bare", "cron", "/bin/bash^M: bad interpreter: No such file or directory.",
+         "bad_code_or_bug", ("CRLF",), ("crontab",), 0.8, signature="script_crlf_line_endings"),
+    # https://github.com/fmoraw/NS/pull/1
+    Case("crlf_sh_interpreter_bare", "cron", "/bin/sh^M: bad interpreter: No such file or directory",
+         "bad_code_or_bug", (), (), 0.8, signature="script_crlf_line_endings"),
+    # The key a cron'd backup is told to use was never deployed: https://github.com/python/psf-salt/issues/474
+    Case("ssh_identity_file_missing", "cron",
+         "Warning: Identity file /etc/backup/.ssh/id_rsa_hg-mercurial-static not accessible: No such file or directory.\n"
+         "root@backup.sfo1.psf.io: Permission denied (publickey).",
+         "missing_config_or_secret", ("/etc/backup/.ssh/id_rsa_hg-mercurial-static",), ("ls -l /etc/backup/.ssh",), 0.8,
+         signature="ssh_key_unavailable"),
+    # ssh falling back to a password prompt with no terminal: https://github.com/daler/trackhub/issues/35
+    Case("ssh_askpass_missing", "cron",
+         "ssh_askpass: exec(/usr/bin/ssh-askpass): No such file or directory\nPermission denied, please try again.",
+         "missing_config_or_secret", ("no terminal",), ("crontab",), 0.8, signature="ssh_key_unavailable"),
+    # The same before rsync's own error: https://github.com/KenN7/vim-arsync/issues/20
+    Case("ssh_askpass_before_rsync_255", "cron",
+         "|| ssh_askpass: exec(/usr/bin/ssh-askpass): No such file or directory\n"
+         "|| ssh_askpass: exec(/usr/bin/ssh-askpass): No such file or directory\n"
+         "|| anirud@grace.umd.edu: Permission denied (publickey,gssapi-with-mic,keyboard-interactive).\n"
+         "|| rsync: connection unexpectedly closed (0 bytes received so far) [sender]\n"
+         "|| rsync error: unexplained error (code 255) at io.c(228) [sender=3.2.3]",
+         "missing_config_or_secret", (), (), 0.8, signature="ssh_key_unavailable"),
+    # https://github.com/bit-team/backintime/issues/1198
+    Case("ssh_key_passphrase_under_cron", "cron",
+         "Could not unlock ssh private key. Wrong password or password not available for cron.",
+         "missing_config_or_secret", (), (), 0.8, signature="ssh_key_unavailable"),
+    # Without the key problem, a refused login from cron stays the existing, weaker call:
+    # https://github.com/jhuckaby/Cronicle/issues/880
+    Case("ssh_publickey_refused_under_cron", "cron",
+         "+ ssh root@fileserver cp /etc/fstab /etc/fstab.bak\nPermission denied, please try again.\n"
+         "Permission denied, please try again.\nroot@fileserver: Permission denied (publickey,password).",
+         "missing_config_or_secret", (), (), 0.55, 0.7, signature="git_auth_failed"),
+    # duplicity's gpg given the wrong passphrase: https://github.com/zertrin/duplicity-backup.sh/issues/139
+    Case("gpg_bad_passphrase_duplicity", "cron",
+         "GPGError: GPG Failed, see log below:\n===== Begin GnuPG log =====\n"
+         "gpg: no default secret key: bad passphrase\ngpg: [stdin]: sign+encrypt failed: bad passphrase\n"
+         "===== End GnuPG log =====",
+         "credentials_expired", ("passphrase",), ("crontab",), 0.75, signature="gpg_bad_passphrase"),
+    # Symmetric encryption, wrong passphrase: https://github.com/mail-in-a-box/mailinabox/issues/1503
+    Case("gpg_bad_session_key", "cron",
+         "GPGError: GPG Failed, see log below:\n===== Begin GnuPG log =====\ngpg: AES256 encrypted data\n"
+         "gpg: encrypted with 1 passphrase\ngpg: decryption failed: Bad session key\n===== End GnuPG log =====",
+         "credentials_expired", (), (), 0.75, signature="gpg_bad_passphrase"),
+    # kubectl from cron against an API server that is down: https://github.com/kubernetes/kubernetes/issues/88793
+    Case("kubectl_api_server_refused", "cron",
+         "[root@com-kube-master log]# kubectl get nodes\n"
+         "The connection to the server 10.190.67.31:6443 was refused - did you specify the right host or port?",
+         "dependency_unavailable", ("10.190.67.31:6443",), (), 0.7, signature="connection_refused"),
+    # ... but localhost:8080 is kubectl without a kubeconfig: https://github.com/kubernetes/kubernetes/issues/34294
+    Case("kubectl_localhost_8080_is_no_kubeconfig", "cron",
+         "The connection to the server localhost:8080 was refused - did you specify the right host or port?",
+         "missing_config_or_secret", (), (), 0.8, signature="kubectl_no_kubeconfig"),
+    # A context the kubeconfig does not define: https://github.com/kubernetes/kubectl/issues/544
+    Case("kubectl_no_such_context", "cron",
+         "$ kubectl config use-context kubernetes-admin\nerror: no context exists with the name: \"kubernetes-admin\".",
+         "missing_config_or_secret", ("kubernetes-admin",), ("crontab",), 0.75, signature="kubeconfig_context_missing"),
+    # https://github.com/blendle/kns/issues/13
+    Case("kubectl_no_current_context", "cron", "error: current-context is not set",
+         "missing_config_or_secret", ("current context",), (), 0.75, signature="kubeconfig_context_missing"),
+    # The Python client: https://github.com/robusta-dev/krr/issues/30
+    Case("python_client_no_context", "cron",
+         "kubernetes.config.config_exception.ConfigException: Invalid kube-config file. Expected object with name  in "
+         "${HOME}/.kube/config/contexts list",
+         "missing_config_or_secret", (), (), 0.75, signature="kubeconfig_context_missing"),
 ]
 
 

@@ -202,6 +202,19 @@ SIGNATURES = [
       causes=("The Job failed every retry (BackoffLimitExceeded); the pod logs say why each try failed",),
       commands=C.JOB_LOGS + C.JOB,
       reason="The pods' own output shows why each retry failed"),
+    # The Job's podFailurePolicy failed it at once (no retries): a container exited with a code, or the pod had a
+    # condition, that a FailJob rule names. What the code means is the job's own convention; its logs say why.
+    S("k8s_pod_failure_policy", K.other, 0.35, generic=True,
+      patterns=(r"Container (?P<container>[\w.-]+) for pod (?P<failed_pod>[\w.-]+/[\w.-]+) failed with exit code (?P<code>\d+) "
+                r"matching FailJob rule at index (?P<rule>\d+)",
+                r"Pod (?P<failed_pod>[\w.-]+/[\w.-]+) has condition (?P<condition>\w+) matching FailJob rule at index (?P<rule>\d+)",
+                r"\bPodFailurePolicy\b"),
+      causes=("The Job was failed at once, without retries, by its podFailurePolicy: container {container} exited with code "
+              "{code}, which FailJob rule {rule} treats as not worth retrying; the container's logs say why it exited",
+              "The Job was failed at once, without retries, by its podFailurePolicy (a FailJob rule matched); the pod's logs "
+              "and conditions say why"),
+      commands=C.JOB_LOGS + C.JOB,
+      reason="The pod's own output shows why the container exited with that code"),
     S("k8s_crashloop", K.other, 0.3, generic=True,
       patterns=(r"\bCrashLoopBackOff\b", r"Back-off restarting failed container"),
       causes=("The container keeps crashing on start (CrashLoopBackOff); its previous logs say why",),
@@ -422,6 +435,20 @@ SIGNATURES = [
               "the job) and it does not run in a pod with a service account (KUBERNETES_SERVICE_HOST/PORT unset)",),
       commands=C.POD + C.CRONTAB + C.AIRFLOW_RUN,
       reason="Shows the environment the job runs its Kubernetes client with (or the pod's service account)"),
+    # A kubeconfig that is there but does not name the cluster the job asks for: the job's --context (or the file's
+    # current-context) is not in the kubeconfig it reads (under cron, often another user's or an older file).
+    S("kubeconfig_context_missing", K.missing_config_or_secret, 0.8,
+      patterns=(r"no context exists with the name:? \\?\"?(?P<context>[^\"\\\s]+)",
+                r"context \\?\"(?P<context>[^\"\\]+)\\?\" does not exist",
+                r"context was not found for specified context: (?P<context>\S+)",
+                r"current-context is not set",
+                r"Invalid kube-config file\. Expected object with name (?P<context>\S*) in \S*contexts list"),
+      causes=("The kubeconfig the job reads has no context {context}: the job names a context that file does not define "
+              "(under cron it may read another user's or an older kubeconfig)",
+              "The kubeconfig the job reads names no current context, and the job does not pass --context (under cron it "
+              "may read another user's or an older kubeconfig)"),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the environment (KUBECONFIG, HOME, user) the job runs kubectl with"),
     # An API version the cluster no longer serves (batch/v1beta1 CronJob after 1.25, ...).
     S("k8s_api_version_removed", K.dependency_version, 0.86, refine=_api_version,
       patterns=(r"no matches for kind \"(?P<kind>\w+)\" in version \"(?P<api>[^\"]+)\"",
@@ -490,6 +517,14 @@ SIGNATURES = [
               "default) ran out, so the release failed (a slow migration, or a hook pod that could not start)",),
       commands=C.JOB + ("kubectl get jobs -n {ns}",) + C.K8S_EVENTS,
       reason="Shows the hook Job's pods, how long it ran and whether it finished after Helm gave up"),
+    # PodSecurityPolicy (removed in 1.25): no policy the pod's service account may use admits its security settings.
+    S("k8s_psp_forbidden", K.permissions_rbac, 0.86,
+      patterns=(r"unable to validate against any pod security policy", r"PodSecurityPolicy: unable to admit pod",
+                r"is forbidden: no providers available to validate pod request"),
+      causes=("No PodSecurityPolicy that the Job's service account may use admits the pod's security settings (privileged, "
+              "hostPath, host PID/ports, fsGroup or user ranges), so its pods are never created",),
+      commands=C.JOB + C.K8S_EVENTS + ("kubectl get podsecuritypolicies",),
+      reason="Shows the Job's FailedCreate event with the settings the policies refused"),
     # A Job that stays behind from an earlier deploy or run (a Helm hook whose delete policy is only
     # hook-succeeded, an interrupted upgrade) blocks creating it again under the same name.
     S("k8s_job_already_exists", K.overlap_concurrency, 0.8,

@@ -189,6 +189,8 @@ SIGNATURES = [
                 r"HTTPS?ConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\).*(?:Connection refused|NewConnectionError)",
                 r"Failed to connect to (?P<host>[\w.-]+) port (?P<port>\d+).*Connection refused",
                 r"Connection refused.{0,80}?\b" + _HOSTPORT,
+                # kubectl: the API server did not accept the connection (localhost:8080 is kubectl without a kubeconfig)
+                r"The connection to the server (?!localhost:8080\b)" + _HOSTPORT + r" was refused",
                 r"Connection refused", r"\bECONNREFUSED\b", r"\[Errno 111\]",
                 r"target machine actively refused it"),
       causes=("Nothing accepted connections at {host}:{port}: the service the job depends on was down or not listening",

@@ -262,6 +262,21 @@ def _desktop_session(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _ssh_key(hit: Hit, view: LogView) -> Hit:
+    # The guard will not show a key file itself; its directory's listing shows whether it is there and its mode.
+    path = hit.groups.get("path", "")
+    if "/" in path:
+        hit.groups["keydir"] = path.rsplit("/", 1)[0] or "/"
+    text = " ".join(hit.lines)
+    if "ssh_askpass" in text or "unlock ssh private key" in text.lower():
+        hit.causes = ("ssh had to ask for a password or a key passphrase, and the job has no terminal to ask on (ssh-askpass "
+                      "is not there either): the job has no usable key of its own (under cron there is no ssh-agent, and a key "
+                      "with a passphrase cannot be unlocked), or the server does not accept the key it has",)
+        hit.commands = C.CRONTAB + ("ls -l /home/{cron_user}/.ssh",) + C.POD
+        hit.reason = "Shows the user the job runs as and which SSH keys that user has"
+    return hit
+
+
 # The Docker CLI, git, rclone and msmtp as cron jobs call them: failures whose message names the cause.
 TOOLS = [
     S("docker_socket_permission", K.permissions_rbac, 0.88,
@@ -318,6 +333,16 @@ TOOLS = [
               "user or not readable (msmtp also refuses a config readable by others)"),
       commands=("ls -l {path}", "ls -l /etc/msmtprc") + C.CRONTAB,
       reason="Shows the msmtp config's owner and mode"),
+    # ssh run by a scheduled job with no key it can use: the key file it is told to use is not there (or not readable
+    # by the job's user), or ssh fell back to asking for a password/passphrase on a terminal the job does not have.
+    S("ssh_key_unavailable", K.missing_config_or_secret, 0.82, refine=_ssh_key,
+      patterns=(r"Identity file (?P<path>\S+) not accessible: (?:No such file or directory|Permission denied)",
+                r"ssh_askpass: exec\((?P<askpass>[^)]+)\): No such file or directory",
+                r"Could not unlock ssh private key"),
+      causes=("The SSH key {path} the job is told to use does not exist or cannot be read by the user the job runs as, so ssh "
+              "had no key to offer",),
+      commands=("ls -l {keydir}", "id {cron_user}") + C.CRONTAB + C.POD,
+      reason="Shows whether the key file exists in its directory, and who may read it"),
     # A desktop program (notify-send, xdotool, feh, a GUI toolkit, gsettings) run from cron: cron gives the job no
     # graphical session, so DISPLAY, XAUTHORITY and DBUS_SESSION_BUS_ADDRESS are not set (or name a session that is gone).
     S("no_desktop_session", K.missing_config_or_secret, 0.8, refine=_desktop_session,
@@ -386,7 +411,7 @@ SIGNATURES = [
       reason="Shows the PATH and command the cron entry runs with"),
     S("shell_permission_denied", K.permissions_rbac, 0.85, refine=_permission,
       # SSH's `Permission denied (publickey)` is a login refused, not a file: the SSH signature says which.
-      explained_by=frozenset({"git_auth_failed", "docker_socket_permission", "git_dubious_ownership"}),
+      explained_by=frozenset({"git_auth_failed", "docker_socket_permission", "git_dubious_ownership", "ssh_key_unavailable"}),
       patterns=(r"PermissionError: \[Errno 13\] Permission denied: '(?P<path>[^']+)'",
                 r"EACCES: permission denied, \w+ '(?P<path>[^']+)'",
                 r"open (?P<path>/\S+): permission denied",
@@ -410,6 +435,8 @@ SIGNATURES = [
     S("script_crlf_line_endings", K.bad_code_or_bug, 0.88,
       patterns=(r"(?P<path>[^\s:]+): (?P<interp>/\S+?)(?:\^M|\r): bad interpreter",
                 r"(?P<path>[^\s:]+): bad interpreter: (?P<interp>/\S+?)(?:\^M|\r)",
+                # quoted without the script's name: `/bin/bash^M: bad interpreter: No such file or directory`
+                r"(?P<interp>/[^\s:']+?)(?:\^M|\r): bad interpreter",
                 r"\$'\\r': command not found"),
       causes=("{path} has Windows (CRLF) line endings, so its #! line names {interp} followed by a carriage return",
               "The job's script has Windows (CRLF) line endings (bash reads the carriage returns as part of each command)"),
@@ -514,13 +541,13 @@ SIGNATURES = [
       patterns=(r"fork: (?:retry: )?Resource temporarily unavailable", r"can't fork", r"fork failed", r"pthread_create failed"),
       causes=("The job could not start more processes or threads (process limit, ulimit -u or pids limit)",),
       commands=("ps -ef",) + C.POD),
-    S("git_credentials", K.missing_config_or_secret, 0.8,
+    S("git_credentials", K.missing_config_or_secret, 0.8, explained_by=frozenset({"ssh_key_unavailable"}),
       patterns=(r"could not read Username for '(?P<url>[^']+)'", r"Host key verification failed",
                 r"terminal prompts disabled"),
       causes=("The job has no credentials for {url} where it runs (no token or SSH key for its user)",
               "The job has no credentials (token, SSH key or known_hosts entry) for the remote it uses"),
       commands=C.CRONTAB + C.POD),
-    S("git_auth_failed", K.credentials_expired, 0.87, refine=_publickey_under_cron,
+    S("git_auth_failed", K.credentials_expired, 0.87, refine=_publickey_under_cron, explained_by=frozenset({"ssh_key_unavailable"}),
       patterns=(r"fatal: Authentication failed for '(?P<url>[^']+)'", r"remote: Invalid username or (?:password|token)",
                 r"Permission denied \(publickey[^)]*\)"),
       causes=("The remote {url} rejected the job's credentials (expired or revoked token or key)",
@@ -566,6 +593,13 @@ SIGNATURES = [
               "for a passphrase given unattended; often after a gnupg upgrade)",),
       commands=C.CRONTAB + C.POD,
       reason="Shows how the job calls gpg (and whether it passes --pinentry-mode loopback)"),
+    # gpg (duplicity, a backup script's encryption step) given a passphrase that does not open the key or the data.
+    S("gpg_bad_passphrase", K.credentials_expired, 0.78,
+      patterns=(r"gpg: .*\b(?:failed|error): [Bb]ad passphrase", r"gpg: decryption failed: Bad session key"),
+      causes=("gpg rejected the passphrase the job supplies (a PASSPHRASE variable or --passphrase-file): it was changed, is "
+              "wrong for this key or archive, or the job reads another one than you expect",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the environment and passphrase setting the job runs gpg with"),
     # A program that rejects the command line the job gives it (argparse, getopt, click, Go's flag):
     # for a job that used to run, its CLI changed in an upgrade, or the job's own script did.
     S("cli_usage_error", K.dependency_version, 0.6,
