@@ -216,6 +216,61 @@ CASES = [
          "correct: fi45185.snowflakecomputing.com:443. HTTP 403: Forbidden",
          "missing_config_or_secret", ("fi45185.snowflakecomputing.com",), (), 0.7, signature="snowflake_account_not_found"),
 
+    # SQLAlchemy 1.4 dropped the "postgres" alias; Airflow's Connection.get_uri() still builds postgres://:
+    # https://github.com/apache/airflow/issues/55223, https://github.com/pallets-eco/flask-sqlalchemy/issues/929
+    Case("sqlalchemy_postgres_dialect_removed", "airflow",
+         '  File "/home/airflow/.local/lib/python3.12/site-packages/sqlalchemy/util/deprecations.py", line 375, in warned\n'
+         "    return fn(*args, **kwargs)\nsqlalchemy.exc.NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:postgres",
+         "dependency_version", ("postgresql://",), (), 0.8, signature="sqlalchemy_dialect_missing"),
+    # A dialect whose package is not installed: https://github.com/encode/databases/issues/426
+    Case("sqlalchemy_dialect_not_installed", "airflow",
+         "sqlalchemy.exc.NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:postgresql.aiopg",
+         "dependency_version", ("postgresql.aiopg",), (), 0.75, signature="sqlalchemy_dialect_missing"),
+    # Snowflake's access control: https://github.com/sqitchers/sqitch/issues/586
+    Case("snowflake_insufficient_privileges", "airflow",
+         "003001 (42501): SQL access control error:\nInsufficient privileges to operate on database 'mydb'\n"
+         "\"snowsql\" unexpectedly returned exit value 5",
+         "permissions_rbac", ("mydb",), (), 0.8, signature="db_permission_denied"),
+    # https://github.com/datalytyx/snowflake-webhooks/issues/4
+    Case("snowflake_role_not_granted", "airflow",
+         "SQL access control error: Requested role 'ACCOUNTADMIN' is not assigned to the executing user. Specify another role "
+         "to activate",
+         "permissions_rbac", ("ACCOUNTADMIN",), (), 0.8, signature="db_permission_denied"),
+    # BigQuery load jobs: https://github.com/googleapis/google-cloud-python/issues/5624 (CSV),
+    # https://github.com/m-lab/etl-gardener/issues/291 (JSON)
+    Case("bigquery_csv_too_many_errors", "airflow",
+         "google.api_core.exceptions.BadRequest: 400 Error while reading data, error message: CSV table encountered too many "
+         "errors, giving up. Rows: 1; errors: 1. Please look into the error stream for more details.",
+         "bad_code_or_bug", ("errors[]",), (), 0.5, 0.7, signature="db_load_rejected"),
+    Case("bigquery_json_too_many_errors", "airflow",
+         "Location: \"gs://json-mlab-sandbox/ndt/ndt7/2020/06/17/20200617T220807.881508Z-ndt7-mlab2-hnd02-ndt-.json\"; "
+         "Message: \"Error while reading data, error message: JSON table encountered too many errors, giving up. Rows: 1; "
+         "errors: 1. Please look into the errors[] collection for more details.\"; Reason: \"invalid\"",
+         "bad_code_or_bug", (), (), 0.5, 0.7, signature="db_load_rejected"),
+    # https://github.com/googleapis/google-cloud-python/issues/3602
+    Case("bigquery_schema_does_not_match", "airflow",
+         "[{u'reason': u'invalid', u'message': u'Provided Schema does not match Table <redacted>. Cannot add fields (field: "
+         "com_<redacted>_<redacted>_Content_value).'}]",
+         "bad_code_or_bug", ("schema",), (), 0.55, 0.7, signature="db_load_rejected"),
+
+    # --- SMTP ----------------------------------------------------------------------------------------------------------
+    # AUTH offered only after STARTTLS (the fix was ssl=starttls): https://github.com/jamesoff/simplemonitor/issues/594,
+    # https://github.com/pst-group/pysystemtrade/issues/202
+    Case("smtp_auth_needs_starttls", "cron",
+         '  File "/usr/lib/python3.8/smtplib.py", line 700, in login\n    raise SMTPNotSupportedError(\n'
+         "smtplib.SMTPNotSupportedError: SMTP AUTH extension not supported by server.",
+         "missing_config_or_secret", ("STARTTLS",), (), 0.75, signature="smtp_tls_mismatch"),
+    # EmailOperator against a server without STARTTLS: https://github.com/apache/airflow/issues/50
+    Case("smtp_starttls_not_offered", "airflow",
+         "2015-06-19 13:20:10,459 - root - ERROR - STARTTLS extension not supported by server.\n"
+         "Traceback (most recent call last):\n"
+         '  File "/usr/local/lib/python2.7/site-packages/airflow/operators/email_operator.py", line 36, in execute\n'
+         "    send_email(self.to, self.subject, self.html_content)\n"
+         '  File "/usr/local/Cellar/python/2.7.9/Frameworks/Python.framework/Versions/2.7/lib/python2.7/smtplib.py", line 644, '
+         "in starttls\n    raise SMTPException(\"STARTTLS extension not supported by server.\")\n"
+         "SMTPException: STARTTLS extension not supported by server.",
+         "missing_config_or_secret", (), (), 0.4, signature="smtp_tls_mismatch"),
+
     # --- pandas/pyarrow, data tests ---------------------------------------------------------------------------------
     # A mixed-type object column (the maintainer: "indicates wrongly typed data", cast it): https://github.com/wesm/feather/issues/349,
     # https://github.com/USEPA/standardizedinventories/issues/112

@@ -244,6 +244,15 @@ SIGNATURES = [
               "changed or revoked",),
       commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
       reason="Shows the task's state; the SMTP connection's login is what to check"),
+    # The SMTP connection's TLS setting does not fit the server's port: AUTH is only offered after STARTTLS (port 587),
+    # and a server (or port) without STARTTLS refuses it.
+    S("smtp_tls_mismatch", K.missing_config_or_secret, 0.8,
+      patterns=(r"SMTP AUTH extension not supported by server", r"STARTTLS extension not supported by server"),
+      causes=("The mail server refused the job's SMTP session setup: the connection's TLS setting does not fit the server's "
+              "port (AUTH needs STARTTLS on port 587; SSL on 465; a server without STARTTLS needs it off), so the SMTP "
+              "settings (smtp_starttls / smtp_ssl / smtp_port) must match the server",),
+      commands=C.AIRFLOW_TASK + C.POD + C.WHERE_IT_RAN,
+      reason="Shows the task's state; the SMTP host, port and TLS settings are what to compare with the server's"),
     # SSH/SFTP (paramiko, SSHOperator, SFTPHook): the server refused the key or password, or none was configured.
     S("ssh_auth_failed", K.credentials_expired, 0.8,
       patterns=(r"paramiko\.ssh_exception\.AuthenticationException", r"\bAuthenticationException: Authentication failed",

@@ -16,7 +16,8 @@ from triage.models import Category as K
 _PG_PING = ("psql -h {db_host} -p {db_port} -c 'SELECT 1'", "psql -h {db_host} -c 'SELECT 1'")
 
 
-_NOT_POSTGRES = re.compile(r"mysql|mariadb|pymysql|sqlite|ORA-\d{5}|\boracle\b|sql ?server|SqlClient|pyodbc|\bmssql\b|mongo|redis|elasticsearch",
+_NOT_POSTGRES = re.compile(r"mysql|mariadb|pymysql|sqlite|ORA-\d{5}|\boracle\b|sql ?server|SqlClient|pyodbc|\bmssql\b|mongo|redis|elasticsearch|"
+                           r"snowflake|bigquery",
                            re.IGNORECASE)
 
 
@@ -45,6 +46,32 @@ def _flavour_or_metadata(hit: Hit, view: LogView) -> Hit:
         hit.reason = "Shows the server's network timeouts, to compare with how long the dump runs"
         return hit
     return _metadata_db(_flavour(hit, view), view)
+
+
+def _privilege(hit: Hit, view: LogView) -> Hit:
+    """A Snowflake role the user was never granted is the user's grants, not one statement's privilege."""
+    if re.search(r"Requested role '[^']+' is not assigned", view.lines[hit.index]):
+        hit.causes = ("The job asks Snowflake for role {priv}, which is not granted to its user: the role must be granted to "
+                      "the user, or the connection must name a role the user has",)
+    return _flavour(hit, view)
+
+
+def _load_rejected(hit: Hit, view: LogView) -> Hit:
+    line = view.lines[hit.index]
+    if "Provided Schema does not match Table" in line:
+        hit.confidence = 0.62
+        hit.causes = ("The load job's schema differs from the table it appends to ({table}): the input gained, lost or "
+                      "retyped a column, or the job autodetects a schema that does not match; the table or the load's schema "
+                      "settings must change",
+                      "The load job's schema differs from the table it appends to: the input gained, lost or retyped a column, "
+                      "or the job autodetects a schema that does not match; the table or the load's schema settings must change")
+        hit.commands = C.WHERE_IT_RAN
+    elif re.search(r"table encountered too many errors", line):
+        hit.causes = ("BigQuery rejected rows of the file the job loads (too many errors): values that do not fit the table's "
+                      "schema, a wrong delimiter, quoting or header setting, or a malformed file; the job's errors[] list names "
+                      "the rows",)
+        hit.commands = C.WHERE_IT_RAN
+    return hit
 
 
 _AIRFLOW_DB_CHECKS = ("airflow jobs check --job-type SchedulerJob",)
@@ -194,7 +221,7 @@ SIGNATURES = [
       commands=C.POD + C.WHERE_IT_RAN,
       reason="Shows which secret supplies the password that must be rotated"),
     # The database knows the job's user but denies it this object or statement.
-    S("db_permission_denied", K.permissions_rbac, 0.86, refine=_flavour,
+    S("db_permission_denied", K.permissions_rbac, 0.86, refine=_privilege,
       patterns=(r"permission denied for (?:table|schema|relation|database|sequence|function|view) (?P<obj>[\w.\"]+)",
                 r"(?P<stmt>SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|INDEX|REFERENCES|LOCK TABLES|EXECUTE) command denied to user "
                 r"'(?P<db_user>[^']+)'", r"\bORA-01031\b", r"The (?P<stmt>\w+) permission was denied on the object '(?P<obj>[^']+)'",
@@ -205,7 +232,10 @@ SIGNATURES = [
                 # MySQL 1227: a global privilege (mysqldump needs PROCESS for tablespaces since 5.7.31 / 8.0.21).
                 r"Access denied; you need \(at least one of\) (?:the )?(?P<priv>[A-Z][A-Z _]*?) privilege",
                 # MongoDB code 13 with a login: the user's roles do not allow the command.
-                r"not authorized on (?P<obj>[\w.-]+) to execute command"),
+                r"not authorized on (?P<obj>[\w.-]+) to execute command",
+                # Snowflake 003001 (SQL access control error), and a role the user was never granted.
+                r"Insufficient privileges to operate on (?P<obj>[\w/]+(?: '[^']+')?)",
+                r"Requested role '(?P<priv>[^']+)' is not assigned to the executing user"),
       causes=("The database user the job connects as lacks the {priv} privilege the statement needs: grant it, or leave out "
               "the step that needs it (for PROCESS, mysqldump --no-tablespaces)",
               "The database user the job connects as lacks the privilege on {obj}", "The database user {db_user} may not run {stmt} there",
@@ -478,11 +508,14 @@ SIGNATURES = [
       commands=C.WHERE_IT_RAN,
       reason="Shows the run; the statement is in the task's SQL or its rendered template"),
     # The database refused the rows the job loads: a value longer than its column, of another type or format.
-    S("db_load_rejected", K.bad_code_or_bug, 0.58,
+    S("db_load_rejected", K.bad_code_or_bug, 0.58, refine=_load_rejected,
       patterns=(r"Load into table '(?P<table>[^']+)' failed\.\s+Check '(?P<errtable>stl_load_errors|sys_load_error_detail)'",
                 r"\bValue too long for character type\b", r"value too long for type character(?: varying)?\(\d+\)",
                 r"Data too long for column '(?P<column>[^']+)'", r"\bnumeric field overflow\b",
-                r"invalid input syntax for (?:type )?(?P<type>[\w ]+?): \"", r"Incorrect \w+ value: '[^']*' for column '(?P<column>[^']+)'"),
+                r"invalid input syntax for (?:type )?(?P<type>[\w ]+?): \"", r"Incorrect \w+ value: '[^']*' for column '(?P<column>[^']+)'",
+                # BigQuery load jobs: rows the table's schema cannot take, or a schema that differs from the table's.
+                r"\b(?:CSV|JSON|Avro|Parquet) table encountered too many errors, giving up",
+                r"Provided Schema does not match Table(?: (?P<table>[\w:.-]+))?"),
       causes=("Redshift rejected rows loaded into {table} (see {errtable}): a value does not fit its column (too long, wrong "
               "type or format), or the COPY options (delimiter, compression, header) do not match the files",
               "The database rejected a value the job writes to column {column}: it does not fit the column's type or length "

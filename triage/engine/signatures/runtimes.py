@@ -130,6 +130,14 @@ def _executor_lost(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _sqlalchemy_dialect(hit: Hit, view: LogView) -> Hit:
+    if hit.groups.get("dialect") == "postgres":
+        hit.confidence = 0.88
+        hit.causes = ("The connection URL starts with postgres://, a dialect name SQLAlchemy 1.4 removed: SQLAlchemy was "
+                      "upgraded under the job; the URL must say postgresql:// (or SQLAlchemy be pinned below 1.4)",)
+    return hit
+
+
 def _cron_environment(hit: Hit, view: LogView) -> Hit:
     return _library_under_cron(hit, view, "{lib} could not be loaded under cron: cron starts jobs without your shell's "
                                "environment (PERL5LIB, rbenv/rvm, a virtualenv, PATH), so another interpreter or library "
@@ -386,6 +394,13 @@ SIGNATURES = [
               "an unpinned upgrade broke it"),
       commands=C.POD + ("pip show sqlalchemy", "pip show pandas") + C.WHERE_IT_RAN,
       reason="Shows which library version the job runs with"),
+    # SQLAlchemy cannot load the dialect a URL names: 1.4 removed the "postgres" alias, or the dialect's package is missing.
+    S("sqlalchemy_dialect_missing", K.dependency_version, 0.8, refine=_sqlalchemy_dialect,
+      patterns=(r"Can't load plugin: sqlalchemy\.dialects:(?P<dialect>[\w.]+)",),
+      causes=("SQLAlchemy has no dialect {dialect}: the package that provides it is not installed where the job runs, or the "
+              "connection URL names it wrongly",),
+      commands=C.POD + ("pip show sqlalchemy",) + C.WHERE_IT_RAN,
+      reason="Shows which SQLAlchemy the job runs with"),
     # Spark/Hadoop name the input path or table that is not there.
     S("spark_input_missing", K.data_input_missing, 0.85,
       patterns=(r"Path does not exist: (?P<path>[^\s;'\]]+)", r"Input path does not exist: (?P<path>[^\s;']+)",
