@@ -144,6 +144,8 @@ def test_read_only_command_is_allowed(command: str) -> None:
         ("docker events --until 2099-01-01", "a time in the future"),
         ("docker events --until=-1h", "not a time the guard can read"),
         ("systemctl is-system-running --wait", "may never end"),
+        ("docker inspect nightly-export", "prints the environment (Config.Env)"),
+        ("docker inspect -f '{{json .Config}}' x", "prints the environment"),
     ],
 )
 def test_refusal_reason_names_the_problem(command: str, fragment: str) -> None:

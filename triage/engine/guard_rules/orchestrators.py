@@ -216,6 +216,8 @@ def _docker(args: list[str], context: CommandContext) -> None:
                  denied={"-f": f"docker logs -f {NEVER_ENDS}", "--follow": f"docker logs --follow {NEVER_ENDS}"}
                  if action == "logs" else {}, pflag=True)
     parsed = parse_options(rest, spec)
+    if action == "inspect" and key[0] in ("inspect", "container", "image"):
+        _docker_inspect_format(parsed.values("-f", "--format"))
     if action == "stats" and not parsed.has("--no-stream"):
         raise Refusal(f"docker stats without --no-stream {NEVER_ENDS}")
     if action == "events":
@@ -226,6 +228,31 @@ def _docker(args: list[str], context: CommandContext) -> None:
             reason = _docker_until_in_future(until)
             if reason:
                 raise Refusal(f"docker events --until {until!r}: {reason}")
+
+
+# docker inspect prints a container's (or image's) environment, Config.Env, with every value
+# resolved (`docker run -e DB_PASSWORD=...`): like `env`, it is refused unless --format picks
+# fields, each action a plain field path (`{{.State.ExitCode}}`, `{{json .State}}`) that is
+# not the environment, nor the whole object or config that holds it.
+_DOCKER_FORMAT_ACTION = re.compile(r"^(?:(?:json|print|println)\s+)?(?P<path>(?:\.[A-Za-z_][A-Za-z0-9_]*)+)$")
+_DOCKER_ENV_HOLDERS = frozenset({"Config", "ContainerConfig"})
+
+
+def _docker_inspect_format(formats: list[str]) -> None:
+    if not formats:
+        raise Refusal("docker inspect prints the environment (Config.Env), which holds secrets; "
+                      "pick fields with --format, e.g. --format '{{.State.ExitCode}} {{.State.OOMKilled}}'")
+    for fmt in formats:
+        if fmt.count("{{") != fmt.count("}}"):
+            raise Refusal(f"docker inspect --format {fmt!r} is not understood")
+        for action in re.findall(r"\{\{-?\s*(.*?)\s*-?\}\}", fmt, re.DOTALL):
+            m = _DOCKER_FORMAT_ACTION.match(action)
+            if not m:
+                raise Refusal(f"docker inspect --format action {{{{{action}}}}} is not a plain field path "
+                              "(it could print the environment, which holds secrets)")
+            parts = m.group("path").split(".")[1:]
+            if "Env" in parts or parts[-1] in _DOCKER_ENV_HOLDERS:
+                raise Refusal(f"docker inspect --format {{{{{action}}}}} prints the environment, which holds secrets")
 
 
 # docker reads --since/--until as a Go duration back from now (`10m`, `1h30m`, `0s`; `-1h` is an
