@@ -271,6 +271,32 @@ CASES = [
          "SMTPException: STARTTLS extension not supported by server.",
          "missing_config_or_secret", (), (), 0.4, signature="smtp_tls_mismatch"),
 
+    # --- dbt, KubernetesPodOperator -----------------------------------------------------------------------------------
+    # `dbt deps` never ran where the job runs: https://github.com/edx/jenkins-job-dsl/pull/1479,
+    # https://github.com/dataforgoodfr/12_bloom/issues/544 (a cron job), https://github.com/astronomer/astronomer-cosmos/issues/1549
+    Case("dbt_packages_not_installed", "airflow",
+         "17:04:19-0500 Compilation Error\n17:04:19-0500   dbt found 2 package(s) specified in packages.yml, but only 1 "
+         "package(s) installed in dbt_modules. Run \"dbt deps\" to install package dependencies.",
+         "dependency_version", ("dbt deps",), (), 0.8, signature="dbt_packages_not_installed"),
+    Case("dbt_packages_not_installed_cron", "cron",
+         "2026-04-03 16:37:03\nSmooth inkay(bas) CMDOUT (Compilation Error)\n2026-04-03 16:37:03\n"
+         "Smooth inkay(bas) CMDOUT (  dbt found 1 package(s) specified in packages.yml, but only 0 package(s) installed in "
+         "dbt_packages. Run \"dbt deps\" to install package dependencies.)",
+         "dependency_version", (), ("crontab",), 0.8, signature="dbt_packages_not_installed"),
+    # do_xcom_push=True and the container never wrote return.json: https://github.com/apache/airflow/issues/22318
+    Case("kpo_xcom_return_json_missing", "airflow",
+         "[2022-03-16, 17:08:07 UTC] {pod_manager.py:342} INFO - Running command... cat /airflow/xcom/return.json\n\n"
+         "[2022-03-16, 17:08:07 UTC] {pod_manager.py:349} INFO - stderr from command: cat: can't open "
+         "'/airflow/xcom/return.json': No such file or directory\n\n"
+         "[2022-03-16, 17:08:07 UTC] {pod_manager.py:342} INFO - Running command... kill -s SIGINT 1\n\n"
+         "[2022-03-16, 17:08:08 UTC] {kubernetes_pod.py:417} INFO - Deleting pod: test.20882a4c607d418d94e87231214d34c0\n"
+         "[2022-03-16, 17:08:08 UTC] {taskinstance.py:1718} ERROR - Task failed with exception\n"
+         "Traceback (most recent call last):\n"
+         '  File "/usr/local/lib/python3.8/site-packages/airflow/providers/cncf/kubernetes/operators/kubernetes_pod.py", '
+         "line 385, in execute\n    result = self.extract_xcom(pod=self.pod)",
+         "bad_code_or_bug", ("return.json",), ("test.20882a4c607d418d94e87231214d34c0",), 0.75,
+         signature="airflow_kpo_xcom_missing"),
+
     # --- pandas/pyarrow, data tests ---------------------------------------------------------------------------------
     # A mixed-type object column (the maintainer: "indicates wrongly typed data", cast it): https://github.com/wesm/feather/issues/349,
     # https://github.com/USEPA/standardizedinventories/issues/112

@@ -249,6 +249,20 @@ def _execution_api(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _kpo_xcom(hit: Hit, view: LogView) -> Hit:
+    """The sidecar's own `cat` of return.json names the missing file: that is the whole story, not a missing input."""
+    if "/airflow/xcom/return.json" in view.lines[hit.index]:
+        hit.confidence = 0.84
+        hit.groups["xcom_path"] = "/airflow/xcom/return.json"
+    if not hit.groups.get("kpo_pod"):
+        for line in view.lines[hit.index: hit.index + 30]:
+            m = re.search(r"(?:Deleting pod:|Failed to extract xcom from pod:) (?P<pod>[a-z0-9][\w.-]+)", line)
+            if m:
+                hit.groups["kpo_pod"] = m.group("pod").rstrip(".")
+                break
+    return hit
+
+
 SIGNATURES = [
     # A worker killed for memory stops heart-beating: the OOM is the cause, the zombie the outcome.
     S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}), refine=_zombie,
@@ -453,6 +467,17 @@ SIGNATURES = [
               "Airflow could not render the task's template: the DAG's template code is wrong"),
       commands=("airflow dags list-import-errors",) + C.AIRFLOW_TASK,
       reason="Shows the task's state; the template and the DAG's template_searchpath are in the DAG file"),
+    # KubernetesPodOperator(do_xcom_push=True) reads /airflow/xcom/return.json through a sidecar: the container never
+    # wrote it (it failed first, or does not write it at all).
+    S("airflow_kpo_xcom_missing", K.bad_code_or_bug, 0.62, refine=_kpo_xcom,
+      patterns=(r"Failed to extract xcom from pod(?:: (?P<kpo_pod>[\w.-]+))?",
+                r"can't open '/airflow/xcom/return\.json': No such file or directory"),
+      causes=("The pod {kpo_pod} did not leave /airflow/xcom/return.json, which do_xcom_push=True reads: its container failed "
+              "before writing it, or its code never writes it",
+              "The task's pod did not leave /airflow/xcom/return.json, which do_xcom_push=True reads: its container failed "
+              "before writing it, or its code never writes it"),
+      commands=("kubectl get pods -A --field-selector metadata.name={kpo_pod}",) + C.AIRFLOW_TASK,
+      reason="Shows where the task's pod ran and how it ended"),
     S("airflow_bash_nonzero", K.other, 0.25, generic=True,
       patterns=(r"Bash command failed\. The command returned a non-zero exit code (?P<code>\d+)",),
       causes=("The Bash task's command exited with code {code}; the lines before it say why",),

@@ -274,6 +274,14 @@ SCRIPTING = [
               "change"),
       commands=C.AIRFLOW_RUN + C.POD + C.CRONTAB,
       reason="Shows which upstream tasks ran in this run and produced the data that failed the check"),
+    # dbt's packages.yml lists packages that `dbt deps` never installed where the job runs.
+    S("dbt_packages_not_installed", K.dependency_version, 0.88,
+      patterns=(r"dbt found (?P<wanted>\d+) package\(s\) specified in packages\.yml, but only (?P<have>\d+) package\(s\) "
+                r"installed",),
+      causes=("dbt's packages.yml lists {wanted} package(s) but only {have} are installed where the job runs: `dbt deps` did "
+              "not run in this environment (or installed them into another directory)",),
+      commands=C.AIRFLOW_TASK + C.POD + C.CRONTAB,
+      reason="Shows where the job ran; dbt deps must run in that environment (image build or a step before dbt)"),
     S("dbt_compilation_error", K.bad_code_or_bug, 0.78,
       patterns=(r"Compilation Error in (?P<node>(?:model|test|snapshot|seed|macro) [\w.]+)",
                 r"depends on a node named '(?P<ref>[^']+)' which was not found"),
