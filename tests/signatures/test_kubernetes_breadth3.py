@@ -121,6 +121,18 @@ CASES = [
          "Warning  PodFailurePolicy  job-controller  Container main for pod default/job-pod-failure-policy-failjob-8ckj8 failed "
          "with exit code 42 matching FailJob rule at index 0",
          "other", ("podFailurePolicy", "code 42"), ("kubectl logs",), 0.0, 0.4),
+    # The cluster autoscaler at its limits: https://github.com/kubernetes/autoscaler/issues/5692
+    Case("autoscaler_max_node_group_size", "k8s",
+         "pod didn't trigger scale-up: 12 node(s) didn't match Pod's node affinity/selector, 3 max node group size reached.",
+         "resource_quota_scheduling", ("maximum size",), ("kubectl describe pod",), 0.8, signature="k8s_autoscaler_no_scale_up"),
+    # https://github.com/kubernetes/autoscaler/issues/822
+    Case("autoscaler_would_not_fit", "k8s", "pod didn't trigger scale-up (it wouldn't fit if a new node is added)",
+         "resource_quota_scheduling", ("it wouldn't fit if a new node is added",), (), 0.8, signature="k8s_autoscaler_no_scale_up"),
+    # An emptyDir over its sizeLimit, in the kubelet's wording (pkg/kubelet/eviction, introduced by
+    # https://github.com/kubernetes/kubernetes/pull/45686 as `emptyDir usage exceeds the limit`)
+    Case("emptydir_over_size_limit", "k8s",
+         "Status:  Failed\nReason:  Evicted\nMessage: Usage of EmptyDir volume \"scratch\" exceeds the limit \"1Gi\".",
+         "disk_full", ("1Gi",), (), 0.85, signature="k8s_evicted_disk"),
 ]
 
 

@@ -160,6 +160,39 @@ CASES = [
          "kubernetes.config.config_exception.ConfigException: Invalid kube-config file. Expected object with name  in "
          "${HOME}/.kube/config/contexts list",
          "missing_config_or_secret", (), (), 0.75, signature="kubeconfig_context_missing"),
+    # `#!/usr/bin/env python3` saved with CRLF: https://github.com/rmull/tinkup/issues/1
+    Case("crlf_env_python3", "cron", "/usr/bin/env: 'python3\\r': No such file or directory",
+         "bad_code_or_bug", ("CRLF",), (), 0.8, signature="script_crlf_line_endings"),
+    # GNU env's typographic quotes: https://github.com/hube12/DecompilerMC/issues/33
+    Case("crlf_env_python3_curly_quotes", "cron", "/usr/bin/env: \u2018python3\\r\u2019: No such file or directory",
+         "bad_code_or_bug", (), (), 0.8, signature="script_crlf_line_endings"),
+    # BSD/macOS env, no quotes: https://github.com/Sorrow446/Qo-DL/issues/103
+    Case("crlf_env_bsd", "cron", "env: python3\\r: No such file or directory",
+         "bad_code_or_bug", (), (), 0.8, signature="script_crlf_line_endings"),
+    # sudo's warning about the machine's own name is not a DNS failure of the job:
+    # https://github.com/aaronwmorris/indi-allsky/issues/476 (the maintainer: "probably benign errors you can ignore")
+    Case("sudo_own_hostname_warning", "cron",
+         "**** Setup rsyslog logging ****\nsudo: unable to resolve host odroid: Name or service not known\n"
+         "sudo: unable to resolve host odroid: Name or service not known",
+         "other", (), (), 0.0, 0.4),
+    # wget without the CA that issued the server's certificate: https://github.com/adoptium/aqa-tests/issues/167
+    Case("wget_issuer_not_verified", "cron",
+         "Connecting to downloads.sourceforge.net|216.34.181.59|:443... connected.\n"
+         "ERROR: cannot verify downloads.sourceforge.net's certificate, issued by `/C=US/O=GeoTrust Inc./CN=GeoTrust SSL CA - G3':\n"
+         "  Unable to locally verify the issuer's authority.\n"
+         "To connect to downloads.sourceforge.net insecurely, use `--no-check-certificate'\n.\nUnable to establish SSL connection.",
+         "missing_config_or_secret", ("not trusted",), (), 0.7, signature="tls_unknown_authority"),
+    # https://github.com/FreddieWitherden/libforensic1394/issues/1
+    Case("wget_issuer_not_verified_curly", "cron",
+         "ERROR: cannot verify freddie.witherden.org's certificate, issued by \u2018CN=StartCom Class 2 IV Server CA,OU=StartCom "
+         "Certification Authority,O=StartCom Ltd.,C=IL\u2019:\n  Unable to locally verify the issuer's authority.\n"
+         "To connect to freddie.witherden.org insecurely, use `--no-check-certificate'.",
+         "missing_config_or_secret", (), (), 0.7, signature="tls_unknown_authority"),
+    # borg's server side went away: https://github.com/borgbackup/borg/issues/1929
+    Case("borg_remote_connection_closed", "cron",
+         "Remote: ssh_exchange_identification: Connection closed by remote host\n"
+         "Connection closed by remote host. Is borg working on the server?",
+         "dependency_unavailable", ("borg",), (), 0.45, 0.6, signature="borg_remote_closed"),
 ]
 
 

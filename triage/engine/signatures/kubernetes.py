@@ -83,6 +83,13 @@ def _insufficient(hit: Hit, view: LogView) -> Hit:
     return _unschedulable(hit, view)
 
 
+def _no_scale_up(hit: Hit, view: LogView) -> Hit:
+    if any("max node group size reached" in line for line in hit.lines):
+        hit.causes = ("The pod could not be scheduled and the cluster autoscaler would not add a node: the node groups that "
+                      "could run it are at their maximum size (max node group size reached)",)
+    return hit
+
+
 # On a host, a script the kernel cannot exec is a file of text with no `#!` line (run-parts and
 # exec() do not fall back to a shell the way bash does). In a container the same message for
 # an entrypoint script most often means the image's /bin/sh is built for another CPU.
@@ -279,7 +286,10 @@ SIGNATURES = [
     S("k8s_evicted_disk", K.disk_full, 0.88,
       patterns=(r"low on resource: ephemeral-storage", r"The node had condition: \[DiskPressure\]",
                 r"exceeded its local ephemeral storage limit \"(?P<limit>[^\"]+)\"",
-                r"ephemeral local storage usage exceeds the total limit of containers (?P<limit>\S+)"),
+                r"ephemeral local storage usage exceeds the total limit of containers (?P<limit>\S+)",
+                # an emptyDir over its sizeLimit (kubelet eviction manager; older kubelets: `emptyDir usage exceeds the limit`)
+                r"Usage of EmptyDir volume \\?\"(?P<volume>[^\"\\]+)\\?\" exceeds the limit \\?\"(?P<limit>[^\"\\]+)\\?\"",
+                r"emptyDir usage exceeds the limit \\?\"(?P<limit>[^\"\\]+)\\?\""),
       causes=("The pod was evicted for using more ephemeral storage than allowed ({limit})",
               "The pod was evicted because the node ran low on ephemeral storage (disk)"),
       commands=C.POD + ("kubectl describe nodes",)),
@@ -287,6 +297,11 @@ SIGNATURES = [
       patterns=(r"low on resource: memory", r"The node had condition: \[MemoryPressure\]"),
       causes=("The pod was evicted because its node ran low on memory",),
       commands=C.POD + ("kubectl top nodes",)),
+    S("k8s_evicted_pids", K.resource_quota_scheduling, 0.78,
+      patterns=(r"The node had condition: \[PIDPressure\]", r"low on resource: pids"),
+      causes=("The pod was evicted because its node ran low on process IDs (PIDPressure): a pod on that node (possibly this "
+              "job) started too many processes or threads",),
+      commands=C.POD + ("kubectl describe nodes",)),
     S("k8s_evicted", K.scheduler_infra, 0.55, icase=False, yields_to=frozenset({K.disk_full, K.oom}),
       patterns=(r"\bEvicted\b",),
       causes=("The pod was evicted from its node",),
@@ -299,11 +314,22 @@ SIGNATURES = [
               "The pod could not be scheduled: no node has enough free resources for its requests"),
       commands=C.POD + ("kubectl describe nodes", "kubectl top nodes"),
       reason="Shows the FailedScheduling event and the pod's resource requests"),
-    S("k8s_unschedulable", K.resource_quota_scheduling, 0.82, refine=_unschedulable, explained_by=frozenset({"k8s_insufficient_resources", "k8s_unbound_pvc"}),
+    S("k8s_unschedulable", K.resource_quota_scheduling, 0.82, refine=_unschedulable,
+      explained_by=frozenset({"k8s_insufficient_resources", "k8s_unbound_pvc", "k8s_autoscaler_no_scale_up"}),
       patterns=(r"\d+/\d+ nodes are available", r"\bFailedScheduling\b",
                 r"didn't match (?:Pod's )?node (?:affinity|selector)", r"had (?:untolerated )?taint"),
       causes=("The pod could not be scheduled on any node (selectors, taints or affinity rule every node out)",),
       commands=C.POD + C.K8S_EVENTS),
+    # The cluster autoscaler's verdict on a pending pod: no node group it may grow would make the pod schedulable
+    # (groups at their maximum size, or no node type that fits the pod's requests and selectors).
+    S("k8s_autoscaler_no_scale_up", K.resource_quota_scheduling, 0.82, refine=_no_scale_up,
+      patterns=(r"pod didn't trigger scale-up(?: \((?P<ca_reason>[^)]+)\))?", r"\bNotTriggerScaleUp\b"),
+      causes=("The pod could not be scheduled and the cluster autoscaler would not add a node for it ({ca_reason}): no node "
+              "group it may grow fits the pod's requests, selectors or taints",
+              "The pod could not be scheduled and the cluster autoscaler would not add a node for it: no node group it may grow "
+              "fits the pod's requests, selectors or taints"),
+      commands=C.POD + ("kubectl get nodes", "kubectl describe nodes"),
+      reason="Shows the pod's FailedScheduling and NotTriggerScaleUp events with the reason for each node group"),
     S("k8s_quota_exceeded", K.resource_quota_scheduling, 0.92,
       patterns=(r"exceeded quota: (?P<quota>[\w.-]+)", r"failed quota: (?P<quota>[\w.-]+): must specify (?P<what>[\w.,]+)",
                 r"forbidden: .*?(?:is limited by quota|quota is \S+, current usage)"),
@@ -396,7 +422,9 @@ SIGNATURES = [
       commands=("kubectl get jobs -n {ns}", "kubectl describe cronjob {cronjob} -n {ns}") + C.JOB),
     S("k8s_pod_sandbox_failed", K.scheduler_infra, 0.9,
       patterns=(r"Failed (?:to )?create pod sandbox", r"\bFailedCreatePodSandBox\b", r"failed to set ?up (?:sandbox container|network for sandbox)",
-                r"NetworkPlugin cni failed", r"failed to find plugin \"[\w-]+\" in path"),
+                r"NetworkPlugin cni failed", r"failed to find plugin \"[\w-]+\" in path",
+                # the kubelet's node condition while the CNI plugin is not up (NetworkNotReady / NetworkPluginNotReady)
+                r"container runtime network not ready", r"\bNetworkPluginNotReady\b", r"cni plugin not initialized"),
       causes=("The node could not set up the pod's sandbox/network (CNI plugin failure), not the job's own code",),
       commands=C.POD + ("kubectl get pods -n kube-system -o wide",) + C.K8S_EVENTS,
       reason="Shows the node the pod landed on and the network plugin's pods"),

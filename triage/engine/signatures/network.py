@@ -28,7 +28,13 @@ def _localhost(hit: Hit, view: LogView) -> Hit:
 _PLACEHOLDER_HOST = re.compile(r"^(?:none|null|nil|undefined|nan|changeme|your[-_]\S*|example)$|\$\{|\$\w|%\(|\{\{", re.I)
 
 
-def _dns(hit: Hit, view: LogView) -> Hit:
+# sudo's warning that the machine's own name is not in /etc/hosts: sudo goes on and the command runs.
+_SUDO_OWN_HOST = re.compile(r"\bsudo(?:\[\d+\])?: unable to resolve host ")
+
+
+def _dns(hit: Hit, view: LogView) -> Hit | None:
+    if hit.lines and all(_SUDO_OWN_HOST.search(line) for line in hit.lines):
+        return None
     host = hit.groups.get("host", "")
     if host and _PLACEHOLDER_HOST.search(host):
         hit.category, hit.confidence = K.missing_config_or_secret, 0.82
@@ -246,7 +252,10 @@ SIGNATURES = [
                 r"self[- ]signed certificate in certificate chain)",
                 r"certificate signed by unknown authority", r"unable to get local issuer certificate",
                 r"self[- ]signed certificate in certificate chain", r"CERTIFICATE_VERIFY_FAILED", r"PKIX path building failed",
-                r"unable to find valid certification path"),
+                r"unable to find valid certification path",
+                # wget (OpenSSL and GnuTLS builds): the reason on the line after `ERROR: cannot verify HOST's certificate`
+                r"Unable to locally verify the issuer's authority",
+                r"The certificate of [\'\u2018](?P<host>[\w.-]+)[\'\u2019] (?:is not trusted|(?:doesn't|does not) have a known issuer)"),
       causes=("The TLS certificate {host} presents is not trusted where the job runs (missing CA bundle or private CA)",
               "The server's TLS certificate is not trusted where the job runs (missing CA bundle or private CA)"),
       commands=_TLS_CHECK + C.WHERE_IT_RAN,
@@ -266,7 +275,11 @@ SIGNATURES = [
                 r"No subject alternative (?:DNS )?names? matching (?:IP address )?(?P<host>[\w.:-]+?) found",
                 r"No name matching (?P<host>[\w.-]+?) found", r"Certificate for <(?P<host>[^>]*)> doesn't match any of the subject alternative names",
                 r"does(?: not|n't) match any of the subject alternative names",
-                r"SSL: certificate subject name '[^']*' does not match target host name '(?P<host>[^']+)'"),
+                r"SSL: certificate subject name '[^']*' does not match target host name '(?P<host>[^']+)'",
+                # wget: `certificate common name 'x' doesn't match requested host name 'y'`, `no certificate subject
+                # alternative name matches` / `requested host name 'y'`
+                r"(?:doesn't|does not) match requested host name [\'\u2018`](?P<host>[\w.-]+)[\'\u2019]",
+                r"no certificate subject alternative name matches"),
       causes=("The TLS certificate does not match the host name {host} the job connects to", "The TLS certificate does not match the host name"),
       commands=_TLS_CHECK + C.DNS + C.WHERE_IT_RAN,
       reason="Shows the names the server's certificate is valid for, against the name the job uses"),

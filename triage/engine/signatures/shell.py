@@ -385,6 +385,7 @@ TOOLS = [
 
 SIGNATURES = [
     S("shell_command_not_found", K.missing_config_or_secret, 0.85, refine=_cron_path,
+      explained_by=frozenset({"script_crlf_line_endings"}),
       patterns=(r"(?P<exe>[\w./+-]+): command not found",
                 r"^(?:/bin/|/usr/bin/)?(?:ba|da|z|k)?sh: (?:\d+: |line \d+: )?(?P<exe>[^\s:]+): not found",
                 r"env: '?(?P<exe>[^':\s]+)'?: No such file or directory",
@@ -437,6 +438,8 @@ SIGNATURES = [
                 r"(?P<path>[^\s:]+): bad interpreter: (?P<interp>/\S+?)(?:\^M|\r)",
                 # quoted without the script's name: `/bin/bash^M: bad interpreter: No such file or directory`
                 r"(?P<interp>/[^\s:']+?)(?:\^M|\r): bad interpreter",
+                # `#!/usr/bin/env python3` with CRLF: env looks for `python3\r` (GNU env prints it escaped, in quotes)
+                r"env: [\'\u2018]?(?P<interp>[\w./+-]+?)(?:\\r|\r)[\'\u2019]?: No such file or directory",
                 r"\$'\\r': command not found"),
       causes=("{path} has Windows (CRLF) line endings, so its #! line names {interp} followed by a carriage return",
               "The job's script has Windows (CRLF) line endings (bash reads the carriage returns as part of each command)"),
@@ -659,6 +662,13 @@ SIGNATURES = [
     S("rsync_connection_closed", K.dependency_unavailable, 0.5,
       patterns=(r"rsync: connection unexpectedly closed", r"rsync error: error in rsync protocol data stream \(code 12\)"),
       causes=("The rsync connection to the other side closed unexpectedly (the remote rsync or ssh failed, or the network dropped)",),
+      commands=C.CRONTAB + C.WHERE_IT_RAN),
+    # borg's own report that its `borg serve` on the other side (over ssh) went away: ssh refused, borg missing or
+    # failing on the server; the `Remote:` lines before it usually say which.
+    S("borg_remote_closed", K.dependency_unavailable, 0.5,
+      patterns=(r"Connection closed by remote host\. Is borg working on the server\?",),
+      causes=("borg's connection to the repository server closed (ssh refused or dropped the connection, or borg is missing "
+              "or failing on the server); the `Remote:` lines before it say which",),
       commands=C.CRONTAB + C.WHERE_IT_RAN),
     S("account_expired", K.credentials_expired, 0.86,
       patterns=(r"Your account has expired", r"password (?:has )?expired|account (?:has )?expired", r"Authentication token is no longer valid",
