@@ -189,6 +189,19 @@ CASES = [
          "ProgrammingError: 000904 (42000): <query-id>: SQL compilation error: error line 64 at position 36\n"
          "invalid identifier 'PROPERTIES_HS_DATE_ENTERED_...'",
          "bad_code_or_bug", ("PROPERTIES_HS_DATE_ENTERED",), (), 0.55, signature="db_column_missing"),
+    # Athena/Trino name the column the query asks for and the table lacks:
+    # https://github.com/aws-samples/aiml-genai-multimodal-agent/issues/17, https://github.com/forter/s3-compare/issues/3
+    Case("athena_column_not_found", "airflow",
+         "OperationalError: (pyathena.error.OperationalError) COLUMN_NOT_FOUND: line 3:7: Column 'symbol' cannot be resolved "
+         "or requester is not authorized to access requested resources [SQL: SELECT symbol, closing_price FROM stock_prices "
+         "WHERE symbol IN ('AAAA', 'WWW', 'DDD') AND YEAR(date) = 2018 ORDER BY symbol] (Background on this error at: "
+         "https://sqlalche.me/e/14/e3q8)",
+         "bad_code_or_bug", ("symbol",), (), 0.55, signature="db_column_missing"),
+    Case("athena_syntax_error_column", "airflow",
+         "pyathena.error.OperationalError: SYNTAX_ERROR: line 6:3: Column 'table1.key' cannot be resolved. You may need to "
+         "manually clean the data at location 's3://mybucket/queries/humans/tables/1681d795-cfad-40b9-86bc-3c3b6f6bcfec' "
+         "before retrying. Athena will not delete data in your account.",
+         "bad_code_or_bug", ("table1.key",), (), 0.55, signature="db_column_missing"),
     # Redshift COPY (often a wrong delimiter or a compressed file read as plain): https://github.com/blaze/odo/issues/298
     Case("redshift_copy_stl_load_errors", "airflow",
          "InternalError: (psycopg2.InternalError) Load into table 'tmp0' failed.  Check 'stl_load_errors' system table for "
@@ -363,3 +376,9 @@ def test_other_dependency_messages_are_not_a_running_duplicate() -> None:
     h = diagnose("airflow", "INFO - Dependencies not met for <TaskInstance: d.t 2023 [None]>, dependency 'Trigger Rule' "
                             "FAILED: Task's trigger rule 'all_success' requires all upstream tasks to have succeeded")
     assert h.signature != "airflow_already_running"
+
+
+def test_a_mysql_value_too_long_is_not_sent_to_redshifts_load_table() -> None:
+    # The same rejection outside Redshift: no stl_load_errors to query there.
+    h = diagnose("airflow", "pymysql.err.DataError: (1406, \"Data too long for column 'name' at row 1\")")
+    assert h.signature == "db_load_rejected" and "stl_load_errors" not in h.command

@@ -17,7 +17,7 @@ _PG_PING = ("psql -h {db_host} -p {db_port} -c 'SELECT 1'", "psql -h {db_host} -
 
 
 _NOT_POSTGRES = re.compile(r"mysql|mariadb|pymysql|sqlite|ORA-\d{5}|\boracle\b|sql ?server|SqlClient|pyodbc|\bmssql\b|mongo|redis|elasticsearch|"
-                           r"snowflake|bigquery",
+                           r"snowflake|bigquery|athena|trino|presto",
                            re.IGNORECASE)
 
 
@@ -70,6 +70,10 @@ def _load_rejected(hit: Hit, view: LogView) -> Hit:
         hit.causes = ("BigQuery rejected rows of the file the job loads (too many errors): values that do not fit the table's "
                       "schema, a wrong delimiter, quoting or header setting, or a malformed file; the job's errors[] list names "
                       "the rows",)
+        hit.commands = C.WHERE_IT_RAN
+    elif not re.search(r"stl_load_errors|sys_load_error_detail|redshift|Value too long for character type",
+                       "\n".join(view.lines[: view.n_log]), re.IGNORECASE):
+        # Only Redshift has stl_load_errors to query.
         hit.commands = C.WHERE_IT_RAN
     return hit
 
@@ -264,6 +268,8 @@ SIGNATURES = [
     S("db_table_missing", K.data_input_missing, 0.62, refine=_flavour,
       patterns=(r"relation \"(?P<table>[^\"]+)\" does not exist", r"Table '(?P<table>[^']+)' doesn't exist",
                 r"no such table: (?P<table>\S+)", r"\bUndefinedTable\b", r"Invalid object name '(?P<table>[^']+)'",
+                # Trino/Presto/Athena's error name.
+                r"\bTABLE_NOT_FOUND: line \d+:\d+: Table '(?P<table>[^']+)' does not exist",
                 r"\bORA-00942\b"),
       causes=("The table {table} the job reads does not exist (not created yet, or a migration did not run)",
               "A table the job reads does not exist"),
@@ -276,7 +282,9 @@ SIGNATURES = [
                 r"^invalid identifier '(?P<column>[^']+)'", r"SQL compilation error:.{0,80}invalid identifier '(?P<column>[^']+)'",
                 r"\bUnrecognized name: (?P<column>[\w.]+)", r"\bORA-00904: \"?(?P<column>[^\":]+)\"?: invalid identifier",
                 r"\bAnalysisException: cannot resolve '(?P<column>[^']+)' given input columns",
-                r"\[UNRESOLVED_COLUMN(?:\.\w+)?\] A column(?: or function parameter)? with name (?P<column>\S+) cannot be resolved"),
+                r"\[UNRESOLVED_COLUMN(?:\.\w+)?\] A column(?: or function parameter)? with name (?P<column>\S+) cannot be resolved",
+                # Trino/Presto/Athena: COLUMN_NOT_FOUND (and SYNTAX_ERROR on older engines).
+                r"\b(?:COLUMN_NOT_FOUND|SYNTAX_ERROR): line \d+:\d+: Column '(?P<column>[^']+)' cannot be resolved"),
       causes=("The query uses column {column}, which the table does not have (code and schema disagree)",
               "The query and the table schema disagree (missing column)"),
       commands=C.WHERE_IT_RAN),
