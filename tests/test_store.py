@@ -173,3 +173,45 @@ def test_text_holding_a_nul_character_is_stored(store):
     assert view.state == TriageState.published
     assert view.evidence.log_text == "pod log \ufffd tail" and view.hypothesis.cause == "c\ufffd"
     assert [r.detail for r in store.history(event.job_key)] == ["r\ufffd"]
+
+
+def test_exhausted_sweep_does_not_overwrite_a_triage_another_worker_claimed_and_published(store):
+    """The sweep (fail_exhausted) reads the exhausted triages, then marks them failed. A worker
+    that claims one in between (its last lease expired, so it is free to) and publishes must
+    keep its result: the sweep's write must be conditional, like every lease-fenced write."""
+    from sqlalchemy import event
+
+    tid = store.accept_failure(cron_event("r1")).triage_id
+    for _ in range(3):
+        assert store.claim("w", lease_seconds=0.01) is not None
+        time.sleep(0.02)  # each worker "died": its lease just expires
+    about_to_write, worker_done = threading.Event(), threading.Event()
+    sweeper: list[threading.Thread] = []
+
+    def pause_before_the_sweeps_update(conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread() in sweeper and statement.lstrip().upper().startswith("UPDATE TRIAGES"):
+            about_to_write.set()
+            worker_done.wait(3)  # SQLite: the sweep holds the write lock, so the worker waits for it
+
+    event.listen(store.engine, "before_cursor_execute", pause_before_the_sweeps_update)
+    swept: list[int] = []
+    sweeper.append(threading.Thread(target=lambda: swept.append(store.fail_exhausted(max_attempts=3))))
+    sweeper[0].start()
+    published = False
+    try:
+        about_to_write.wait(5)
+        claim = store.claim("worker-b", lease_seconds=30)
+        if claim is not None:
+            store.publish(claim, claim.event, Evidence(log_text="x"),
+                          Hypothesis(category="other", cause="found it", confidence=0.5))
+            published = True
+    finally:
+        worker_done.set()
+        sweeper[0].join(10)
+        event.remove(store.engine, "before_cursor_execute", pause_before_the_sweeps_update)
+    view = store.get(tid)
+    if published:  # the worker won: its published result stands, the sweep changed nothing
+        assert view.state == TriageState.published and view.hypothesis.cause == "found it"
+        assert swept == [0]
+    else:  # the sweep won: the worker could not claim it
+        assert view.state == TriageState.failed and swept == [1]

@@ -307,23 +307,40 @@ class TriageStore:
             return claim.state
 
     def fail_exhausted(self, max_attempts: int) -> int:
-        """Triages whose claims kept dying (e.g. a crash each time) end visibly failed."""
+        """Triages whose claims kept dying (e.g. a crash each time) end visibly failed.
+
+        A worker may claim one of them between this read and the write below (its last lease
+        expired, so it is free to) and even publish it. Like every lease-fenced write, the
+        write is conditional: it changes a triage only if it is still exhausted, unclaimed and
+        unchanged since it was read. On PostgreSQL the rows read are also locked (skipping
+        those a claimer holds), so a claimer skips them in turn."""
         now = utcnow()
+        exhausted = (
+            TriageRow.state.in_([st.value for st in WORK_STATES]),
+            TriageRow.attempts >= max_attempts,
+            or_(TriageRow.lease_until.is_(None), TriageRow.lease_until < now),
+        )
+        failed = 0
         with self.session() as s:
-            rows = s.scalars(
-                select(TriageRow).where(
-                    TriageRow.state.in_([st.value for st in WORK_STATES]),
-                    TriageRow.attempts >= max_attempts,
-                    or_(TriageRow.lease_until.is_(None), TriageRow.lease_until < now),
+            q = select(TriageRow.id, TriageRow.attempts, TriageRow.error, TriageRow.timeline).where(*exhausted)
+            if self.dialect == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            for triage_id, attempts, error, timeline in s.execute(q).all():
+                res = s.execute(
+                    update(TriageRow)
+                    .where(TriageRow.id == triage_id, TriageRow.attempts == attempts, *exhausted)
+                    .values(
+                        state=TriageState.failed.value,
+                        error=error or f"gave up after {attempts} attempts (the worker stopped each time)",
+                        timeline={**(timeline or {}), TriageState.failed.value: now.isoformat()},
+                        lease_owner=None,
+                        lease_until=None,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-            ).all()
-            for row in rows:
-                row.state = TriageState.failed.value
-                row.error = row.error or f"gave up after {row.attempts} attempts (the worker stopped each time)"
-                row.timeline = {**row.timeline, TriageState.failed.value: now.isoformat()}
-                row.lease_owner = row.lease_until = None
-                row.updated_at = now
-            return len(rows)
+                failed += res.rowcount
+        return failed
 
     # --- human decisions ------------------------------------------------------------
     def transition(self, triage_id: str, to: TriageState, actor: str, action: str, *,
