@@ -447,7 +447,7 @@ SIGNATURES = [
       commands=("kubectl get pods -A --field-selector metadata.name={kpo_pod}",) + C.AIRFLOW_TASK,
       reason="Shows where the task's pod ran and how it ended"),
     # Airflow 3: the task SDK's calls to the API server failed (an error answer, or no answer at all).
-    S("airflow_execution_api_error", K.scheduler_infra, 0.72, refine=_execution_api, finder=_api_unreachable,
+    S("airflow_execution_api_error", K.scheduler_infra, 0.74, refine=_execution_api, finder=_api_unreachable,
       yields_to=frozenset({K.oom, K.timeout_deadline}),
       patterns=(r"\bServerResponseError\b.{0,20}Server returned error", r"Server indicated the task shouldn't be running anymore",
                 r"\[airflow\.sdk\.api\.client\] detail=\{'message': 'Internal server error'",
