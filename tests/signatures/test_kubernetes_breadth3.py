@@ -133,6 +133,23 @@ CASES = [
     Case("emptydir_over_size_limit", "k8s",
          "Status:  Failed\nReason:  Evicted\nMessage: Usage of EmptyDir volume \"scratch\" exceeds the limit \"1Gi\".",
          "disk_full", ("1Gi",), (), 0.85, signature="k8s_evicted_disk"),
+    # A chart whose CronJob name outgrew 52 characters: https://github.com/cockroachdb/helm-charts/pull/266
+    Case("cronjob_name_over_52", "k8s",
+         "Error: UPGRADE FAILED: failed to create resource: CronJob.batch \"<releaseName>-rotate-self-sign-client\" is invalid: "
+         "metadata.name: Invalid value: \"<releaseName>-rotate-self-sign-client\": must be no more than 52 characters",
+         "bad_code_or_bug", ("52",), (), 0.75, signature="k8s_name_too_long"),
+    # https://github.com/alphagov/govuk-helm-charts/pull/3640
+    Case("cronjob_name_over_52_quoted", "k8s",
+         "\"Invalid value: \"search-api-v2-beta-features-report-clickstream-metrics\": must be no more than 52 characters\"",
+         "bad_code_or_bug", (), (), 0.75, signature="k8s_name_too_long"),
+    # Before CronJob names were validated, the Job the controller named was refused, wrapped as pasted:
+    # https://github.com/kubernetes/kubernetes/issues/50850
+    Case("job_name_label_over_63_wrapped", "k8s",
+         "The Job \"100000000010000000001000000000100000000010000000001000000000100000000010000000000000000010000000000\"\n"
+         " is invalid: spec.template.labels: Invalid value: \n"
+         "\"100000000010000000001000000000100000000010000000001000000000100000000010000000000000000010000000000\": \n"
+         "must be no more than 63 characters",
+         "bad_code_or_bug", (), (), 0.75, signature="k8s_name_too_long"),
 ]
 
 

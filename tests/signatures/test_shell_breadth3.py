@@ -193,6 +193,34 @@ CASES = [
          "Remote: ssh_exchange_identification: Connection closed by remote host\n"
          "Connection closed by remote host. Is borg working on the server?",
          "dependency_unavailable", ("borg",), (), 0.45, 0.6, signature="borg_remote_closed"),
+    # certbot renew from cron with a renewal file that lost its webroot: https://github.com/wmnnd/nginx-certbot/issues/41
+    Case("certbot_webroot_missing_on_renewal", "cron",
+         "Cert is due for renewal, auto-renewing...\nNon-interactive renewal: random delay of 190 seconds\n"
+         "Plugins selected: Authenticator webroot, Installer None\nRenewing an existing certificate\n"
+         "Performing the following challenges:\nhttp-01 challenge for domain.com\nCleaning up challenges\n"
+         "Attempting to renew cert (domain.com) from /etc/letsencrypt/renewal/domain.com.conf produced an unexpected error: "
+         "Missing command line flag or config entry for this setting:\nInput the webroot for domain.com:. Skipping.",
+         "missing_config_or_secret", ("webroot",), ("grep -rn webroot /etc/letsencrypt/renewal",), 0.8,
+         signature="certbot_renewal_setting_missing"),
+    # https://github.com/certbot/certbot/issues/9825
+    Case("certbot_webroot_missing_dry_run", "cron",
+         "Simulating renewal of an existing certificate for [domain]\n"
+         "Failed to renew certificate [domain] with error: Missing command line flag or config entry for this setting:\n"
+         "Input the webroot for [domain]:",
+         "missing_config_or_secret", (), (), 0.8, signature="certbot_renewal_setting_missing"),
+    # cronie could not open the job's PAM session: https://github.com/linux-pam/linux-pam/issues/788 (and it is not an
+    # image pull's `failed to authorize:`)
+    Case("cronie_pam_refused", "cron",
+         "log_it: (default 277) PAM ERROR (Authentication service cannot retrieve authentication info)\n"
+         "log_it: (default 277) FAILED to authorize user with PAM (Authentication service cannot retrieve authentication info)",
+         "scheduler_infra", ("PAM",), (), 0.7, signature="cron_daemon_error"),
+    # A system crontab line without its user field: https://github.com/cronie-crond/cronie/issues/68
+    Case("cronie_getpwnam_failed", "cron", "Sep  8 14:53:01 vespa crond[1023]: (echo) ERROR (getpwnam() failed)",
+         "scheduler_infra", (), ("journalctl -t CRON",), 0.7, signature="cron_daemon_error"),
+    # The crontab command refused by PAM's access rules: https://github.com/cronkeep/cronkeep/issues/3
+    Case("crontab_refused_by_pam", "cron",
+         "System error You (apache) are not allowed to access to (crontab) because of pam configuration.",
+         "permissions_rbac", ("apache",), ("ls -l /etc/cron.allow /etc/cron.deny",), 0.8, signature="crontab_not_allowed"),
 ]
 
 

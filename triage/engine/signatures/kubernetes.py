@@ -246,7 +246,9 @@ SIGNATURES = [
                 r"repository does not exist or may require (?:'docker login'|authorization)",
                 r"insufficient_scope: authorization failed", r"failed to (?:pull|fetch|resolve)\b.*\b401 Unauthorized",
                 r"\bImageInspectError\b",
-                r"failed to (?:authorize|fetch anonymous token)",
+                # containerd: `failed to authorize: failed to fetch anonymous token: ... 401 Unauthorized` (not cron's
+                # `FAILED to authorize user with PAM`)
+                r"failed to authorize: ", r"failed to fetch anonymous token",
                 r"(?:unauthorized|denied): (?:authentication required|requested access to the resource is denied)"),
       causes=("The registry refused to serve {image}: it does not exist or the pull secret lacks access",
               "The registry refused the image pull: the image does not exist or the pull secret lacks access"),
@@ -568,6 +570,21 @@ SIGNATURES = [
               "manifest must recreate it (a hook with before-hook-creation, or a new name per release) instead of patching it",),
       commands=("kubectl describe job {patched_job} -n {ns}", "kubectl get jobs -n {ns}") + C.JOB,
       reason="Shows the existing Job the deploy tried to change"),
+    # A name (or label) over the API's length limit: a CronJob's name may have at most 52 characters, because its
+    # controller appends an 11-character suffix to name each Job (63 at most). Charts that build names from the
+    # release name break when the release name grows.
+    S("k8s_name_too_long", K.bad_code_or_bug, 0.8,
+      patterns=(r"(?P<kind>\w+)(?:\.batch)? \\?\"(?P<obj>[^\"\\]+)\\?\" is invalid: (?P<field>[\w.\[\]]+): Invalid value: "
+                r".{0,200}?must be no more than (?P<max>\d+) characters",
+                r"Invalid value: \\?\"(?P<obj>[^\"\\]+)\\?\": must be no more than (?P<max>52|63) characters",
+                # the same message wrapped over lines where it was pasted
+                r"^\s*must be no more than (?P<max>52|63) characters\s*$"),
+      causes=("The API server refused {kind} {obj}: its {field} is longer than {max} characters (a CronJob's name may have at "
+              "most 52, because each Job gets an 11-character suffix); the manifest or chart must shorten it",
+              "The API server refused the object: a name or label is longer than {max} characters (a CronJob's name may have at "
+              "most 52, because each Job gets an 11-character suffix); the manifest or chart must shorten it"),
+      commands=("kubectl get cronjobs -n {ns}",) + C.K8S_EVENTS,
+      reason="Shows the CronJobs in the namespace and the events of the refused create"),
     # Velero's file-system backup (restic/kopia) of pod volumes did not finish within its operation timeout.
     S("velero_pod_volume_timeout", K.timeout_deadline, 0.82,
       patterns=(r"timed out waiting for all (?P<pv_resource>PodVolumeBackups|PodVolumeRestores) to complete",),

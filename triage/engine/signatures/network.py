@@ -132,6 +132,14 @@ ACME = [
               "webroot/nginx/apache plugin or pre/post hooks that stop the server"),
       commands=("grep -rn authenticator /etc/letsencrypt/renewal", "ss -ltnp"),
       reason="Shows which renewals use the standalone authenticator (and what listens on port 80)"),
+    # certbot renewing unattended needs a setting it would have asked for interactively (most often the webroot of a
+    # domain: the renewal file's webroot_map lacks it); it cannot ask, so that certificate is skipped.
+    S("certbot_renewal_setting_missing", K.missing_config_or_secret, 0.84,
+      patterns=(r"Missing command line flag or config entry for this setting",),
+      causes=("certbot's renewal configuration lacks a setting it would have asked for interactively (most often the webroot "
+              "of a domain, missing from the renewal file's webroot_map), so the unattended renewal skipped the certificate",),
+      commands=("grep -rn webroot /etc/letsencrypt/renewal",) + C.CRONTAB,
+      reason="Shows the webroot settings of each renewal configuration"),
     S("acme_challenge_failed", K.network_dns, 0.6, refine=_acme_domain,
       explained_by=frozenset({"acme_challenge_unreachable", "acme_challenge_wrong_response", "dns_resolution_failed"}),
       patterns=(r"Challenge failed for domain (?P<domain>[\w.-]+)", r"Some challenges have failed",

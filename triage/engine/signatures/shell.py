@@ -400,7 +400,7 @@ SIGNATURES = [
     S("tool_not_found_check", K.missing_config_or_secret, 0.75, refine=_tool_check,
       patterns=(r"\bwhich: no (?P<exe>[\w.+-]+) in \(",
                 r"\b(?:command|program|executable|binary) not found: (?P<exe>[\w./+-]+)",
-                r"\bmissing (?:executables?|commands?|programs?|binaries|dependencies)\b",
+                r"\bmissing (?:executables?|commands?(?! line)|programs?|binaries|dependencies)\b",
                 r"(?:the )?(?:executable|command|program|binary) \"?(?P<exe>[\w./+-]+)\"? (?:must|needs to) be installed",
                 r"\b(?P<exe>[\w.+-]+)(?: and [\w.+-]+)? (?:commands? |executables? |binar(?:y|ies) |programs? )?"
                 r"(?:is|are) (?:not installed|missing)\b",
@@ -628,9 +628,22 @@ SIGNATURES = [
       reason="Shows the crontab file's owner and mode (root-owned, not group/other-writable, one hard link)"),
     S("cron_daemon_error", K.scheduler_infra, 0.75,
       patterns=(r"errors in crontab file", r"\":\d+: bad (?:minute|hour|day-of-month|month|day-of-week|command)",
-                r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)"),
+                r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)",
+                # cronie: the entry's user could not be looked up (in /etc/crontab or cron.d, a line without the user
+                # field makes the command's first word the user), or PAM refused to open the job's session
+                r"\((?P<entry_user>[^)\s]+)\) ERROR \(getpwnam\(\) failed\)", r"FAILED to authorize user with PAM",
+                r"\) PAM ERROR \("),
       causes=("cron itself could not run the entry (crontab syntax or cron's PAM session failed)",),
       commands=C.CRON_LOG + C.CRONTAB),
+    # The crontab command itself refused (cron.allow / cron.deny, or PAM's access.conf): a deploy step that installs
+    # the job's crontab, or a user who may no longer schedule jobs.
+    S("crontab_not_allowed", K.permissions_rbac, 0.82,
+      patterns=(r"You \((?P<user>[\w.-]+)\) are not allowed to use this program \(crontab\)",
+                r"You \((?P<user>[\w.-]+)\) are not allowed to access to \(crontab\) because of pam configuration"),
+      causes=("The user {user} may not use crontab here (it is not in /etc/cron.allow, is in /etc/cron.deny, or PAM's "
+              "access rules refuse it)",),
+      commands=("ls -l /etc/cron.allow /etc/cron.deny", "id {user}"),
+      reason="Shows which cron access lists exist on the host"),
     # Backup tools (restic, borg) that open an encrypted repository with a password the job supplies.
     S("backup_repo_password_rejected", K.credentials_expired, 0.8,
       patterns=(r"Fatal: wrong password or no key found", r"passphrase supplied in BORG_PASSPHRASE.{0,60}? is incorrect"),
