@@ -281,3 +281,62 @@ def test_an_answer_that_is_not_the_api_becomes_notes_not_a_crash(status, body, h
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_concurrent_carry_outs_of_one_approval_clear_the_task_once():
+    """Two threads re-running the same approval at once (the approver's request and the
+    recovery loop, say) must clear the task instance once, and both report that one result.
+    The fake Airflow answers like Airflow: clearTaskInstances with only_failed clears a failed
+    task instance and then nothing more."""
+    state = {"ti": "failed", "clears": 0}
+    lock = threading.Lock()
+    both_read = threading.Barrier(2, timeout=1.5)  # lets both readers in before either clears
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            with lock:
+                ti = {"task_id": "load", "state": state["ti"], "try_number": 2, "note": None}
+            try:
+                both_read.wait()
+            except threading.BrokenBarrierError:
+                pass  # only one reader came: nothing to interleave
+            self._send(ti)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with lock:
+                state["clears"] += 1
+                cleared = [{"task_id": "load"}] if state["ti"] == "failed" else []
+                state["ti"] = None
+            self._send({"task_instances": cleared})
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        src = _source(airflow_instances=[{"name": "prod", "url": f"http://127.0.0.1:{httpd.server_port}",
+                                          "timeout_seconds": 5, "api_version": 2}])
+        [event] = src.parse(GOOD)
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(src.rerun(event, "approval-concurrent-1")))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert state["clears"] == 1
+        assert len(results) == 2 and all(r.ok for r in results)
+        assert results[0] == results[1] and "cleared 1 task instance" in results[0].detail
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -91,9 +91,13 @@ class AirflowSource(SourcePlugin):
     can_rerun = True
 
     # Approval ids already applied in this process (the core also records outcomes, and the
-    # task instance's own state and note are checked before any clear).
+    # task instance's own state and note are checked before any clear). One lock per approval
+    # id is held for the whole check-then-clear, so a second carry-out of the same approval in
+    # this process (the approver's request and the recovery loop at once) waits for the first
+    # and returns its result instead of reading the still-failed task instance and clearing too.
     _applied: dict[str, RerunResult] = {}
     _applied_lock = threading.Lock()
+    _approval_locks: dict[str, threading.Lock] = {}
 
     # --- intake -------------------------------------------------------------------------
     def parse(self, payload: Any) -> list[IntakeItem]:
@@ -317,6 +321,12 @@ class AirflowSource(SourcePlugin):
                 f"as try {ref.try_number + 1}.")
 
     def rerun(self, event: FailureEvent, approval_id: str) -> RerunResult:
+        with self._applied_lock:
+            approval_lock = self._approval_locks.setdefault(approval_id, threading.Lock())
+        with approval_lock:
+            return self._rerun_once(event, approval_id)
+
+    def _rerun_once(self, event: FailureEvent, approval_id: str) -> RerunResult:
         ref = event.airflow
         assert ref is not None
         with self._applied_lock:
