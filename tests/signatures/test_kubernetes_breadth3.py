@@ -150,6 +150,38 @@ CASES = [
          "\"100000000010000000001000000000100000000010000000001000000000100000000010000000000000000010000000000\": \n"
          "must be no more than 63 characters",
          "bad_code_or_bug", (), (), 0.75, signature="k8s_name_too_long"),
+    # An entrypoint copied into the image without its execute bit:
+    # https://github.com/GoogleCloudPlatform/gke-fleet-management/pull/97
+    Case("entrypoint_not_executable_containerd", "k8s",
+         "Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: "
+         "unable to start container process: error during container init: exec: \"/usr/sbin/membership-to-clusterprofile.sh\": "
+         "permission denied",
+         "bad_code_or_bug", ("/usr/sbin/membership-to-clusterprofile.sh", "chmod +x"), ("kubectl describe pod",), 0.8,
+         signature="k8s_entrypoint_not_executable"),
+    # Docker's older wording: https://github.com/kubernetes/kubernetes/issues/72612
+    Case("entrypoint_not_executable_docker", "k8s",
+         "container_linux.go:265: starting container process caused \"exec: \\\"/opt/mqtt-kube-operator\\\": permission denied\"",
+         "bad_code_or_bug", ("/opt/mqtt-kube-operator",), (), 0.8, signature="k8s_entrypoint_not_executable"),
+    # https://github.com/seglo/kafka-lag-exporter/issues/431
+    Case("entrypoint_not_executable_std_init", "k8s", "standard_init_linux.go:228: exec user process caused: permission denied",
+         "bad_code_or_bug", (), (), 0.8, signature="k8s_entrypoint_not_executable"),
+    # A malformed CronJob schedule refused by the API server: https://github.com/hmcts/cnp-flux-config/pull/18036
+    Case("cronjob_schedule_four_fields", "k8s",
+         "release 'sscs-case-loader' in namespace 'sscs' failed: installation failed: CronJob.batch \"sscs-case-loader-job\" is "
+         "invalid: spec.schedule: Invalid value: \"0 2-7/1 * *\": expected exactly 5 fields, found 4: [0 2-7/1 * *]",
+         "bad_code_or_bug", ("0 2-7/1 * *", "expected exactly 5 fields"), ("kubectl describe cronjob",), 0.7,
+         signature="k8s_cronjob_bad_schedule"),
+    # https://github.com/alphagov/govuk-helm-charts/pull/3636
+    Case("cronjob_schedule_unknown_descriptor", "k8s",
+         "one or more objects failed to apply, reason: CronJob.batch \"govuk-e2e-tests\" is invalid: spec.schedule: Invalid value: "
+         "\"@never\": unrecognized descriptor: @never",
+         "bad_code_or_bug", ("@never",), (), 0.7, signature="k8s_cronjob_bad_schedule"),
+    # The controller's own event for a schedule it cannot parse (pkg/controller/cronjob/cronjob_controllerv2.go:
+    # "this is likely a user error in defining the spec value")
+    Case("cronjob_unparseable_schedule_event", "k8s",
+         "  Warning  UnparseableSchedule  cronjob-controller  unparseable schedule: \"*/5 * * *\" : expected exactly 5 fields, "
+         "found 4: */5 * * *",
+         "bad_code_or_bug", ("*/5 * * *",), (), 0.7, signature="k8s_cronjob_bad_schedule"),
 ]
 
 
@@ -184,3 +216,10 @@ def test_a_missed_schedule_after_a_skipped_overlap_is_the_overlap() -> None:
                  "concurrency policy is Forbid\n"
                  "  Warning  MissSchedule  0s  cronjob-controller  Missed scheduled time to start a job: Mon, 29 Jun 2026 02:00:00 +0000")
     assert h.category.value == "overlap_concurrency"
+
+
+def test_an_image_without_the_nodes_platform_says_so() -> None:
+    # containerd's wording when a tag has no variant for the node's architecture (an amd64-only image on arm64 nodes)
+    h = diagnose("k8s", "Failed to pull image \"registry/app:1.0\": rpc error: code = NotFound desc = failed to pull and unpack "
+                        "image \"registry/app:1.0\": no match for platform in manifest: not found")
+    assert h.category.value == "image_pull" and "platform" in h.cause

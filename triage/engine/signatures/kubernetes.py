@@ -40,6 +40,9 @@ _PULL_REASONS = (
     (re.compile(r"x509: certificate signed by unknown authority"),
      "The image {image} could not be pulled: the node does not trust the registry's TLS certificate (a private CA not "
      "installed for the container runtime)"),
+    (re.compile(r"no match for platform in manifest"),
+     "The image {image} could not be pulled: it has no variant for the node's platform (CPU architecture/OS), e.g. an "
+     "amd64-only image on an arm64 node"),
     (re.compile(r"server gave HTTP response to HTTPS client"),
      "The image {image} could not be pulled: the registry speaks plain HTTP and the node's container runtime is not "
      "configured to allow it as an insecure registry"),
@@ -391,6 +394,18 @@ SIGNATURES = [
               "The container's entrypoint could not start: its interpreter is missing from the image (the `#!` line names "
               "a shell the image lacks, the script has CRLF line endings, or the binary was built for another libc)"),
       commands=C.POD + C.JOB),
+    # The runtime could not execute the container's entrypoint: the file is in the image without its execute bit (a
+    # script copied without chmod +x), or it sits on a volume mounted noexec.
+    S("k8s_entrypoint_not_executable", K.bad_code_or_bug, 0.82,
+      patterns=(r"exec: \\*\"(?P<exe>[^\"\\]+)\\*\": permission denied",
+                r"exec user process caused:? \\*\"?permission denied",
+                r"^(?:\S+\s+)?exec (?P<exe>/\S+): permission denied\s*$"),
+      causes=("The container's entrypoint {exe} is not executable in the image (copied without chmod +x, or on a noexec "
+              "volume), so the runtime could not start it",
+              "The container's entrypoint is not executable in the image (copied without chmod +x, or on a noexec volume), so "
+              "the runtime could not start it"),
+      commands=C.POD + C.JOB,
+      reason="Shows the container's command and the runtime's exact error"),
     S("k8s_exec_format", K.dependency_version, 0.86, refine=_exec_format,
       patterns=(r"failed to exec (?P<path>/\S+): exec format error", r"exec (?P<path>/\S+): exec format error",
                 r"Exec format error: '(?P<path>[^']+)'", r"(?P<path>\S+): cannot execute binary file: exec format error",
@@ -417,6 +432,20 @@ SIGNATURES = [
               "Job started at {local_start} local time, not at {schedule_time} local (set spec.timeZone or convert the schedule)",),
       commands=("kubectl describe cronjob {cronjob} -n {ns}", "kubectl get cronjobs -n {ns}") + C.JOB,
       reason="Shows the CronJob's schedule, its time zone (if set) and when its Jobs last started"),
+    # The CronJob controller cannot compute the next run from the spec ("likely a user error in defining the spec
+    # value", as the controller says): it creates no Jobs until the CronJob is fixed. Like a DAG's bad schedule.
+    S("k8s_cronjob_bad_schedule", K.bad_code_or_bug, 0.75,
+      patterns=(r"unparseable schedule: \\?\"(?P<schedule>[^\"\\]*)\\?\" ?: (?P<detail>.+)", r"\bUnparseableSchedule\b",
+                r"invalid schedule: \\?\"(?P<schedule>[^\"\\]*)\\?\" ?: (?P<detail>.+)",
+                r"invalid timeZone: \\?\"(?P<tz>[^\"\\]*)\\?\"", r"\bUnknownTimeZone\b",
+                # the API server's validation when the CronJob is created or updated
+                r"is invalid: spec\.schedule: Invalid value: \\?\"(?P<schedule>[^\"\\]*)\\?\": (?P<detail>[^\"\\]+)",
+                r"is invalid: spec\.timeZone: Invalid value: \\?\"(?P<tz>[^\"\\]*)\\?\""),
+      causes=("The CronJob's schedule \"{schedule}\" cannot be parsed ({detail}), so the controller creates no Jobs until it is fixed",
+              "The CronJob's time zone {tz} is not one the controller knows, so it creates no Jobs until it is fixed",
+              "The CronJob's schedule or time zone is invalid, so the controller creates no Jobs until it is fixed"),
+      commands=("kubectl describe cronjob {cronjob} -n {ns}", "kubectl get cronjobs -n {ns}"),
+      reason="Shows the CronJob's schedule, time zone and the controller's events"),
     S("k8s_cronjob_overlap", K.overlap_concurrency, 0.88,
       patterns=(r"Not starting job because prior execution is (?:still )?running", r"\bJobAlreadyActive\b",
                 r"concurrencyPolicy.{0,20}Forbid.{0,40}(?:skip|active)"),

@@ -412,7 +412,8 @@ SIGNATURES = [
       reason="Shows the PATH and command the cron entry runs with"),
     S("shell_permission_denied", K.permissions_rbac, 0.85, refine=_permission,
       # SSH's `Permission denied (publickey)` is a login refused, not a file: the SSH signature says which.
-      explained_by=frozenset({"git_auth_failed", "docker_socket_permission", "git_dubious_ownership", "ssh_key_unavailable"}),
+      explained_by=frozenset({"git_auth_failed", "docker_socket_permission", "git_dubious_ownership", "ssh_key_unavailable",
+                              "k8s_entrypoint_not_executable"}),
       patterns=(r"PermissionError: \[Errno 13\] Permission denied: '(?P<path>[^']+)'",
                 r"EACCES: permission denied, \w+ '(?P<path>[^']+)'",
                 r"open (?P<path>/\S+): permission denied",
