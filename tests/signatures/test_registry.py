@@ -14,7 +14,7 @@ from triage.models import Category
 
 # Programs (and subcommands) a template may start with: each only reads.
 READ_ONLY_PREFIXES = (
-    "kubectl get ", "kubectl describe ", "kubectl logs ", "kubectl top ", "kubectl auth can-i ",
+    "kubectl get ", "sed -n ", "kubectl describe ", "kubectl logs ", "kubectl top ", "kubectl auth can-i ",
     "airflow tasks states-for-dag-run ", "airflow tasks state ", "airflow dags list-runs ", "airflow dags list-import-errors",
     "airflow variables list", "airflow pools list", "airflow jobs check ",
     "journalctl ", "grep ", "cat ", "df ", "ls ", "stat ", "ps ", "ss ", "free ", "dig ", "getent hosts ", "curl -sS ",
@@ -29,6 +29,7 @@ READ_ONLY_PREFIXES = (
 SAMPLE = {
     "ns": "reports", "k8s_job": "j-1", "pod": "p-1", "cronjob": "cj", "dag": "d", "run": "r", "task": "t", "try_number": "1",
     "cron_host": "h", "cron_job": "cj", "cron_user": "u", "cron_command": "/x.sh", "job": "j", "memory_limit": "512Mi",
+    "code_from": "37", "code_to": "47", "code_file": "/opt/jobs/etl.py",
 }
 
 

@@ -182,3 +182,54 @@ def test_import_error_under_cron_points_at_crons_environment_not_at_the_package(
     # In a container image the same line means the package is missing from the image.
     pod_event, pod_evidence = build_event_and_evidence("kubernetes", "nightly", log, None, None)
     assert diagnose(pod_event, pod_evidence).category.value == "dependency_version"
+
+
+# The failing line of the job's own code is what confirms a bug: the innermost traceback frame
+# outside installed libraries, shown with `sed -n` on the host that ran it (never for a pod).
+_AIRFLOW_TB = """[2024-05-01, 02:00:13 UTC] {taskinstance.py:2905} ERROR - Task failed with exception
+Traceback (most recent call last):
+  File "/home/airflow/.local/lib/python3.11/site-packages/airflow/models/taskinstance.py", line 465, in _execute_task
+    result = _execute_callable(context=context, **execute_callable_kwargs)
+  File "/opt/airflow/dags/sales_etl.py", line 88, in load_orders
+    rows = transform(batch)
+  File "/opt/airflow/dags/lib/transform.py", line 3, in transform
+    return [r["amount"] * r["qty"] for r in batch]
+  File "/home/airflow/.local/lib/python3.11/site-packages/pandas/core/series.py", line 1121, in __getitem__
+    return self._get_value(key)
+TypeError: unsupported operand type(s) for *: 'NoneType' and 'int'"""
+
+
+def test_a_code_bug_is_confirmed_by_the_innermost_frame_of_the_jobs_own_code() -> None:
+    h = diagnose("airflow", _AIRFLOW_TB)
+    assert h.category.value == "bad_code_or_bug"
+    # Line 3 of transform.py: the window starts at line 1, not below it.
+    assert h.command == "sed -n '1,8p' /opt/airflow/dags/lib/transform.py"
+    assert "own code" in h.command_reason
+
+
+def test_a_code_bug_in_a_pod_is_not_read_with_sed_on_the_operators_machine() -> None:
+    h = diagnose("k8s", _AIRFLOW_TB)
+    assert h.category.value == "bad_code_or_bug"
+    assert h.command and not h.command.startswith("sed ")
+
+
+@pytest.mark.parametrize("frames", [
+    # Only library frames: nothing of the job's own to show.
+    '  File "/usr/lib/python3/dist-packages/requests/models.py", line 1021, in raise_for_status\n',
+    # A relative path depends on the working directory the job had: not shown.
+    '  File "etl.py", line 12, in <module>\n',
+])
+def test_no_code_window_without_an_absolute_frame_of_the_jobs_own(frames: str) -> None:
+    h = diagnose("cron", "Traceback (most recent call last):\n" + frames + "    x = f()\nAttributeError: 'NoneType' object has no attribute 'get'")
+    assert h.category.value == "bad_code_or_bug"
+    assert h.command and not h.command.startswith("sed ")
+
+
+def test_only_the_final_traceback_is_read_for_the_frame() -> None:
+    log = ("Traceback (most recent call last):\n  File \"/opt/jobs/old.py\", line 5, in <module>\n    a()\n"
+           "ValueError: first\n\nDuring handling of the above exception, another exception occurred:\n\n"
+           "Traceback (most recent call last):\n  File \"/usr/lib/python3.11/json/decoder.py\", line 355, in raw_decode\n"
+           "    raise JSONDecodeError\nNameError: name 'cfg' is not defined")
+    h = diagnose("cron", log)
+    assert h.category.value == "bad_code_or_bug"
+    assert h.command and "old.py" not in h.command

@@ -33,13 +33,34 @@ def _exception_at(view: LogView, index: int) -> tuple[str, str]:
     return m.group("exc"), (m.group("msg") or "").strip()
 
 
+_FRAME = re.compile(r'^\s*File "(?P<file>/[^"]+\.py)", line (?P<line>\d+)')
+# Frames in installed libraries and the interpreter: the job's own code is the innermost frame elsewhere.
+_LIBRARY_FRAME = re.compile(r"site-packages|dist-packages|/lib/python\d|/lib64/python\d|/\.pyenv/versions/")
+_CODE_CONTEXT = 5
+
+
+def _own_code_frame(view: LogView, idx: int) -> dict[str, str]:
+    """The innermost frame of the final traceback that is the job's own code (an absolute path
+    outside site-packages and the standard library): where a bug is read and confirmed."""
+    for i in range(idx - 1, max(-1, idx - 400), -1):
+        line = view.lines[i]
+        if "Traceback (most recent call last)" in line:
+            break
+        m = _FRAME.match(strip_prefix(line))
+        if m and not _LIBRARY_FRAME.search(m.group("file")):
+            n = int(m.group("line"))
+            return {"code_file": m.group("file"), "code_from": str(max(1, n - _CODE_CONTEXT)),
+                    "code_to": str(n + _CODE_CONTEXT)}
+    return {}
+
+
 def _final_python_exception(view: LogView) -> list[tuple[int, dict[str, str]]]:
     idx = view.final_exception
     if idx is None or _JAVA_TOP.search(view.lines[idx]) or _JAVA_CAUSED.match(view.lines[idx]):
         return []
     exc, msg = _exception_at(view, idx)
     short = exc.rsplit(".", 1)[-1]
-    return [(idx, {"exc": short, "msg": msg[:200], "exc_full": exc})]
+    return [(idx, {"exc": short, "msg": msg[:200], "exc_full": exc, **_own_code_frame(view, idx)})]
 
 
 # Exceptions that only wrap a child process's failure: the cause is in what the child printed.
@@ -382,8 +403,9 @@ SIGNATURES = [
       reason="Shows the environment the job's container or cron entry sets"),
     S("python_unhandled_exception", K.bad_code_or_bug, 0.5, finder=_final_python_exception, refine=_python_bug,
       causes=("The job's code raised {exc}: {msg} (root: {root})", "The job's code raised {exc}: {msg}", "The job's code raised {exc}"),
-      commands=C.WHERE_IT_RAN,
-      reason="Shows the run's state and where to read its full traceback"),
+      # The failing line of the job's own code (never offered for a pod: the file is in its image).
+      commands=("sed -n '{code_from},{code_to}p' {code_file}",) + C.WHERE_IT_RAN,
+      reason="Shows the job's own code around the line that raised (the innermost frame outside installed libraries)"),
     # Serialising a value json cannot represent (bytes, datetime, Decimal, a custom class) is the code's choice.
     S("python_not_json_serializable", K.bad_code_or_bug, 0.72,
       patterns=(r"Object of type '?(?P<type>[\w.]+)'? is not JSON serializable", r"keys must be str, int, float, bool or None",
