@@ -134,10 +134,10 @@ def test_a_build_tool_failing_to_resolve_an_artifact_is_not_dns() -> None:
     # requests' wording for an expired server certificate
     ("requests.exceptions.SSLError: HTTPSConnectionPool(host='api.partner.example', port=443): Max retries exceeded with url: "
      "/v1/rates (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
-     "certificate has expired (_ssl.c:1006)')))", "curl -sS -v -o /dev/null https://api.partner.example:443"),
+     "certificate has expired (_ssl.c:1006)')))", "curl -sS -m 10 -v -o /dev/null https://api.partner.example:443"),
     # Go's net/http wording
     ('Get "https://registry.internal:5000/v2/": x509: certificate has expired or is not yet valid: current time '
-     "2024-05-01T02:00:00Z is after 2024-04-30T00:00:00Z", "curl -sS -v -o /dev/null https://registry.internal:5000"),
+     "2024-05-01T02:00:00Z is after 2024-04-30T00:00:00Z", "curl -sS -m 10 -v -o /dev/null https://registry.internal:5000"),
 ])
 def test_an_expired_certificate_is_checked_on_the_server_that_presents_it(log: str, command: str) -> None:
     h = diagnose("cron", log)

@@ -74,7 +74,7 @@ def test_a_certificate_for_another_name_is_checked_with_the_certificate_itself(s
     if host:
         assert host in h.cause
         # curl -v prints the names the certificate is valid for
-        assert h.command == f"curl -sS -v -o /dev/null https://{host}"
+        assert h.command == f"curl -sS -m 10 -v -o /dev/null https://{host}"
 
 
 def test_a_sandbox_whose_cni_cannot_verify_the_api_server_is_a_node_problem() -> None:

@@ -54,7 +54,7 @@ def _dns(hit: Hit, view: LogView) -> Hit | None:
 _TLS_HOST = (r"(?:HTTPSConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+)\)"
              r"|\"https://(?P<url_host>[\w.-]+)(?::(?P<url_port>\d+))?[^\"]*\")")
 # curl -v prints the certificate's subject, issuer and expiry date, and the verification result.
-_TLS_CHECK = ("curl -sS -v -o /dev/null https://{host}:{port}", "curl -sS -v -o /dev/null https://{host}")
+_TLS_CHECK = ("curl -sS -m 10 -v -o /dev/null https://{host}:{port}", "curl -sS -m 10 -v -o /dev/null https://{host}")
 
 
 def _tls_host(hit: Hit, view: LogView) -> Hit:
