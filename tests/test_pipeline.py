@@ -39,3 +39,24 @@ def test_a_failing_publisher_is_logged_and_counted_and_the_next_one_still_publis
     assert store.get(intake.triage_id).state == TriageState.published
     assert ERRORS.labels("publish")._value.get() == before + 1
     assert any("_Broken" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_a_restarted_worker_does_not_take_a_triage_whose_claims_kept_dying(tmp_path):
+    """max_attempts claims that each died with their worker: the next worker (after a restart)
+    leaves it to the sweep, which ends it failed, instead of crashing on it again."""
+    import time
+
+    from triage.worker import Worker
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 't.db'}", max_attempts=2)
+    store = make_store(settings.sqlalchemy_url)
+    intake = store.accept_failure(cron_event("poison"))
+    for _ in range(2):
+        assert store.claim("dead-worker", lease_seconds=0.01) is not None
+        time.sleep(0.02)
+    recorder = _Recorder()
+    worker = Worker(store, build_sources(settings), settings, [recorder], name="restarted")
+    assert worker.run_once() is False
+    worker._sweep_exhausted()
+    assert recorder.seen == []
+    assert store.get(intake.triage_id).state == TriageState.failed

@@ -119,6 +119,23 @@ def test_crash_looping_triage_ends_failed(store):
     assert store.list()[0].state == TriageState.failed
 
 
+def test_a_triage_whose_claims_kept_dying_is_not_claimed_again(store):
+    """A poison event that kills the worker each time: after max_attempts dead claims no
+    restarting worker takes it again (it would crash too); the sweep ends it failed."""
+    store.accept_failure(cron_event("poison"))
+    store.accept_failure(cron_event("ok", job="report"))
+    for _ in range(3):
+        c = store.claim("w", lease_seconds=0.01, max_attempts=3)
+        assert c is not None and c.event.job == "backup"
+        time.sleep(0.02)  # the worker "died": its lease just expires
+    # The poison triage is skipped; the healthy one behind it is still taken.
+    nxt = store.claim("w2", lease_seconds=30, max_attempts=3)
+    assert nxt is not None and nxt.event.job == "report"
+    assert store.claim("w3", lease_seconds=30, max_attempts=3) is None
+    assert store.fail_exhausted(max_attempts=3) == 1
+    assert {v.job: v.state for v in store.list()}["backup"] == TriageState.failed
+
+
 def test_history_is_newest_first_and_spooled_reports_count_once(store):
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for i in range(3):

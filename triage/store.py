@@ -204,8 +204,12 @@ class TriageStore:
         return row.id
 
     # --- work queue -----------------------------------------------------------------
-    def claim(self, owner: str, lease_seconds: float) -> Claim | None:
-        """Take the oldest triage that needs work and whose lease is free or expired."""
+    def claim(self, owner: str, lease_seconds: float, max_attempts: int | None = None) -> Claim | None:
+        """Take the oldest triage that needs work and whose lease is free or expired.
+
+        With `max_attempts`, a triage whose claims already died that many times (a crash each
+        time) is not taken again: it is left to `fail_exhausted`. Else a poison event would crash
+        every worker that restarts, before any of them was idle long enough to sweep it."""
         now = utcnow()
         with self.session() as s:
             q = (
@@ -214,6 +218,7 @@ class TriageStore:
                     TriageRow.state.in_([st.value for st in WORK_STATES]),
                     TriageRow.next_attempt_at <= now,
                     or_(TriageRow.lease_until.is_(None), TriageRow.lease_until < now),
+                    *(() if max_attempts is None else (TriageRow.attempts < max_attempts,)),
                 )
                 .order_by(TriageRow.created_at)
                 .limit(1)

@@ -36,7 +36,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Claim and process one triage; False when there was nothing to do."""
-        claim = self.store.claim(self.name, self.settings.worker_lease_seconds)
+        claim = self.store.claim(self.name, self.settings.worker_lease_seconds, self.settings.max_attempts)
         if claim is None:
             return False
         token = current_triage_id.set(claim.triage_id)
