@@ -223,3 +223,20 @@ def test_an_image_without_the_nodes_platform_says_so() -> None:
     h = diagnose("k8s", "Failed to pull image \"registry/app:1.0\": rpc error: code = NotFound desc = failed to pull and unpack "
                         "image \"registry/app:1.0\": no match for platform in manifest: not found")
     assert h.category.value == "image_pull" and "platform" in h.cause
+
+
+def test_a_deadline_after_the_jobs_container_completed_names_the_sidecar() -> None:
+    # The established cause of https://github.com/istio/istio/issues/11045 (istio-proxy keeps a Job's pod running after
+    # its container completes), as the collector's fact lines state it (triage/sources/kube/facts.py: running
+    # containers get no line).
+    facts = {"facts": ["Job nightly-report-28911 failed: DeadlineExceeded: Job was active longer than specified deadline",
+                       "Pod nightly-report-28911-x7k2p container main state terminated: reason=Completed exitCode=0"]}
+    h = diagnose("k8s", "", facts)
+    assert h.category.value == "timeout_deadline" and "sidecar" in h.cause and "main" in h.cause
+
+
+def test_a_deadline_in_a_job_of_several_pods_does_not_blame_a_sidecar() -> None:
+    facts = {"facts": ["Job n failed: DeadlineExceeded: Job was active longer than specified deadline",
+                       "Pod n-a container main state terminated: reason=Completed exitCode=0",
+                       "Pod n-b container main state terminated: reason=Error exitCode=137"]}
+    assert "sidecar" not in diagnose("k8s", "", facts).cause

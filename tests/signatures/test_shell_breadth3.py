@@ -221,6 +221,10 @@ CASES = [
     Case("crontab_refused_by_pam", "cron",
          "System error You (apache) are not allowed to access to (crontab) because of pam configuration.",
          "permissions_rbac", ("apache",), ("ls -l /etc/cron.allow /etc/cron.deny",), 0.8, signature="crontab_not_allowed"),
+    # `docker run --volumes-from` / `docker exec` naming a container that is not there: https://github.com/cvat-ai/cvat/issues/3908
+    Case("docker_no_such_container", "cron",
+         "docker: Error response from daemon: No such container: cvat_db.\nSee 'docker run --help'.",
+         "missing_config_or_secret", ("cvat_db",), ("ps -ef",), 0.6, 0.79, signature="docker_no_such_container"),
 ]
 
 

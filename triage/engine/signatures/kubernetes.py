@@ -159,6 +159,27 @@ def _cronjob_time_zone(view: LogView) -> list[tuple[int, dict[str, str]]]:
     return []
 
 
+# The collector's fact line for a container that finished its work (`Pod P container main state terminated:
+# reason=Completed exitCode=0`): running containers (a sidecar) get no such line.
+_POD_FACT = re.compile(r"\bPod (\S+) (?:init )?container ")
+_APP_COMPLETED = re.compile(r"\bPod \S+ container (?P<container>\S+) state terminated: reason=Completed exitCode=0\b")
+
+
+def _deadline(hit: Hit, view: LogView) -> Hit:
+    # The Job's own container finished, yet the Job ran into its deadline: another container in the pod (a service-mesh
+    # proxy such as istio-proxy, a log or SQL proxy) kept running, so the pod never completed.
+    done = next((m.group("container") for m in map(_APP_COMPLETED.search, view.lines) if m), None)
+    # One pod only: in a Job of several pods, one pod completing says nothing about the others.
+    pods = {m.group(1) for m in map(_POD_FACT.search, view.lines) if m}
+    if done and len(pods) == 1:
+        hit.groups["done_container"] = done
+        hit.causes = ("The Job ran past its activeDeadlineSeconds although its container {done_container} had completed: "
+                      "another container in the pod (a sidecar such as istio-proxy or a log/SQL proxy) kept running, so the "
+                      "pod, and the Job, never finished",)
+        hit.reason = "Shows each container of the pod: the finished one and the sidecar still running"
+    return hit
+
+
 def _api_version(hit: Hit, view: LogView) -> Hit:
     # "could not find the requested resource" is any API 404 (a CRD not installed, a typo): a hint.
     if not hit.groups.get("kind"):
@@ -197,7 +218,7 @@ SIGNATURES = [
               "The process was killed with SIGKILL (exit code 137), most often by the OOM killer"),
       commands=C.POD + JOB_PODS + C.JOB + C.KERNEL_OOM + C.FREE,
       reason="Shows whether the kill was an OOM kill and the memory limit"),
-    S("k8s_deadline_exceeded", K.timeout_deadline, 0.93, icase=False,
+    S("k8s_deadline_exceeded", K.timeout_deadline, 0.93, icase=False, refine=_deadline,
       # The deadline also passes while a pod cannot start: then that is the cause.
       yields_to=frozenset({K.resource_quota_scheduling, K.image_pull, K.missing_config_or_secret, K.permissions_rbac}),
       # Not gRPC's status code (`rpc error: code = DeadlineExceeded` from a CSI driver or the runtime, Google's

@@ -296,6 +296,22 @@ TOOLS = [
               "refuses to start: drop -t (and -i unless it pipes input), or use `docker compose exec -T`",),
       commands=C.CRONTAB + C.POD + C.AIRFLOW_RUN,
       reason="Shows the exact docker command the job runs (look for -it)"),
+    # `docker exec NAME ...` from a scheduled job (a database dump, a maintenance command) against a container that
+    # is not there: the name is wrong (compose prefixes the project name: app_db_1, app-db-1) or the container was
+    # removed or recreated under another name.
+    S("docker_no_such_container", K.missing_config_or_secret, 0.65,
+      patterns=(r"Error response from daemon: No such container: (?P<container>[\w./-]+)",),
+      causes=("The job names a container {container} that does not exist: the name is wrong (Compose names containers "
+              "PROJECT-SERVICE-1 or PROJECT_SERVICE_1) or the container was removed or recreated under another name",),
+      commands=("ps -ef",) + C.CRONTAB,
+      reason="Shows the exact docker command the job runs, to compare with the containers' names"),
+    # ... or against one that exists but is stopped or restarting (crashed, or stopped for maintenance).
+    S("docker_container_not_running", K.dependency_unavailable, 0.72,
+      patterns=(r"Error response from daemon: Container (?P<container>[\w.-]+) is (?:not running|restarting|paused)",),
+      causes=("The container {container} the job runs its command in was not running (stopped, crashed and restarting, or "
+              "paused) when the job ran",),
+      commands=("systemctl status docker",) + C.CRONTAB,
+      reason="Shows the Docker daemon's state; `docker ps -a` (not run here) shows the container's"),
     # A fixed --name that the previous run's container still holds (it is still running, or ran without --rm).
     S("docker_container_name_in_use", K.overlap_concurrency, 0.72,
       patterns=(r"Conflict\. The container name \\?\"(?P<container>/?[\w.-]+)\\?\" is already in use by container",
