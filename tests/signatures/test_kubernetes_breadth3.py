@@ -182,6 +182,20 @@ CASES = [
          "  Warning  UnparseableSchedule  cronjob-controller  unparseable schedule: \"*/5 * * *\" : expected exactly 5 fields, "
          "found 4: */5 * * *",
          "bad_code_or_bug", ("*/5 * * *",), (), 0.7, signature="k8s_cronjob_bad_schedule"),
+    # kubectl with an exec credential plugin the job cannot find: https://github.com/actions-hub/kubectl/issues/16
+    Case("credential_plugin_aws_not_found", "k8s",
+         "Unable to connect to the server: getting credentials: exec: executable aws not found\n\n"
+         "It looks like you are trying to use a client-go credential plugin that is not installed.",
+         "missing_config_or_secret", ("aws", "image"), (), 0.8, signature="k8s_credential_plugin_missing"),
+    # The older wording: https://github.com/kubernetes-sigs/aws-iam-authenticator/issues/88
+    Case("credential_plugin_heptio_not_in_path", "k8s",
+         "Unable to connect to the server: getting token: exec: exec: \"heptio-authenticator-aws\": executable file not found in $PATH",
+         "missing_config_or_secret", ("heptio-authenticator-aws",), (), 0.8, signature="k8s_credential_plugin_missing"),
+    # Inside a tool's log line: https://github.com/litmuschaos/github-chaos-actions/issues/25
+    Case("credential_plugin_gke_in_log", "k8s",
+         "time=\"2022-10-05T10:34:03Z\" level=info msg=\"exit status 1: Unable to connect to the server: getting credentials: exec: "
+         "exec: \\\"gke-gcloud-auth-plugin\\\": executable file not found in $PATH\\n\"",
+         "missing_config_or_secret", ("gke-gcloud-auth-plugin",), (), 0.8, signature="k8s_credential_plugin_missing"),
 ]
 
 

@@ -225,6 +225,11 @@ CASES = [
     Case("docker_no_such_container", "cron",
          "docker: Error response from daemon: No such container: cvat_db.\nSee 'docker run --help'.",
          "missing_config_or_secret", ("cvat_db",), ("ps -ef",), 0.6, 0.79, signature="docker_no_such_container"),
+    # The same from a host's crontab, where the plugin is not on cron's PATH: https://github.com/chrisns/kubectl-passman/pull/129
+    Case("cron_kubectl_credential_plugin", "cron",
+         "$ kubectl get nodes\nUnable to connect to the server: getting credentials: exec: executable passman not found\n\n"
+         "It looks like you are trying to use a client-go credential plugin that is not installed.",
+         "missing_config_or_secret", ("passman", "PATH"), ("crontab",), 0.8, signature="k8s_credential_plugin_missing"),
 ]
 
 

@@ -180,6 +180,16 @@ def _deadline(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _credential_plugin(hit: Hit, view: LogView) -> Hit:
+    # In a container the plugin is missing from the image, not from a PATH.
+    if view.event.kubernetes is not None:
+        hit.causes = ("The kubeconfig gets its credentials from the plugin {plugin}, which the job's image does not have "
+                      "(install the cloud CLI or plugin in the image, or use the pod's service account instead)",
+                      "The kubeconfig gets its credentials from an exec plugin that the job's image does not have (install "
+                      "the cloud CLI or plugin in the image, or use the pod's service account instead)")
+    return hit
+
+
 def _api_version(hit: Hit, view: LogView) -> Hit:
     # "could not find the requested resource" is any API 404 (a CRD not installed, a typo): a hint.
     if not hit.groups.get("kind"):
@@ -404,7 +414,7 @@ SIGNATURES = [
                 r"ContainerStatusUnknown", r"The container could not be located when the pod was (?:deleted|terminated)"),
       causes=("The pod was lost with its node (node shutdown, not ready, preemption or garbage collection), not by the job's own code",),
       commands=C.POD + C.K8S_EVENTS + ("kubectl get nodes",)),
-    S("k8s_executable_not_found", K.bad_code_or_bug, 0.82,
+    S("k8s_executable_not_found", K.bad_code_or_bug, 0.82, explained_by=frozenset({"k8s_credential_plugin_missing"}),
       patterns=(r"exec: \"(?P<exe>[^\"]+)\": executable file not found in \$PATH",
                 r"exec: \"(?P<exe>[^\"]+)\": stat [^:]+: no such file or directory",
                 r"exec (?P<exe>\S+): no such file or directory",
@@ -515,6 +525,19 @@ SIGNATURES = [
               "the job) and it does not run in a pod with a service account (KUBERNETES_SERVICE_HOST/PORT unset)",),
       commands=C.POD + C.CRONTAB + C.AIRFLOW_RUN,
       reason="Shows the environment the job runs its Kubernetes client with (or the pod's service account)"),
+    # The kubeconfig gets its token from an exec credential plugin (aws, aws-iam-authenticator, gke-gcloud-auth-plugin,
+    # kubelogin) that is not on the PATH the job runs with: cron's short PATH, or an image without the cloud CLI.
+    S("k8s_credential_plugin_missing", K.missing_config_or_secret, 0.85, refine=_credential_plugin,
+      patterns=(r"getting credentials: exec: executable (?P<plugin>[\w./-]+) not found",
+                r"getting (?:credentials|token): exec: exec: \\*\"(?P<plugin>[^\"\\]+)\\*\": executable file not found in \$PATH",
+                r"error executing access token command \\*\"(?P<plugin>[^\s\"\\]+).*executable file not found",
+                r"trying to use a client-go credential plugin that is not installed"),
+      causes=("The kubeconfig gets its credentials from the plugin {plugin}, which is not on the PATH the job runs with "
+              "(cron's PATH is only /usr/bin:/bin; give the plugin's full path in the kubeconfig or set PATH)",
+              "The kubeconfig gets its credentials from an exec plugin that is not on the PATH the job runs with (cron's PATH "
+              "is only /usr/bin:/bin; give the plugin's full path in the kubeconfig or set PATH)"),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the PATH and environment the job runs kubectl with"),
     # A kubeconfig that is there but does not name the cluster the job asks for: the job's --context (or the file's
     # current-context) is not in the kubeconfig it reads (under cron, often another user's or an older file).
     S("kubeconfig_context_missing", K.missing_config_or_secret, 0.8,
