@@ -230,6 +230,25 @@ CASES = [
          "$ kubectl get nodes\nUnable to connect to the server: getting credentials: exec: executable passman not found\n\n"
          "It looks like you are trying to use a client-go credential plugin that is not installed.",
          "missing_config_or_secret", ("passman", "PATH"), ("crontab",), 0.8, signature="k8s_credential_plugin_missing"),
+    # RESTIC_REPOSITORY set but not exported: https://github.com/restic/restic/issues/5516
+    Case("restic_no_repository_given", "cron",
+         "[root@host restic]# restic snapshots \nFatal: Please specify repository location (-r or --repository-file)",
+         "missing_config_or_secret", ("RESTIC_REPOSITORY",), ("crontab",), 0.8, signature="backup_repo_location_missing"),
+    # The password command a wrapper configures produced nothing: https://github.com/creativeprojects/resticprofile/issues/521
+    Case("restic_empty_password", "cron",
+         "create exclusive lock for repository\nreading repository password from stdin\n"
+         "Fatal: an empty password is not allowed by default. Pass the flag `--insecure-no-password` to restic to disable this check",
+         "missing_config_or_secret", (), (), 0.8, signature="backup_repo_password_missing"),
+    # borg's own error for a full repository disk (borg/repository.py, Repository.InsufficientFreeSpaceError), as a
+    # borgmatic run reports it
+    Case("borg_insufficient_free_space", "cron",
+         "INFO borgbase: Creating archive\nERROR Remote: Insufficient free space to complete transaction (required: 1.02 GB, "
+         "available: 211.40 MB).\nterminating with error status, rc 2",
+         "disk_full", (), ("df -h",), 0.9, signature="disk_full"),
+    # borg's Repository.InvalidRepository (borg/repository.py): the path is not a borg repository
+    Case("borg_not_a_valid_repository", "cron",
+         "/mnt/backup/borg is not a valid repository. Check repo config.\nterminating with error status, rc 2",
+         "missing_config_or_secret", ("/mnt/backup/borg",), (), 0.75, signature="backup_repo_not_found"),
 ]
 
 

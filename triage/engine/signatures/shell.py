@@ -674,13 +674,23 @@ SIGNATURES = [
               "supplies it is not set where the job runs",),
       commands=C.CRONTAB + C.POD,
       reason="Shows the environment (repository, password variable or file) the job runs with"),
+    # restic given no repository at all: RESTIC_REPOSITORY (or -r) is set in a login shell or as a plain shell variable,
+    # not exported into the job's environment (cron reads no .bashrc/.profile).
+    S("backup_repo_location_missing", K.missing_config_or_secret, 0.85,
+      patterns=(r"Fatal: Please specify repository location \(-r(?: or --repository-file)?\)",),
+      causes=("restic was given no repository (no -r / --repository-file, and RESTIC_REPOSITORY is not in the job's "
+              "environment: set in a login shell or .bashrc that cron does not read, or not exported)",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the environment and command line the job runs restic with"),
     # borg names the location it looked at: `::{hostname}-{now}` (BORG_REPO unset), an unrendered template.
     S("backup_repo_not_found", K.missing_config_or_secret, 0.8, refine=_restic_location,
       patterns=(r"^Repository (?P<repo>\S.*?) does not exist\.?$",
                 # restic: `Fatal: repository does not exist: unable to open config file: stat /srv/repo/config: no such
                 # file or directory`, then `Is there a repository at the following location?` and the location.
                 r"unable to open config file: (?:Stat: )?stat (?P<repo>\S+?)/config: no such file or directory",
-                r"unable to open config file: <config/> does not exist", r"^Fatal: repository does not exist\b"),
+                r"unable to open config file: <config/> does not exist", r"^Fatal: repository does not exist\b",
+                # borg: the path holds something that is not a borg repository (the wrong directory, a mount not there)
+                r"(?P<repo>\S+) is not a valid repository\. Check repo config"),
       causes=("The backup repository {repo} does not exist at the location the job gives (wrong or unset repository setting, "
               "or the target is not mounted)",
               "The backup repository does not exist at the location the job gives (wrong or unset repository setting, "

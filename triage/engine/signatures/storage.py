@@ -94,7 +94,9 @@ SIGNATURES = [
                 r"There is not enough space on the disk", r"not enough (?:free )?(?:disk )?space",
                 # A cloud drive or bucket with a storage quota (Google Drive, OneDrive, WebDAV's 507): the same, remotely.
                 r"\bstorageQuotaExceeded\b", r"storage quota (?:has been |was )?exceeded", r"\b507 Insufficient Storage\b",
-                r"\bquotaExceeded\b.{0,80}\b(?:storage|space)\b"),
+                r"\bquotaExceeded\b.{0,80}\b(?:storage|space)\b",
+                # borg's repository (local, or the server's disk behind `borg serve`) and its --storage-quota
+                r"Insufficient free space to complete transaction", r"The storage quota \([^)]+\) has been exceeded"),
       causes=("The disk holding {path} is full (No space left on device)", "A disk the job writes to is full (No space left on device)"),
       commands=("df -h {dir}",) + C.POD + ("df -h",),
       reason="Shows how full the filesystem is (and, with -i, its inodes)"),
