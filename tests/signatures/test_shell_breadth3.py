@@ -249,6 +249,27 @@ CASES = [
     Case("borg_not_a_valid_repository", "cron",
          "/mnt/backup/borg is not a valid repository. Check repo config.\nterminating with error status, rc 2",
          "missing_config_or_secret", ("/mnt/backup/borg",), (), 0.75, signature="backup_repo_not_found"),
+    # rsync's --timeout against an unstable upstream mirror: https://github.com/tuna/opentuna/issues/51
+    Case("rsync_io_timeout_upstream", "cron",
+         "[generator] io timeout after 120 seconds -- exiting\n"
+         "rsync error: timeout in data send/receive (code 30) at io.c(195) [generator=3.1.2]\n"
+         "rsync error: received SIGUSR1 (code 19) at main.c(1429) [receiver=3.1.2]",
+         "dependency_unavailable", ("120 s",), (), 0.55, 0.7, signature="rsync_io_timeout"),
+    # The same code 30 from the job's own --stop-at: https://github.com/RsyncProject/rsync/pull/179
+    Case("rsync_stop_at_limit", "cron",
+         "stopping at requested limit\nrsync error: timeout in data send/receive (code 30) at io.c(802) [receiver=3.2.3]",
+         "timeout_deadline", ("--stop-at",), (), 0.75, signature="rsync_io_timeout"),
+    # A host whose key changed under a scheduled rsync/ssh: https://github.com/RTXteam/RTX/issues/455
+    Case("ssh_host_key_changed", "cron",
+         "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+         "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
+         "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+         "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n"
+         "Add correct host key in /Users/sramsey/.ssh/known_hosts to get rid of this message.\n"
+         "Offending ECDSA key in /Users/sramsey/.ssh/known_hosts:322\n"
+         "ECDSA host key for kg2dev.rtx.ai has changed and you have requested strict checking.\n"
+         "Host key verification failed.",
+         "missing_config_or_secret", ("rebuilt",), ("ls -l /home/backup/.ssh",), 0.75, signature="git_credentials"),
 ]
 
 

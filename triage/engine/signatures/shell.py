@@ -277,6 +277,40 @@ def _ssh_key(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _rsync_time_limit(hit: Hit, view: LogView) -> Hit:
+    # --stop-at / --time-limit: rsync's own wording before the same code 30.
+    if any(phrase in line for line in view.lines for phrase in ("stopping at requested limit", "run-time limit exceeded")):
+        hit.category, hit.confidence = K.timeout_deadline, 0.8
+        hit.causes = ("rsync reached the time limit the job gives it (--stop-at / --time-limit) before the transfer finished "
+                      "(exit code 30)",)
+    return hit
+
+
+_HOST_KEY_CHANGED = re.compile(r"REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for (?P<host>\S+) has changed")
+_HOST_KEY_UNKNOWN = re.compile(r"No (?:RSA|ECDSA|ED25519|\w+) host key is known for (?P<host>\S+?) and you have requested strict "
+                               r"checking|The authenticity of host '(?P<host2>[^']+)' can't be established")
+
+
+def _host_key(hit: Hit, view: LogView) -> Hit:
+    """`Host key verification failed`: say whether the server's key changed or was never accepted by the job's user."""
+    for line in view.lines:
+        if m := _HOST_KEY_CHANGED.search(line):
+            if m.group("host"):
+                hit.groups["host"] = m.group("host")
+            hit.causes = ("The SSH server's host key is not the one in the job's known_hosts (the server was rebuilt or "
+                          "reinstalled, or its name now points at another machine), so ssh refused to connect",)
+            hit.commands = ("ls -l /home/{cron_user}/.ssh",) + C.CRONTAB + C.POD
+            hit.reason = "Shows the known_hosts file of the job's user"
+            return hit
+        if m := _HOST_KEY_UNKNOWN.search(line):
+            hit.causes = ("The SSH server's host key is not in the known_hosts of the user the job runs as (accepted only in "
+                          "another user's shell), and an unattended ssh cannot ask to accept it",)
+            hit.commands = ("ls -l /home/{cron_user}/.ssh",) + C.CRONTAB + C.POD
+            hit.reason = "Shows the known_hosts file of the job's user"
+            return hit
+    return hit
+
+
 # The Docker CLI, git, rclone and msmtp as cron jobs call them: failures whose message names the cause.
 TOOLS = [
     S("docker_socket_permission", K.permissions_rbac, 0.88,
@@ -561,7 +595,7 @@ SIGNATURES = [
       patterns=(r"fork: (?:retry: )?Resource temporarily unavailable", r"can't fork", r"fork failed", r"pthread_create failed"),
       causes=("The job could not start more processes or threads (process limit, ulimit -u or pids limit)",),
       commands=("ps -ef",) + C.POD),
-    S("git_credentials", K.missing_config_or_secret, 0.8, explained_by=frozenset({"ssh_key_unavailable"}),
+    S("git_credentials", K.missing_config_or_secret, 0.8, explained_by=frozenset({"ssh_key_unavailable"}), refine=_host_key,
       patterns=(r"could not read Username for '(?P<url>[^']+)'", r"Host key verification failed",
                 r"terminal prompts disabled"),
       causes=("The job has no credentials for {url} where it runs (no token or SSH key for its user)",
@@ -709,6 +743,15 @@ SIGNATURES = [
       patterns=(r"Connection closed by remote host\. Is borg working on the server\?",),
       causes=("borg's connection to the repository server closed (ssh refused or dropped the connection, or borg is missing "
               "or failing on the server); the `Remote:` lines before it say which",),
+      commands=C.CRONTAB + C.WHERE_IT_RAN),
+    # rsync's --timeout: no data moved for that long (the other side or a network filesystem stalled). With --stop-at /
+    # --time-limit it is the job's own time budget running out, with the same exit code 30.
+    S("rsync_io_timeout", K.dependency_unavailable, 0.6, refine=_rsync_time_limit,
+      patterns=(r"rsync error: timeout in data send/receive \(code 30\)", r"\] io timeout after (?P<secs>\d+) seconds -- exiting"),
+      causes=("rsync stopped because no data moved for its --timeout ({secs} s): the other side (an rsync server, a network "
+              "or NFS mount) stalled or the connection hung",
+              "rsync stopped because no data moved for its --timeout: the other side (an rsync server, a network or NFS mount) "
+              "stalled or the connection hung"),
       commands=C.CRONTAB + C.WHERE_IT_RAN),
     S("account_expired", K.credentials_expired, 0.86,
       patterns=(r"Your account has expired", r"password (?:has )?expired|account (?:has )?expired", r"Authentication token is no longer valid",
