@@ -196,6 +196,22 @@ CASES = [
          "time=\"2022-10-05T10:34:03Z\" level=info msg=\"exit status 1: Unable to connect to the server: getting credentials: exec: "
          "exec: \\\"gke-gcloud-auth-plugin\\\": executable file not found in $PATH\\n\"",
          "missing_config_or_secret", ("gke-gcloud-auth-plugin",), (), 0.8, signature="k8s_credential_plugin_missing"),
+    # The kubelet could not read a ConfigMap it mounts in time (the object exists): https://github.com/k3s-io/k3s/issues/3798
+    Case("kubelet_configmap_cache_timeout", "k8s",
+         "2m19s Warning FailedMount pod/runner-zyre3u7o-project-27279747-concurrent-092vpc MountVolume.SetUp failed for volume "
+         "\"scripts\" : failed to sync configmap cache: timed out waiting for the condition",
+         "scheduler_infra", (), ("kubectl describe pod",), 0.7),
+    # The same for a Secret the container's env reads, as the waiting state's message:
+    # https://github.com/dagster-io/dagster/pull/4505 ('message': 'failed to sync secret cache: timed out waiting for the condition')
+    Case("kubelet_secret_cache_timeout_env", "k8s", "", "scheduler_infra", ("not a missing secret",), (), 0.7,
+         status={"waiting_reason": "CreateContainerConfigError",
+                 "waiting_message": "failed to sync secret cache: timed out waiting for the condition"},
+         signature="k8s_kubelet_cache_sync"),
+    # A kubelet subPath regression: https://github.com/kubernetes/kubernetes/issues/61178
+    Case("subpath_prepare_failed", "k8s",
+         "Warning  Failed                 41s                kubelet, ip-172-23-12-44.eu-west-1.compute.internal  Error: failed "
+         "to prepare subPath for volumeMount \"flannel-net-conf\" of container \"kube-flannel\"",
+         "scheduler_infra", ("flannel-net-conf",), (), 0.7, signature="k8s_volume_mount_failed"),
 ]
 
 

@@ -308,6 +308,7 @@ SIGNATURES = [
       causes=("Key {key} is missing from ConfigMap {configmap}", "ConfigMap {configmap} referenced by the pod does not exist"),
       commands=("kubectl get configmap {configmap} -n {cm_ns}", "kubectl get configmap {configmap} -n {ns}") + C.POD),
     S("k8s_create_container_config_error", K.missing_config_or_secret, 0.8, icase=False,
+      explained_by=frozenset({"k8s_kubelet_cache_sync", "k8s_run_as_non_root"}),
       patterns=(r"\bCreateContainerConfigError\b",),
       causes=("The container could not be configured (CreateContainerConfigError): a referenced Secret, ConfigMap or key is missing",),
       commands=C.POD + C.K8S_EVENTS + C.JOB),
@@ -492,9 +493,18 @@ SIGNATURES = [
       reason="Shows the node the pod landed on and the network plugin's pods"),
     S("k8s_volume_mount_failed", K.scheduler_infra, 0.75,
       patterns=(r"Unable to attach or mount volumes", r"MountVolume\.\w+ failed for volume \"(?P<volume>[^\"]+)\"",
-                r"AttachVolume\.Attach failed for volume \"(?P<volume>[^\"]+)\"", r"Multi-Attach error for volume \"(?P<volume>[^\"]+)\""),
+                r"AttachVolume\.Attach failed for volume \"(?P<volume>[^\"]+)\"", r"Multi-Attach error for volume \"(?P<volume>[^\"]+)\"",
+                r"failed to prepare subPath for volumeMount \\?\"(?P<volume>[^\"\\]+)\\?\""),
       causes=("The volume {volume} could not be attached or mounted on the node", "A volume could not be attached or mounted on the node"),
       commands=C.POD + ("kubectl get pvc -n {ns}",) + C.K8S_EVENTS),
+    # The kubelet could not get a Secret or ConfigMap the pod uses from the API server in time (an overloaded or
+    # unreachable control plane, a node under pressure): the object exists, the node could not read it.
+    S("k8s_kubelet_cache_sync", K.scheduler_infra, 0.72,
+      patterns=(r"failed to sync (?P<kind>secret|configmap) cache: timed out waiting for the condition",),
+      causes=("The node's kubelet could not read the pod's {kind}s from the API server in time (failed to sync {kind} cache): "
+              "the control plane was slow or unreachable from that node, not a missing {kind}",),
+      commands=C.POD + C.K8S_EVENTS + ("kubectl get nodes",),
+      reason="Shows the node the pod is on and the kubelet's events there"),
     S("k8s_service_account_missing", K.missing_config_or_secret, 0.88,
       patterns=(r"error looking up service account (?P<sa_ns>[^/\s]+)/(?P<sa>[^:\s]+)",
                 # older API servers: `service account default/default was not found, retry after the service account is created`

@@ -311,6 +311,18 @@ def _host_key(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _kubelet_container_name(hit: Hit, view: LogView) -> Hit:
+    # `/k8s_CONTAINER_POD_NS_UID_N` is the name the kubelet gives a container (dockershim): its own bookkeeping with the
+    # container runtime went wrong on that node, not a run of the job that overlapped another.
+    if hit.groups.get("container", "").lstrip("/").startswith("k8s_"):
+        hit.category, hit.confidence = K.scheduler_infra, 0.7
+        hit.causes = ("The node's container runtime still holds a container under the name the kubelet wants to create "
+                      "({container}): the kubelet and the runtime disagree about that pod's containers on that node",)
+        hit.commands = C.POD + C.K8S_EVENTS
+        hit.reason = "Shows the node the pod is on and the kubelet's errors there"
+    return hit
+
+
 # The Docker CLI, git, rclone and msmtp as cron jobs call them: failures whose message names the cause.
 TOOLS = [
     S("docker_socket_permission", K.permissions_rbac, 0.88,
@@ -347,7 +359,7 @@ TOOLS = [
       commands=("systemctl status docker",) + C.CRONTAB,
       reason="Shows the Docker daemon's state; `docker ps -a` (not run here) shows the container's"),
     # A fixed --name that the previous run's container still holds (it is still running, or ran without --rm).
-    S("docker_container_name_in_use", K.overlap_concurrency, 0.72,
+    S("docker_container_name_in_use", K.overlap_concurrency, 0.72, refine=_kubelet_container_name,
       patterns=(r"Conflict\. The container name \\?\"(?P<container>/?[\w.-]+)\\?\" is already in use by container",
                 r"Conflict, The name (?P<container>[\w.-]+) is already assigned to"),
       causes=("A container named {container} already exists: the previous run's container is still running, or it "
