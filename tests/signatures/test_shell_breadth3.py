@@ -294,3 +294,11 @@ def test_a_desktop_program_in_a_pod_has_no_display_at_all() -> None:
 ])
 def test_ordinary_lines_are_not_these_failures(log: str) -> None:
     assert diagnose("cron", log).signature not in {"acme_standalone_port_taken", "no_desktop_session", "rsync_files_vanished"}
+
+
+def test_a_database_socket_that_is_not_there_is_not_a_missing_input() -> None:
+    # rsync quotes the paths it could not find; pg_dump quotes its socket too, which is a server that is not up:
+    # https://github.com/nextcloud/all-in-one/issues/1638
+    h = diagnose("cron", "pg_dump: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: No such "
+                         "file or directory\n        Is the server running locally and accepting connections on that socket?")
+    assert h.signature != "input_missing" and h.category.value == "dependency_unavailable"

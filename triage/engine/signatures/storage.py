@@ -152,7 +152,7 @@ SIGNATURES = [
                 r"^FileNotFoundError: (?P<path>[^\s\[]\S*)$",
                 r"(?P<path>/[^\s:'\"]+): No such file or directory", r"'(?P<path>[^']+)': No such file or directory",
                 # rsync quotes the path: `rsync: change_dir "/srv/export" failed: No such file or directory (2)`
-                r"\"(?P<path>/[^\"]+)\" failed: No such file or directory",
+                r"rsync: (?:\[\w+\] )?[\w ]+ \"(?P<path>/[^\"]+)\" failed: No such file or directory",
                 r"No such file or directory"),
       causes=("The file {path} does not exist", "A file the job needs does not exist"),
       commands=("ls -l {dir}", "ls -l {path}") + C.WHERE_IT_RAN,
