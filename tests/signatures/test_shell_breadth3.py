@@ -270,6 +270,10 @@ CASES = [
          "ECDSA host key for kg2dev.rtx.ai has changed and you have requested strict checking.\n"
          "Host key verification failed.",
          "missing_config_or_secret", ("rebuilt",), ("ls -l /home/backup/.ssh",), 0.75, signature="git_credentials"),
+    # A scheduled task's curl answered by nothing (a symptom: protocol, firewall or the server):
+    # https://github.com/magicblack/maccms_down/issues/17
+    Case("curl_empty_reply", "cron", "curl: (52) Empty reply from server",
+         "dependency_unavailable", (), (), 0.5, 0.7, signature="connection_reset"),
 ]
 
 

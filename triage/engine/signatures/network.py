@@ -233,7 +233,10 @@ SIGNATURES = [
     S("connection_reset", K.dependency_unavailable, 0.55,
       patterns=(r"Connection reset by peer", r"\bECONNRESET\b", r"\bRemoteDisconnected\b", r"Connection aborted", r"\bBroken pipe\b",
                 # OpenSSL via Python: the peer (or a proxy in between) closed the socket mid-handshake
-                r"EOF occurred in violation of protocol", r"\bSSLEOFError\b", r"\bUNEXPECTED_EOF_WHILE_READING\b"),
+                r"EOF occurred in violation of protocol", r"\bSSLEOFError\b", r"\bUNEXPECTED_EOF_WHILE_READING\b",
+                # curl: the server closed the connection without an answer, or before the transfer was complete
+                r"curl: \(52\) Empty reply from server", r"curl: \(18\) transfer closed with \d+ bytes remaining to read",
+                r"curl: \(92\) HTTP/2 stream \d+ was not closed cleanly"),
       causes=("A dependency dropped the connection mid-request (reset by peer)",),
       commands=C.WHERE_IT_RAN),
     S("read_timeout", K.dependency_unavailable, 0.6,
