@@ -274,3 +274,12 @@ def test_cron_failing_to_mail_the_output_is_not_the_cause() -> None:
     h = diagnose("cron", log)
     assert h.category.value == "missing_config_or_secret"
     assert "rsync" in h.cause
+
+
+def test_the_kubernetes_clients_http_reason_is_not_a_missing_command() -> None:
+    # kubernetes.client.exceptions.ApiException prints the HTTP reason on its own line, as in
+    # KubernetesPodOperator logs: "(404)\nReason: Not Found". Shells print "X: not found" in lower case.
+    log = ("kubernetes.client.exceptions.ApiException: (404)\nReason: Not Found\n"
+           "HTTP response headers: HTTPHeaderDict({'Audit-Id': '5d1c', 'Content-Type': 'application/json'})")
+    h = diagnose("airflow", log)
+    assert h.signature != "shell_command_not_found", h.cause

@@ -451,7 +451,8 @@ SIGNATURES = [
       patterns=(r"(?P<exe>[\w./+-]+): command not found",
                 r"^(?:/bin/|/usr/bin/)?(?:ba|da|z|k)?sh: (?:\d+: |line \d+: )?(?P<exe>[^\s:]+): not found",
                 r"env: '?(?P<exe>[^':\s]+)'?: No such file or directory",
-                r"^(?P<exe>[\w.+-]+): not found\s*$",
+                # Lower case as shells print it: the Kubernetes client's `Reason: Not Found` is an HTTP 404.
+                r"^(?P<exe>[\w.+-]+): (?-i:not found)\s*$",
                 # dash names the script and line: `/etc/cron.daily/job: 3: /etc/cron.daily/job: rsync: not found`
                 r"^(?P<script>\.{0,2}/[^\s:]+): \d+: (?:\.{0,2}/[^\s:]+: )?(?P<exe>[^\s:]+): not found\s*$"),
       causes=("{exe} was not found (command not found)",),
