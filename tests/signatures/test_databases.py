@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.signatures.support import Case, check_case
+from tests.signatures.support import Case, check_case, diagnose
 
 CASES = [
     # https://github.com/gregsadetsky/tps/issues/21
@@ -123,3 +123,15 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_database_signature(case: Case) -> None:
     check_case(case)
+
+
+def test_mysql_using_password_no_is_a_missing_password_setting() -> None:
+    # https://github.com/adrianb11/directadmin_rclone_backup/issues/16 (fixed by creating ~/.my.cnf)
+    h = diagnose("cron", "Something went wrong while backup the database; mysqldump : RETURN 2\n"
+                         "error: 1045: \"Access denied for user 'root'@'localhost' (using password: NO)\" when trying to connect")
+    assert h.category.value == "missing_config_or_secret"
+    assert "my.cnf" in h.cause and h.confidence >= 0.8
+    # A password that was sent and refused is still the credentials (spatie/laravel-backup#172's wording).
+    h = diagnose("cron", "mysqldump: Got error: 1045: Access denied for user 'root'@'localhost' (using password: YES) "
+                         "when trying to connect")
+    assert h.category.value == "credentials_expired"

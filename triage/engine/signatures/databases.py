@@ -123,6 +123,13 @@ def _db_auth(hit: Hit, view: LogView) -> Hit | None:
     window = "\n".join(view.lines[max(0, hit.index - 3): hit.index + 1])
     if _SSH.search(window) and not re.search(r"mongo|postgres|mysql|snowflake|sqlalchemy", window, re.IGNORECASE):
         return None
+    if "(using password: NO)" in view.lines[hit.index]:
+        # MySQL says no password was sent at all: the client found no password setting (an option
+        # file like ~/.my.cnf that cron's HOME or the container lacks), not a rotated one.
+        hit.category = K.missing_config_or_secret
+        hit.confidence = 0.8
+        hit.causes = ("The job connected as {db_user} without any password (using password: NO): the password setting "
+                      "or option file (~/.my.cnf) it relies on is not there where it runs",)
     return _metadata_db(hit, view)
 
 
