@@ -242,8 +242,9 @@ def test_argument_list_too_long() -> None:
     ("Jan 12 15:42:42 homerTest103 crond[602]: (root) BAD FILE MODE (/etc/cron.d/sipcapture)", "ls -l /etc/cron.d/sipcapture"),
 ])
 def test_cron_ignores_a_crontab_file_it_does_not_trust(log: str, command: str) -> None:
+    # The daemon works; the file's mode or owner is wrong (chmod/chown fixes it): a permission problem.
     h = diagnose("cron", log)
-    assert h.category.value == "scheduler_infra" and h.confidence >= 0.8
+    assert h.category.value == "permissions_rbac" and h.confidence >= 0.8
     assert h.command == command
 
 
@@ -283,3 +284,27 @@ def test_the_kubernetes_clients_http_reason_is_not_a_missing_command() -> None:
            "HTTP response headers: HTTPHeaderDict({'Audit-Id': '5d1c', 'Content-Type': 'application/json'})")
     h = diagnose("airflow", log)
     assert h.signature != "shell_command_not_found", h.cause
+
+
+@pytest.mark.parametrize("line", [
+    # https://www.ibm.com/support/pages/cron-job-fails-error-message-getpwnam-failed-no-such-file-or-directory
+    "crond[246590]: (/usr/bin/ssh) ERROR (getpwnam() failed)",
+    # An /etc/crontab line without the user field, as posted in public cron notes (cronie on CentOS)
+    "Nov 30 18:29:01 cyberpelican crond[1630]: (echo) ERROR (getpwnam() failed)",
+    "Aug 06 02:30:01 crond: (/data/n8n/backup.sh) ERROR (getpwnam() failed - user unknown)",
+])
+def test_a_cron_entry_without_its_user_field_is_the_entrys_mistake(line: str) -> None:
+    h = diagnose("cron", line)
+    assert h.category.value == "bad_code_or_bug", h.cause
+    assert "no user field" in h.cause and h.confidence >= 0.8
+
+
+def test_an_unknown_user_that_is_a_user_name_stays_crons_own_error() -> None:
+    h = diagnose("cron", "Oct  3 12:07:00 web01 cron[700]: (backup) ERROR (getpwnam() failed - user unknown)")
+    assert h.category.value == "scheduler_infra"
+
+
+def test_a_crontab_file_with_hard_links_is_the_file_systems_doing_not_a_mode_to_fix() -> None:
+    # Docker's overlay file system shows image files with a link count above 1 (mailcow-dockerized#261's wording)
+    h = diagnose("cron", "cron[1]: (*system*dovecot-sync) NUMBER OF HARD LINKS > 1 (/etc/cron.d/dovecot-sync)")
+    assert h.category.value == "scheduler_infra", h.cause

@@ -216,7 +216,7 @@ CASES = [
          "scheduler_infra", ("PAM",), (), 0.7, signature="cron_daemon_error"),
     # A system crontab line without its user field: https://github.com/cronie-crond/cronie/issues/68
     Case("cronie_getpwnam_failed", "cron", "Sep  8 14:53:01 vespa crond[1023]: (echo) ERROR (getpwnam() failed)",
-         "scheduler_infra", (), ("journalctl -t CRON",), 0.7, signature="cron_daemon_error"),
+         "bad_code_or_bug", ("no user field",), ("journalctl -t CRON",), 0.8, signature="cron_daemon_error"),
     # The crontab command refused by PAM's access rules: https://github.com/cronkeep/cronkeep/issues/3
     Case("crontab_refused_by_pam", "cron",
          "System error You (apache) are not allowed to access to (crontab) because of pam configuration.",

@@ -66,6 +66,9 @@ _LIBRARY = r"(?:modules?|packages?|plugins?|extensions?|librar(?:y|ies)|gems?|dr
 _NOT_A_PROGRAM = re.compile(rf"\b{_LIBRARY}\W+\S+\W+(?:is|are) (?:not installed|missing)|\S+ {_LIBRARY} (?:is|are) (?:not installed|missing)", re.I)
 
 
+_FILE_MODE_OR_OWNER = re.compile(r"\b(?:WRONG FILE OWNER|INSECURE MODE|BAD FILE MODE)\b")
+
+
 def _cron_file(hit: Hit, view: LogView) -> Hit:
     # Debian's cron names user crontabs relative to its spool directory (`crontabs/root`).
     path = hit.groups.get("path", "")
@@ -73,6 +76,30 @@ def _cron_file(hit: Hit, view: LogView) -> Hit:
         hit.groups["path"] = "/var/spool/cron/" + path
     elif path and not path.startswith("/"):
         del hit.groups["path"]
+    if _FILE_MODE_OR_OWNER.search(view.lines[hit.index]):
+        # The daemon is fine; the file's mode or owner is wrong, and chmod/chown is the fix.
+        hit.category = K.permissions_rbac
+        hit.causes = ("cron ignored the crontab file {path} because its mode or owner is not what cron requires "
+                      "(root-owned, not group/other-writable; 0600 for a user crontab), so the job never ran",
+                      "cron ignored the job's crontab file because its mode or owner is not what cron requires, so the job never ran")
+    return hit
+
+
+# Words that begin a crontab command and are never user names.
+_COMMAND_WORDS = frozenset({"cd", "test", "[", "echo", "sh", "bash", "python", "python3", "php", "perl", "ruby", "node", "run-parts",
+                            "sleep", "find", "curl", "wget", "docker", "rm", "cp", "mv", "tar", "rsync", "flock", "nice",
+                            "ionice", "timeout", "env", "mysqldump", "pg_dump", "certbot", "git", "make"})
+
+
+def _cron_entry_user(hit: Hit, view: LogView) -> Hit:
+    """cronie names the entry's user: a path or command there means the line has no user field
+    (/etc/crontab and cron.d need one), so the command's first word was read as the user."""
+    user = hit.groups.get("entry_user", "")
+    if "/" in user or user in _COMMAND_WORDS:
+        hit.category = K.bad_code_or_bug
+        hit.confidence = 0.8
+        hit.causes = ("The cron entry has no user field (system crontabs and /etc/cron.d need one), so cron took {entry_user} "
+                      "as the user name and never ran the job",)
     return hit
 
 
@@ -690,12 +717,12 @@ SIGNATURES = [
               "cron ignored the job's crontab file (its owner, mode or link count is not what cron requires, or it does not parse), so the job never ran"),
       commands=("ls -l {path}", "ls -l /etc/cron.d") + C.CRON_LOG,
       reason="Shows the crontab file's owner and mode (root-owned, not group/other-writable, one hard link)"),
-    S("cron_daemon_error", K.scheduler_infra, 0.75,
+    S("cron_daemon_error", K.scheduler_infra, 0.75, refine=_cron_entry_user,
       patterns=(r"errors in crontab file", r"\":\d+: bad (?:minute|hour|day-of-month|month|day-of-week|command)",
                 r"\(CRON\) (?:ORPHAN|bad)", r"cron\S*: .*\bpam_\w+\(cron:\w+\).*(?:failure|error)",
                 # cronie: the entry's user could not be looked up (in /etc/crontab or cron.d, a line without the user
                 # field makes the command's first word the user), or PAM refused to open the job's session
-                r"\((?P<entry_user>[^)\s]+)\) ERROR \(getpwnam\(\) failed\)", r"FAILED to authorize user with PAM",
+                r"\((?P<entry_user>[^)\s]+)\) ERROR \(getpwnam\(\) failed[^)]*\)", r"FAILED to authorize user with PAM",
                 r"\) PAM ERROR \("),
       causes=("cron itself could not run the entry (crontab syntax or cron's PAM session failed)",),
       commands=C.CRON_LOG + C.CRONTAB),
