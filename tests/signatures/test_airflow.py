@@ -291,3 +291,31 @@ def test_a_pod_that_was_never_scheduled_in_time_is_scheduling() -> None:
                             "airflow.exceptions.AirflowException: Pod took too long to be scheduled on the cluster, giving up. "
                             "More than 120s. Check the pod events in kubernetes.")
     assert h.category.value == "resource_quota_scheduling" and h.signature == "airflow_pod_start_timeout"
+
+
+def test_task_code_reading_the_metadata_db_breaks_on_airflow_3() -> None:
+    # Modelled on https://github.com/apache/airflow/issues/50944 (an XCom cleanup written for Airflow 2, in the DAG);
+    # the frames are written for this test, the message is Airflow 3's own.
+    log = ("Traceback (most recent call last):\n"
+           '  File "/opt/airflow/dags/migrator.py", line 41, in cleanup_xcom\n'
+           "    session.query(XCom).filter(XCom.dag_id == dag_id).delete()\n"
+           '  File "/home/airflow/.local/lib/python3.12/site-packages/airflow/utils/session.py", line 40, in create_session\n'
+           "    session = Session()\n"
+           "RuntimeError: Direct database access via the ORM is not allowed in Airflow 3.0")
+    h = diagnose("airflow", log)
+    assert h.category.value == "dependency_version" and h.signature == "airflow3_orm_access_blocked"
+    assert h.confidence < 0.8
+    # The bare message, without frames, reads the same way.
+    assert diagnose("airflow", "RuntimeError: Direct database access via the ORM is not allowed in Airflow 3.0"
+                    ).category.value == "dependency_version"
+
+
+def test_airflows_own_code_opening_a_session_on_airflow_3_is_airflows_bug() -> None:
+    # https://github.com/apache/airflow/issues/47483 (an example DAG's serialisation, only Airflow's frames)
+    log = ('Traceback (most recent call last):\n  File "/opt/airflow/airflow/utils/session.py", line 40, in create_session\n'
+           "    session = Session()\n"
+           '  File "/opt/airflow/task-sdk/src/airflow/sdk/execution_time/supervisor.py", line 207, in __init__\n'
+           '    raise RuntimeError("Direct database access via the ORM is not allowed in Airflow 3.0")\n'
+           "RuntimeError: Direct database access via the ORM is not allowed in Airflow 3.0")
+    h = diagnose("airflow", log)
+    assert h.category.value == "bad_code_or_bug" and h.signature == "airflow3_orm_access_blocked"

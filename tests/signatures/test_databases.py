@@ -135,3 +135,19 @@ def test_mysql_using_password_no_is_a_missing_password_setting() -> None:
     h = diagnose("cron", "mysqldump: Got error: 1045: Access denied for user 'root'@'localhost' (using password: YES) "
                          "when trying to connect")
     assert h.category.value == "credentials_expired"
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/benjamin-maynard/kubernetes-cloud-mysql-backup/issues/9 (Alpine's MariaDB client, MySQL 8 server)
+    "Database backup FAILED for corteza at 03-01-2020 22:25:29. Error: mysqldump: Got error: 1045: 'Plugin caching_sha2_password "
+    "could not be loaded: Error loading shared library /usr//usr/lib/mariadb/plugin/caching_sha2_password.so: No such file or "
+    "directory' when trying to connect",
+    # https://github.com/markshust/docker-magento/issues/393 (MariaDB's client against a MySQL 8 image)
+    'mysqldump: Got error: 1045: "Plugin caching_sha2_password could not be loaded: /usr/lib/x86_64-linux-gnu/mariadb19/plugin/'
+    'caching_sha2_password.so: cannot open shared object file: No such file or directory" when trying to connect',
+])
+def test_a_client_without_the_servers_auth_plugin_is_a_version_mismatch(log: str) -> None:
+    # Not a rotated password (1045) and not a missing input file (the .so path).
+    h = diagnose("cron", log)
+    assert h.category.value == "dependency_version", h.cause
+    assert h.signature == "mysql_auth_plugin_missing" and "caching_sha2_password" in h.cause

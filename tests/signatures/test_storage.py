@@ -52,3 +52,24 @@ def test_storage_signature(case: Case) -> None:
 ])
 def test_missing_path_classification(path: str, kind: str) -> None:
     assert classify_path(path) == kind
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/svcvit/Awesome-Dify-Workflow/issues/39 (the code returned the string "None" as the path)
+    "No such file or directory: 'None'",
+    # a None formatted into a directory of the path (an argument the caller stopped passing)
+    "FileNotFoundError: [Errno 2] No such file or directory: 'sql/project/dataset/None/query.sql'",
+    # an f-string that was never formatted, and JavaScript's undefined
+    "FileNotFoundError: [Errno 2] No such file or directory: '/data/{ds}/orders.csv'",
+    "Error: ENOENT: no such file or directory, open '/srv/exports/undefined.json'",
+])
+def test_a_missing_path_built_from_an_unset_value_is_the_codes_bug(log: str) -> None:
+    h = check_case(Case("unset_path", "airflow", log, "bad_code_or_bug", ("never set",), (), 0.7, 0.79))
+    assert h.signature == "input_missing"
+
+
+@pytest.mark.parametrize("path", ["/srv/null_reports/x.csv", "/data/None_backup/x.csv", "/data/annotated/x.csv"])
+def test_words_inside_a_name_are_not_unset_values(path: str) -> None:
+    h = check_case(Case("real_input", "airflow", f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'",
+                        "data_input_missing", (), (), 0.8))
+    assert "never set" not in h.cause

@@ -263,6 +263,24 @@ def _kpo_xcom(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+_FRAME_FILE = re.compile(r'File "(?P<f>[^"]+)"|"filename":\s*"(?P<j>[^"]+)"')
+# Airflow's own code and its providers (installed, or a source checkout like /opt/airflow/airflow/...).
+_AIRFLOW_CODE = re.compile(r"/airflow/(?:providers|operators|sensors|models|serialization|utils|sdk|decorators|api|jobs)/"
+                           r"|/site-packages/|/task_sdk/|/task-sdk/|/lib/python\d")
+
+
+def _orm_blocked_where(hit: Hit, view: LogView) -> Hit:
+    """Whose code opened the session: the DAG's own code (written for Airflow 2: an upgrade
+    incompatibility) or only Airflow's operators and internals (an Airflow bug)."""
+    text = "\n".join(view.lines[max(0, hit.index - 60): hit.index + 1])
+    files = [m.group("f") or m.group("j") for m in _FRAME_FILE.finditer(text)]
+    if files and all(_AIRFLOW_CODE.search(f) for f in files):
+        hit.category, hit.confidence = K.bad_code_or_bug, 0.7
+        hit.causes = ("An Airflow operator or Airflow's own code opened a metadata-database session, which the Airflow 3 "
+                      "task runtime forbids: a bug in that operator or provider (upgrade it), not in the DAG",)
+    return hit
+
+
 SIGNATURES = [
     # A worker killed for memory stops heart-beating: the OOM is the cause, the zombie the outcome.
     S("airflow_zombie", K.scheduler_infra, 0.82, yields_to=frozenset({K.oom}), refine=_zombie,
@@ -447,6 +465,15 @@ SIGNATURES = [
       commands=("kubectl get pods -A --field-selector metadata.name={kpo_pod}",) + C.AIRFLOW_TASK,
       reason="Shows where the task's pod ran and how it ended"),
     # Airflow 3: the task SDK's calls to the API server failed (an error answer, or no answer at all).
+    # Airflow 3 blocks the metadata database from task code (AIP-72): code written for Airflow 2
+    # that opens a Session, calls DagRun.find or queries XCom directly stops working on upgrade.
+    S("airflow3_orm_access_blocked", K.dependency_version, 0.78, refine=_orm_blocked_where,
+      patterns=(r"Direct database access via the ORM is not allowed in Airflow 3",),
+      causes=("The task's code (or an operator it uses) reads Airflow's metadata database directly, which Airflow 3 "
+              "no longer allows: code written for Airflow 2 must use the REST API or the Task SDK, or the provider "
+              "be upgraded",),
+      commands=("airflow version",) + C.AIRFLOW_RUN,
+      reason="Shows the Airflow version the task ran on"),
     S("airflow_execution_api_error", K.scheduler_infra, 0.74, refine=_execution_api, finder=_api_unreachable,
       yields_to=frozenset({K.oom, K.timeout_deadline}),
       patterns=(r"\bServerResponseError\b.{0,20}Server returned error", r"Server indicated the task shouldn't be running anymore",

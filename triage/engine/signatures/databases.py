@@ -212,8 +212,18 @@ SIGNATURES = [
                 r"Statement reached its statement or warehouse timeout"),
       causes=("A query ran past the database's statement timeout and was cancelled",),
       commands=("psql -h {db_host} -c 'SHOW statement_timeout'", "psql -c 'SHOW statement_timeout'")),
+    # MySQL 8's default authentication (caching_sha2_password) needs a client plugin that older
+    # MySQL clients and MariaDB's mysql/mysqldump without mariadb-connector-c do not have.
+    S("mysql_auth_plugin_missing", K.dependency_version, 0.86,
+      patterns=(r"Plugin '?(?P<plugin>caching_sha2_password|sha256_password|auth_gssapi_client|mysql_clear_password)'? could not be loaded",
+                r"Authentication plugin '(?P<plugin>[\w]+)' cannot be loaded"),
+      causes=("The MySQL client the job uses cannot load the {plugin} authentication plugin the server asks for: the "
+              "client (often MariaDB's, or an old MySQL one) does not match the server (install the client plugin, "
+              "e.g. mariadb-connector-c, or a matching client)",),
+      commands=C.POD + ("mysqldump --version", "mysql --version") + C.WHERE_IT_RAN,
+      reason="Shows which client (MariaDB or MySQL, which version) the job runs"),
     S("db_auth_failed", K.credentials_expired, 0.74, refine=_db_auth,
-      explained_by=frozenset({"db_permission_denied"}),
+      explained_by=frozenset({"db_permission_denied", "mysql_auth_plugin_missing"}),
       patterns=(r"password authentication failed for user \"(?P<db_user>[^\"]+)\"", r"Access denied for user '(?P<db_user>[^']+)'@",
                 r"Login failed for user '(?P<db_user>[^']+)'", r"\bAuthentication failed\.\s*$",
                 r"Incorrect username or password (?:was )?specified", r"Invalid username or password",

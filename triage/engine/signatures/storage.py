@@ -45,12 +45,22 @@ def classify_path(path: str) -> str:
     return "unknown"
 
 
+# A path built from a value that was never set: Python's None, JavaScript's undefined/null, a
+# float NaN, or an empty template field.
+_UNSET_PART = re.compile(r"(?:^|[/\\])(?:None|undefined|null|NaN|nan)(?:$|[/\\.])|\{\w*\}")
+
+
 def _missing_path(hit: Hit, view: LogView) -> Hit:
     path = hit.groups.get("path", "")
     if path:
         hit.groups["dir"] = posixpath.dirname(path.rstrip("/")) or "/"
     kind = classify_path(path) if path else "unknown"
-    if kind == "data":
+    if path and _UNSET_PART.search(path.split("://", 1)[-1]):
+        # Not a file that failed to arrive: the code put an unset value into the path.
+        hit.category, hit.confidence = K.bad_code_or_bug, 0.75
+        hit.causes = ("The path {path} was built from a value that was never set (None/undefined in it): "
+                      "the code or its arguments, not a missing file",)
+    elif kind == "data":
         hit.category, hit.confidence = K.data_input_missing, 0.82
         hit.causes = ("The input {path} does not exist: the upstream step that produces it did not deliver",)
     elif kind == "config":
@@ -151,6 +161,7 @@ SIGNATURES = [
                 r"java\.io\.FileNotFoundException: (?P<path>\S+) \(No such file or directory\)",
                 r"^FileNotFoundError: (?P<path>[^\s\[]\S*)$",
                 r"(?P<path>/[^\s:'\"]+): No such file or directory", r"'(?P<path>[^']+)': No such file or directory",
+                r"No such file or directory: '(?P<path>[^']+)'",
                 # rsync quotes the path: `rsync: change_dir "/srv/export" failed: No such file or directory (2)`
                 r"rsync: (?:\[\w+\] )?[\w ]+ \"(?P<path>/[^\"]+)\" failed: No such file or directory",
                 r"No such file or directory"),
