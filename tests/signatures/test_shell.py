@@ -308,3 +308,25 @@ def test_a_crontab_file_with_hard_links_is_the_file_systems_doing_not_a_mode_to_
     # Docker's overlay file system shows image files with a link count above 1 (mailcow-dockerized#261's wording)
     h = diagnose("cron", "cron[1]: (*system*dovecot-sync) NUMBER OF HARD LINKS > 1 (/etc/cron.d/dovecot-sync)")
     assert h.category.value == "scheduler_infra", h.cause
+
+
+@pytest.mark.parametrize("log", [
+    # https://github.com/rclone/rclone/issues/1787 (works from a shell, not from cron)
+    '2017/10/31 10:20:02 Config file "/root/.rclone.conf" not found - using defaults',
+    # https://github.com/rclone/rclone/issues/730 (configured as one user, run as root)
+    '2016/09/14 09:54:17 Failed to load config file "/root/.rclone.conf" - using defaults: open /root/.rclone.conf: no such file '
+    'or directory\n2016/09/14 09:54:17 Failed to create file system for "source:/": didn\'t find section in config file',
+])
+def test_rclone_reading_no_config_is_the_jobs_user_or_home(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "missing_config_or_secret" and h.confidence >= 0.8, h.cause
+    assert "rclone" in h.cause
+
+
+def test_docker_py_without_a_socket_is_an_unmounted_socket_or_no_daemon() -> None:
+    # https://github.com/puckel/docker-airflow/issues/543 (DockerOperator inside the Airflow container)
+    log = ("[2020-04-20 11:54:49,408] {{taskinstance.py:1128}} ERROR - Error while fetching server API version: "
+           "('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
+    h = diagnose("airflow", log)
+    assert h.category.value == "missing_config_or_secret" and h.signature == "docker_socket_missing"
+    assert h.confidence < 0.8  # the daemon may simply not run on that host

@@ -407,6 +407,14 @@ TOOLS = [
               "and left its lock file behind",),
       commands=("ps -o pid,etime,args -C git", "ls -l {path}"),
       reason="Shows whether another git process is still running (if none, the lock is stale)"),
+    # rclone says which config file it looked for; under cron that is another user's or HOME's, and missing.
+    S("rclone_config_missing", K.missing_config_or_secret, 0.8,
+      patterns=(r"Config file \"(?P<path>[^\"]+)\" not found - using defaults",
+                r"Failed to load config file \"(?P<path>[^\"]+)\" - using defaults"),
+      causes=("rclone found no config file at {path}: the job runs as another user or with another HOME than the one "
+              "rclone was configured for (run it as that user, or pass --config)",),
+      commands=C.CRONTAB + C.POD + ("ls -l {path}",),
+      reason="Shows the user and environment the job runs with (rclone reads ~/.config/rclone/rclone.conf of that HOME)"),
     S("rclone_remote_not_configured", K.missing_config_or_secret, 0.85, refine=_rclone_remote,
       patterns=(r"Failed to create file system for \"(?P<target>[^\"]*)\": didn't find section in config file",),
       causes=("rclone found no remote named '{remote}' in the config file it read: under cron the job runs as another user "
@@ -666,6 +674,15 @@ SIGNATURES = [
       causes=("The backup tool gave up after {attempts} attempts to reach its storage backend: {error}",),
       commands=C.CRONTAB + C.POD,
       reason="Shows the job's command and the backend it writes to"),
+    # docker-py (DockerOperator, docker-compose v1) connecting to a unix socket that is not there: the socket
+    # was not mounted into the job's container, or no daemon runs on this host.
+    S("docker_socket_missing", K.missing_config_or_secret, 0.7,
+      patterns=(r"Error while fetching server API version: \('Connection aborted\.', (?:FileNotFoundError\(2|error\(2), "
+                r"'No such file or directory'\)\)",),
+      causes=("The Docker client found no daemon socket where the job runs: /var/run/docker.sock is not mounted into "
+              "the job's container, or no Docker daemon runs on that host",),
+      commands=("ls -l /var/run/docker.sock",) + C.POD + C.AIRFLOW_RUN,
+      reason="Shows whether the Docker socket exists where the job runs"),
     S("docker_daemon_unavailable", K.dependency_unavailable, 0.85,
       patterns=(r"Cannot connect to the Docker daemon at (?P<socket>\S+?)\.? Is the docker daemon running", r"Cannot connect to the Docker daemon"),
       causes=("The Docker daemon was not running or not reachable ({socket})", "The Docker daemon was not running or not reachable"),
