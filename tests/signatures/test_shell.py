@@ -330,3 +330,18 @@ def test_docker_py_without_a_socket_is_an_unmounted_socket_or_no_daemon() -> Non
     h = diagnose("airflow", log)
     assert h.category.value == "missing_config_or_secret" and h.signature == "docker_socket_missing"
     assert h.confidence < 0.8  # the daemon may simply not run on that host
+
+
+@pytest.mark.parametrize("log", [
+    # A public fix script (OpenPanel's) quoting the error it repairs: a cron.d line with a stray field before the user
+    "Error: bad username; while reading /etc/cron.d/openpanel\n"
+    "(*system*openpanel) ERROR (Syntax error, this crontab file will be ignored)",
+    # A public ops log: /etc/cron.d/mysql-backup written in `crontab -e` syntax, without the user field
+    "Error: bad username; while reading /etc/cron.d/mysql-backup\n"
+    "(*system*mysql-backup) ERROR (Syntax error, this crontab file will be ignored)",
+])
+def test_a_crontab_file_cron_ignores_for_its_content_is_the_entrys_mistake(log: str) -> None:
+    h = diagnose("cron", log)
+    assert h.category.value == "bad_code_or_bug", h.cause
+    assert "user field" in h.cause and h.confidence < 0.8
+    assert h.command and h.command.startswith("ls -l /etc/cron.d/")

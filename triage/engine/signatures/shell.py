@@ -76,7 +76,17 @@ def _cron_file(hit: Hit, view: LogView) -> Hit:
         hit.groups["path"] = "/var/spool/cron/" + path
     elif path and not path.startswith("/"):
         del hit.groups["path"]
-    if _FILE_MODE_OR_OWNER.search(view.lines[hit.index]):
+    lines = "\n".join(hit.lines)
+    if "bad username" in lines or "Syntax error, this crontab file will be ignored" in lines:
+        # The file's content: a line that names no existing user (most often a /etc/cron.d line written
+        # without its user field) or does not parse. The entry is wrong, not the daemon.
+        hit.category = K.bad_code_or_bug
+        hit.confidence = 0.7
+        hit.causes = ("cron ignored the crontab file {path} because a line in it does not parse or names a user that does "
+                      "not exist (a /etc/cron.d line needs a user field before the command), so the job never ran",
+                      "cron ignored the job's crontab file because a line in it does not parse or names no existing user, "
+                      "so the job never ran")
+    elif _FILE_MODE_OR_OWNER.search(view.lines[hit.index]):
         # The daemon is fine; the file's mode or owner is wrong, and chmod/chown is the fix.
         hit.category = K.permissions_rbac
         hit.causes = ("cron ignored the crontab file {path} because its mode or owner is not what cron requires "
