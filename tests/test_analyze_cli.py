@@ -138,3 +138,20 @@ def test_invalid_utf8_on_stdin_is_tolerated(tmp_path: Path) -> None:
                          timeout=120, env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["category"] == "disk_full"
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path) -> None:
+    """`triage analyze LOG | head -1`: the pipe closes before the card is written."""
+    log = tmp_path / "job.log"
+    log.write_text("tar: /backups/db.tar: Wrote only 4096 of 10240 bytes\n/backups/db.tar: No space left on device\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIAGE_", "OPENAI_"))}
+    env["TRIAGE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'unused.db'}"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the command starts writing
+    try:
+        proc = subprocess.run([sys.executable, "-m", "triage", "analyze", str(log)], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120, env=env, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
