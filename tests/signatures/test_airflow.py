@@ -319,3 +319,10 @@ def test_airflows_own_code_opening_a_session_on_airflow_3_is_airflows_bug() -> N
            "RuntimeError: Direct database access via the ORM is not allowed in Airflow 3.0")
     h = diagnose("airflow", log)
     assert h.category.value == "bad_code_or_bug" and h.signature == "airflow3_orm_access_blocked"
+
+
+def test_a_variable_that_will_not_decrypt_is_a_fernet_key_mismatch() -> None:
+    # Airflow's models/variable.py logs this when the Variable was encrypted with another [core] fernet_key
+    h = diagnose("airflow", "[2019-03-02 10:00:01,123] {variable.py:64} ERROR - Can't decrypt _val for key=date, "
+                            "invalid token or value")
+    assert h.category.value == "missing_config_or_secret" and h.signature == "airflow_fernet_key"

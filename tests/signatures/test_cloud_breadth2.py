@@ -199,3 +199,18 @@ def test_ecs_secrets_denied_by_the_role_is_a_permission_problem() -> None:
 def test_the_zone_and_quota_lines_do_not_read_an_ordinary_error() -> None:
     h = diagnose("cron", "ERROR: the zone file /etc/bind/db.example does not have enough records")
     assert h.signature not in {"cloud_zone_exhausted", "cloud_quota_exceeded"}
+
+
+@pytest.mark.parametrize("log", [
+    # gcloud against GKE, as quoted in public runbooks (GKE's troubleshooting page is linked from the message)
+    'ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=403, message=Required "container.clusters.get" '
+    'permission(s) for "projects/gcp-test/zones/asia-northeast1-a/clusters/standard-cluster-1". See '
+    "https://cloud.google.com/kubernetes-engine/docs/troubleshooting#gke_service_account_deleted for more info.",
+    # the same API through Terraform's googleapi client
+    'Error: googleapi: Error 403: Required "container.clusters.create" permission(s) for '
+    '"projects/fleet-purpose-467517-g6/locations/us-central1/clusters/dev-cluster".',
+])
+def test_gcp_required_permission_wording_is_an_iam_denial(log: str) -> None:
+    h = diagnose("airflow", log)
+    assert h.category.value == "permissions_rbac" and h.signature == "gcp_permission_denied"
+    assert "container.clusters." in h.cause

@@ -345,3 +345,21 @@ def test_a_crontab_file_cron_ignores_for_its_content_is_the_entrys_mistake(log: 
     assert h.category.value == "bad_code_or_bug", h.cause
     assert "user field" in h.cause and h.confidence < 0.8
     assert h.command and h.command.startswith("ls -l /etc/cron.d/")
+
+
+@pytest.mark.parametrize("log,signature,category", [
+    # acme.sh's standalone mode with nginx on port 80, as posted in public notes (acme.sh's own wording)
+    ('[Fri 10 Sep 2021 10:11:37 AM CST] tcp port 80 is already used by (("nginx",pid=1481169,fd=8),("nginx",pid=898219,fd=8))\n'
+     "[Fri 10 Sep 2021 10:11:37 AM CST] Please stop it first", "acme_standalone_port_taken", "missing_config_or_secret"),
+    # dehydrated's own check (`command -v curl || _exiterr "This script requires curl."`): curl not on cron's PATH
+    ("ERROR: This script requires curl.", "tool_not_found_check", "missing_config_or_secret"),
+    # rclone's oauthutil: a Box/Drive token saved without a refresh token
+    ('2024/05/01 02:00:00 ERROR : Box root \'backup\': token expired and there\'s no refresh token - manually refresh with '
+     '"rclone config reconnect box:"', "rclone_token_not_refreshable", "credentials_expired"),
+    # Nextcloud's console.php/cron.php: the job runs as another user than config.php's owner
+    ("Console has to be executed with the same user as the web server is operated\nCurrent user: root\n"
+     "Web server user: www-data", "nextcloud_wrong_user", "permissions_rbac"),
+])
+def test_tools_that_name_their_own_cause(log: str, signature: str, category: str) -> None:
+    h = diagnose("cron", log)
+    assert (h.signature, h.category.value) == (signature, category), h.cause

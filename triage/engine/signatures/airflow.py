@@ -343,6 +343,9 @@ SIGNATURES = [
     # that encrypted them (regenerated on every container start, not shared by all components, rotated) cannot decrypt.
     S("airflow_fernet_key", K.missing_config_or_secret, 0.84, refine=_fernet,
       patterns=(r"cryptography\.fernet\.InvalidToken\b", r"Could not create Fernet object",
+                # Airflow's own words when a Variable or a Connection will not decrypt
+                r"Can't decrypt _val for key=(?P<var>\S+?),? invalid token or value",
+                r"Can't decrypt (?:encrypted password|`?extra`? params) for login=",
                 r"Fernet key must be 32 url-safe base64-encoded bytes"),
       causes=("Airflow could not decrypt a connection or variable: its fernet_key differs from the key that encrypted it "
               "(a key generated per container start, not the same on every component, or rotated without re-encrypting)",),

@@ -312,6 +312,8 @@ SIGNATURES = [
       commands=_GCP_ID + C.POD + C.CRONTAB),
     S("gcp_permission_denied", K.permissions_rbac, 0.85, refine=_anonymous_caller,
       patterns=(r"Permission '(?P<perm>[\w.]+)' denied", r"does not have (?P<perm>[\w.]+) access",
+                # gcloud and the GKE/Compute APIs: `Required "container.clusters.get" permission(s) for "projects/..."`
+                r"Required '?\"?(?P<perm>[a-z]+\.[\w.]+)\"?'? permission\(s\) for",
                 r"does not have (?:the )?(?P<perm>[\w.]+\.[\w.]+) permission", r"\bIAM_PERMISSION_DENIED\b",
                 r"\bPERMISSION_DENIED\b", r"caller does not have permission",
                 r"does not have authorization to perform action '(?P<perm>[^']+)'", r"\bAuthorizationFailed\b",

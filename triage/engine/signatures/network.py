@@ -123,7 +123,9 @@ ACME = [
                 r"At least one of the required ports is already taken", r"\bStandaloneBindError\b",
                 # acme's own exception; not its DEBUG `Failed to bind to :80 using IPv4`, which a dual-stack socket
                 # that already took IPv4 through IPv6 logs on every successful run
-                r"Could not bind to IPv4 or IPv6"),
+                r"Could not bind to IPv4 or IPv6",
+                # acme.sh's standalone mode: `tcp port 80 is already used by (("nginx",pid=...))`
+                r"tcp port (?P<port>\d+) is already used by"),
       causes=("certbot's standalone authenticator could not listen on port {port} because another server (the web server) "
               "already does: the renewal is configured with `authenticator = standalone` while a web server runs, and needs "
               "the webroot/nginx/apache plugin or pre/post hooks that stop the server",

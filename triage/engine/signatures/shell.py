@@ -417,6 +417,22 @@ TOOLS = [
               "and left its lock file behind",),
       commands=("ps -o pid,etime,args -C git", "ls -l {path}"),
       reason="Shows whether another git process is still running (if none, the lock is stale)"),
+    # rclone's OAuth backends (Box, Drive, OneDrive...): the saved token expired and cannot be renewed.
+    S("rclone_token_not_refreshable", K.credentials_expired, 0.86,
+      patterns=(r"token expired and there's no refresh token", r"couldn't fetch token.{0,80}(?:invalid_grant|maybe token expired)",
+                r"Token has been expired or revoked"),
+      causes=("The OAuth token rclone saved for the remote has expired and cannot be refreshed: reconnect the remote "
+              "(rclone config reconnect) so that a refresh token is stored",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the user and environment the job runs with (whose rclone.conf holds the token)"),
+    # Nextcloud's occ and cron.php refuse to run as any user but the owner of config/config.php.
+    S("nextcloud_wrong_user", K.permissions_rbac, 0.85,
+      patterns=(r"Console has to be executed with the same user as the web server is operated",
+                r"Console has to be executed with the user that owns the file config/config\.php"),
+      causes=("Nextcloud refused to run: the job runs as another user than the owner of config/config.php (run it as "
+              "the web server's user, e.g. sudo -u www-data php occ / cron.php, from that user's crontab)",),
+      commands=("crontab -l -u www-data",) + C.CRONTAB + C.POD,
+      reason="Shows which user's crontab runs Nextcloud's cron.php"),
     # rclone says which config file it looked for; under cron that is another user's or HOME's, and missing.
     S("rclone_config_missing", K.missing_config_or_secret, 0.8,
       patterns=(r"Config file \"(?P<path>[^\"]+)\" not found - using defaults",
@@ -513,6 +529,8 @@ SIGNATURES = [
                 r"\b(?P<exe>[\w.+-]+)(?: and [\w.+-]+)? (?:commands? |executables? |binar(?:y|ies) |programs? )?"
                 r"(?:is|are) (?:not installed|missing)\b",
                 r"\b(?:requires?|needs?) (?:the )?(?:command |program )?'?(?P<exe>[\w.+-]+)'?,? (?:but it'?s|which is) not installed",
+                # dehydrated, many install scripts: `This script requires curl.` (printed when `command -v` finds none)
+                r"^(?:ERROR: )?This script requires (?P<exe>[\w.+-]+)\.?\s*$",
                 # An empty program name: the variable a `$(command -v tool)` lookup filled came out empty.
                 r"(?:^|line \d+: |: ): command not found", r"\b(?:command|program|executable) (?:''|\"\")"),
       causes=("{exe} was not found (the job's own check for it failed)", "A program the job needs was not found (the job's own check failed)"),
