@@ -174,3 +174,25 @@ def test_a_form_nonce_longer_than_the_key_column_is_one_decision_not_an_error(tr
     assert first.status_code == 200 and first.json()["ok"] is True
     assert again.status_code in (200, 409)
     assert [a["action"] for a in server.get(f"/v1/triages/{tid}").json()["audit"]] == ["acknowledge"]
+
+
+def test_a_link_that_is_not_http_is_not_a_clickable_link_in_the_inbox(triage_server):
+    # Alertmanager's generatorURL and externalURL are whatever the sender put there; a
+    # javascript: URL became <a href="javascript:..."> on the triage page (a stored XSS).
+    server = triage_server()
+    alert = {"version": "4", "status": "firing", "receiver": "triage",
+             "externalURL": "javascript:fetch('/x?'+document.cookie)",
+             "alerts": [{"status": "firing", "labels": {"alertname": "DiskAlmostFull", "instance": "db1"},
+                         "annotations": {"summary": "disk almost full"}, "startsAt": "2026-11-28T02:00:00Z",
+                         "generatorURL": "javascript:alert(document.domain)", "fingerprint": "f00d"},
+                        {"status": "firing", "labels": {"alertname": "DiskAlmostFull", "instance": "db2"},
+                         "startsAt": "2026-11-28T02:00:00Z", "fingerprint": "f00e",
+                         "generatorURL": "https://prometheus.example.com/graph?g0.expr=up"}]}
+    items = server.post("/v1/events/alertmanager", json=alert).json()["items"]
+    bad, good = items[0]["triage_id"], items[1]["triage_id"]
+    for tid in (bad, good):
+        server.wait_published(tid)
+    page = httpx.get(f"{server.url}/triages/{bad}", timeout=10).text
+    assert "javascript:" not in page.lower()
+    page = httpx.get(f"{server.url}/triages/{good}", timeout=10).text
+    assert '<a href="https://prometheus.example.com/graph?g0.expr=up">source</a>' in page
