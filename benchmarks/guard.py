@@ -46,7 +46,8 @@ def signature_commands() -> list[str]:
     names = {"ns": "jobs", "k8s_job": "nightly-export-283", "pod": "nightly-export-283-abcde", "cronjob": "nightly-export",
              "dag": "etl_daily", "run": "manual__2024-05-01T00:00:00+00:00", "task": "extract", "cron_user": "etl",
              "cron_job": "backup", "cron_host": "batch-1", "host": "db.internal", "port": "5432", "svc": "postgres",
-             "svc_ns": "data", "url": "https://api.example.com/health", "path": "/var/lib/app/data"}
+             "svc_ns": "data", "url": "https://api.example.com/health", "path": "/var/lib/app/data",
+             "code_file": "/opt/jobs/etl.py", "code_from": "37", "code_to": "47"}
     commands = []
     for template in sorted(templates):
         try:

@@ -19,7 +19,8 @@ READ_ONLY_PREFIXES = (
     "airflow variables list", "airflow pools list", "airflow jobs check ",
     "journalctl ", "grep ", "cat ", "df ", "ls ", "stat ", "ps ", "ss ", "free ", "dig ", "getent hosts ", "curl -sS ",
     "psql ", "crontab -l", "systemctl status ", "timedatectl status", "id ", "aws sts get-caller-identity", "gcloud auth list", "az account show", "pip show ",
-    "ldd --version", "java -version", "chage -l ", "pg_dump --version", "mysqldump --version", "mysql --version", "php -v", "perl --version", "ruby --version",
+    "ldd --version", "java -version", "chage -l ", "pg_dump --version", "mysqldump --version", "mysql --version", "php -m",
+    "restic list locks --no-lock", "php -v", "perl --version", "ruby --version",
     "systemctl cat ", "logrotate -d ",
     # Single settings that are never secrets (a prefix would also admit sql_alchemy_conn, which holds a password).
     "airflow config get-value core dags_folder", "airflow config get-value execution_api jwt_expiration_time",

@@ -26,7 +26,7 @@ CASES = [
          "dependency_version", ("mysql_connect",), ("php -v",), 0.75, signature="php_removed_function"),
     Case("php_missing_extension", "cron",
          "PHP Fatal error:  Uncaught Error: Call to undefined function curl_init() in /var/www/cron/fetch.php:7",
-         "dependency_version", ("curl_init",), ("php -v",), 0.5, 0.79, signature="php_undefined_function"),
+         "dependency_version", ("curl_init",), ("php -m",), 0.5, 0.79, signature="php_undefined_function"),
     # Under cron, a Perl/Ruby library that loads from the shell is the environment's (PERL5LIB, rbenv).
     Case("perl_inc_cron", "cron",
          "Can't locate Mojo/UserAgent.pm in @INC (you may need to install the Mojo::UserAgent module) (@INC contains: "

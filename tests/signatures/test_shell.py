@@ -92,7 +92,7 @@ CASES = [
     # https://github.com/restic/restic/issues/1450 (the PID is on another host: no `ps -p` here)
     Case("restic_repository_locked", "cron",
          "create exclusive lock for repository\nFatal: unable to create lock in backend: repository is already locked "
-         "exclusively by PID 13 on backup-node1 by  (UID 0, GID 0)", "overlap_concurrency", (), ("ps -ef",), 0.8),
+         "exclusively by PID 13 on backup-node1 by  (UID 0, GID 0)", "overlap_concurrency", (), ("restic list locks --no-lock",), 0.8),
     # https://github.com/opencaching/opencaching-pl/issues/176 (a PHP cron script's own flock check)
     Case("another_instance_of_script", "cron", "Another instance of run_notify.php is currently running.\nExiting.",
          "overlap_concurrency", ("run_notify.php",), ("ps -ef",), 0.8),

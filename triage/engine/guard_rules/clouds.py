@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from triage.engine.guard_rules.base import (
-    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, name_set, split_command_path,
+    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, name_set, option_spec, split_command_path,
 )
-from triage.engine.guard_rules.options import Refusal
+from triage.engine.guard_rules.options import Refusal, parse_options
 
 _AWS_GLOBAL_VALUES = name_set("--region", "--profile", "--output", "--query", "--endpoint-url", "--cli-read-timeout",
                          "--cli-connect-timeout", "--ca-bundle", "--color", "--cli-binary-format")
@@ -129,4 +129,19 @@ def _az(args: list[str], context: CommandContext) -> None:
 
 
 
-RULES: dict[str, Rule] = {"aws": _aws, "gcloud": _gcloud, "az": _az}
+# BigQuery's CLI: `bq show` (a table's or dataset's metadata and schema) and `bq ls` only read; `bq query`, `load`,
+# `rm`, `cp`, `mk` and `update` run jobs or change data, and `bq head` prints rows.
+_BQ = option_spec("n", ("format", "project_id", "location", "max_results", "dataset_id"),
+                  allowed=("--format", "--project_id", "--location", "-n", "--max_results", "--dataset_id", "--schema",
+                           "--quiet", "-q"), abbreviations=False)
+
+
+def _bq(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, _BQ)
+    if not parsed.operands or parsed.operands[0] not in ("show", "ls"):
+        raise Refusal("bq runs queries and changes datasets; only `bq show TABLE` and `bq ls DATASET` are allowed")
+    if len(parsed.operands) > 2:
+        raise Refusal("bq show/ls take one table or dataset")
+
+
+RULES: dict[str, Rule] = {"aws": _aws, "gcloud": _gcloud, "az": _az, "bq": _bq}

@@ -218,7 +218,42 @@ def _logrotate(args: list[str], context: CommandContext) -> None:
         raise Refusal("logrotate -d needs the configuration file to check")
 
 
+# run-parts runs every script in a directory; --test and --list only print which ones it would run.
+_RUN_PARTS = option_spec("", ("regex",), allowed=("--test", "--list", "--regex", "--lsbsysinit", "-v", "--verbose"))
+
+
+def _run_parts(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, _RUN_PARTS)
+    if not any(name in ("--test", "--list") for name, _ in parsed.options):
+        raise Refusal("run-parts runs every script in the directory; only `run-parts --test DIR` (or --list) is allowed")
+    if len(parsed.operands) != 1:
+        raise Refusal("run-parts --test takes exactly one directory")
+
+
+# restic: listing a repository is read-only only with --no-lock (otherwise restic writes a lock file into the
+# repository); --password-command and -o are not allowed (the first runs a command, the second can redirect).
+_RESTIC = option_spec("r", ("repo", "repository-file", "password-file", "cache-dir", "cacert", "tls-client-cert"),
+                      allowed=("-r", "--repo", "--repository-file", "--password-file", "--cache-dir", "--cacert",
+                               "--tls-client-cert", "--no-lock", "--no-cache", "--json", "-q", "--quiet", "-v", "--verbose"))
+_RESTIC_READS = {("snapshots",), ("list", "locks"), ("list", "snapshots"), ("list", "keys"), ("list", "index"),
+                 ("cat", "config")}
+
+
+def _restic(args: list[str], context: CommandContext) -> None:
+    parsed = parse_options(args, _RESTIC)
+    words = tuple(parsed.operands)
+    if words == ("version",):
+        return
+    if words[:2] not in _RESTIC_READS and words[:1] not in _RESTIC_READS:
+        raise Refusal("restic backs up, prunes and unlocks; only `restic snapshots`, `restic list locks|snapshots|keys|index` "
+                      "and `restic cat config` (with --no-lock) are allowed")
+    if not any(name == "--no-lock" for name, _ in parsed.options):
+        raise Refusal("restic writes a lock file into the repository; add --no-lock to read it without changing it")
+
+
 RULES: dict[str, Rule] = {
+    "run-parts": _run_parts,
+    "restic": _restic,
     "df": filter_rule("df", _DF, reads_stdin=False),
     "du": filter_rule("du", _DU, reads_stdin=False),
     "free": _free,
@@ -253,7 +288,9 @@ RULES: dict[str, Rule] = {
     "ruby": version_only("ruby", ("--version",), _INTERPRETER),
     "node": version_only("node", ("--version", "-v"), _INTERPRETER),
     "java": version_only("java", ("-version", "--version"), _INTERPRETER),
-    "php": version_only("php", ("--version", "-v"), _INTERPRETER),
+    # -m lists the compiled-in and loaded modules (what a "Call to undefined function" needs); -i is refused: it
+    # prints the environment.
+    "php": version_only("php", ("--version", "-v", "-m"), _INTERPRETER),
     "go": version_only("go", ("version",), "builds and runs programs"),
     "terraform": version_only("terraform", ("version", "-version"), "changes infrastructure"),
     "ldd": version_only("ldd", ("--version",), "may run the program it inspects"),

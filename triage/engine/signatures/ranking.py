@@ -157,7 +157,8 @@ def _values(view: LogView, hit: Hit) -> dict[str, str]:
 
 # Commands that inspect the machine they run on: meaningless for a job that ran in a pod.
 _LOCAL_HOST = ("df ", "ls ", "stat ", "du ", "cat ", "grep ", "sed ", "ss ", "ps ", "free", "journalctl ", "crontab ", "id ", "pip ",
-               "ldd ", "java ", "chage ", "pg_dump ", "psql --version", "perl --version", "ruby --version", "php -v",
+               "ldd ", "java ", "chage ", "pg_dump ", "psql --version", "perl --version", "ruby --version", "php -v", "php -m",
+               "restic ", "run-parts ",
                "systemctl ", "logrotate ")
 
 

@@ -208,8 +208,8 @@ PHP = [
       explained_by=frozenset({"php_removed_function"}),
       causes=("{func}() is not defined: the PHP extension that provides it is not loaded for the PHP that runs the job "
               "(the CLI often has another php.ini than the web server), or the code is wrong",),
-      commands=("php -v",) + C.CRONTAB,
-      reason="Shows which PHP binary runs the job"),
+      commands=("php -m",) + C.CRONTAB,
+      reason="Lists the extensions the command-line PHP loads (cron runs that one, with its own php.ini)"),
 ]
 def _ruby_version_under_cron(hit: Hit, view: LogView) -> Hit:
     # Bundler found another Ruby than the project's: under cron, usually the system ruby, because rbenv/rvm

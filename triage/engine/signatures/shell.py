@@ -47,6 +47,11 @@ def _lock_holder(hit: Hit, view: LogView) -> Hit:
         n = _HOLDER_NAME.search(line)
         if n and "holder" not in hit.groups:
             hit.groups["holder"] = n.group("name") or n.group("name2")
+    if any("repository is already locked" in line or "unable to create lock in backend" in line for line in hit.lines):
+        # restic's lock lives in the repository, and its holder may be on another host or long dead (a stale
+        # lock): the repository's own list says who took it and when. (--no-lock: listing takes no lock itself.)
+        hit.commands = ("restic list locks --no-lock", *hit.signature.commands)
+        hit.reason = "Lists the repository's locks, with the host, PID and time that took them (a lock whose process is gone is stale)"
     return hit
 
 
