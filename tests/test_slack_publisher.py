@@ -408,3 +408,22 @@ def test_a_code_block_in_a_model_cause_is_not_shown_as_a_command(slack, tmp_path
     text = all_text(slack.calls_of("chat.postMessage")[0].args["blocks"])
     assert "```rm -rf" not in text and "```curl" not in text
     assert text.count("```") == 2 and "```pg_isready -h db -p 5432```" in text
+
+
+def test_a_mention_in_the_command_or_a_link_does_not_reach_slack_unescaped(slack, tmp_path):
+    # The guard allows a read-only grep for any quoted text, and a model (steered by the log)
+    # writes it; a ``` block is still mrkdwn to Slack: `<!channel>` in it pings, `<url|text>`
+    # is a link, and `&lt;` shows as `<` (the card showed another command than the guard checked).
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    hyp = hypothesis()
+    hyp.command = "grep -F '<!channel> a&lt;b' /var/log/syslog"
+    tid = published(pub.store, cron_event("nightly-etl"), hyp,
+                    links={"source": "https://prometheus.example.com/graph?x=1&y=<!channel>|pwned>"})
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    posts = slack.calls_of("chat.postMessage")
+    assert len(posts) == 1
+    text = all_text(posts[0].args["blocks"])
+    assert "<!channel>" not in json.dumps(posts[0].args, ensure_ascii=False)
+    assert "```grep -F '&lt;!channel&gt; a&amp;lt;b' /var/log/syslog```" in text
+    assert "<https://prometheus.example.com/graph?x=1&amp;y=&lt;!channel&gt;%7Cpwned&gt;|Alert source>" in text

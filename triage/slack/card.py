@@ -7,6 +7,7 @@ links. The reporter's raw `log_excerpt` never does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,6 +52,20 @@ def esc(text: str) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """`esc(text)` within `limit`, never cutting an entity such as `&lt;` in two."""
+    out = esc(text)
+    if len(out) <= limit:
+        return out
+    return re.sub(r"&[a-z]*$", "", out[: limit - 1]) + "…"
+
+
+def link_url(url: str) -> str:
+    """A URL inside `<url|text>`: mrkdwn's three control characters escaped, and `|`, which
+    would end the URL there, percent-encoded (what it means in a URL anyway)."""
+    return esc(url).replace("|", "%7C")
 
 
 def runs_row(history: list[RunRecord], limit: int = 10) -> str:
@@ -130,7 +145,7 @@ _LINK_NAMES = {"airflow_log": "Airflow log", "source": "Alert source"}
 
 
 def _links_text(links: dict[str, str], inbox: str | None) -> str:
-    parts = [f"<{url}|{esc(_LINK_NAMES.get(name, name.replace('_', ' ').capitalize()))}>"
+    parts = [f"<{link_url(url)}|{esc(_LINK_NAMES.get(name, name.replace('_', ' ').capitalize()))}>"
              for name, url in links.items() if url.startswith(("http://", "https://"))]
     if inbox:
         parts.append(f"<{inbox}|Open in the triage inbox>")
@@ -164,8 +179,9 @@ def triage_card(ctx: CardContext) -> tuple[str, list[Block]]:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=clip("*Evidence*\n" + quoted, SECTION_LIMIT))))
         if h.command and h.command_allowed:
             why = f"\n_{esc(clip(h.command_reason, 500))}_" if h.command_reason else ""
-            # ``` blocks are verbatim in Slack: no escaping inside, but a ``` in the command would end it.
-            cmd = clip(h.command.replace("```", "'''"), 2000)
+            # A ``` block is still mrkdwn: `<!channel>` in it pings and `<url|text>` links, so
+            # & < > are escaped (Slack shows `&lt;` there as `<`: the command reads as guarded).
+            cmd = clip_escaped(h.command, 2000)
             blocks.append(SectionBlock(text=MarkdownTextObject(
                 text=clip(f"*Confirm with this read-only command*\n```{cmd}```{why}", SECTION_LIMIT))))
         for note in h.notes[:2]:
