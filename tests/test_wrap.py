@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +149,63 @@ def test_an_unwritable_spool_keeps_the_commands_exit_code(tmp_path):
              env={"TRIAGE_SPOOL_DIR": str(tmp_path / "blocker" / "spool")})
     assert r.returncode == 3, r.stderr.decode()
     assert b"could not spool" in r.stderr and b"Traceback" not in r.stderr
+
+
+def test_a_realtime_signal_death_exits_128_plus_n_and_is_reported(tmp_path):
+    # Signals past SIGRTMIN have no name in Python's signal.Signals; the shell still says 128+N.
+    dead = f"http://127.0.0.1:{free_port()}"
+    r = wrap(["--job", "rt", "--", "sh", "-c", "kill -40 $$"], dead, tmp_path)
+    assert r.returncode == 168, r.stderr.decode()
+    assert b"Traceback" not in r.stderr
+    [spooled] = (tmp_path / "spool").glob("*.json")
+    report = json.loads(spooled.read_text())
+    assert report["status"] == "failure" and report["exit_code"] == 168 and report["signal"]
+
+
+def test_a_server_url_httpx_cannot_parse_never_changes_the_command(tmp_path):
+    # Before the command (delivering an earlier spooled report) and after it (this run's report).
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "earlier.json").write_text(json.dumps({"job": "old", "run_id": "earlier"}))
+    r = wrap(["--job", "nightly", "--server", "http://[::1", "--", "sh", "-c", "echo ran; exit 3"],
+             "http://unused", tmp_path)
+    assert r.returncode == 3, r.stderr.decode()
+    assert r.stdout == b"ran\n" and b"Traceback" not in r.stderr
+    assert len(list(spool.glob("*.json"))) == 2  # the earlier report kept, this run's spooled
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root and setpriv to run as a uid without a passwd entry")
+def test_a_uid_without_a_passwd_entry_still_runs_the_command(tmp_path):
+    # Containers often run cron jobs as an arbitrary uid with no passwd entry and no USER/LOGNAME;
+    # and a spool path that uid may not read (here under pytest's root-only tmp) must not stop it either.
+    shared = Path(tempfile.mkdtemp(prefix="triage-wrap-"))
+    shared.chmod(0o777)
+    try:
+        for spool, spooled in ((shared / "spool", True), (tmp_path / "spool", False)):
+            env = {k: v for k, v in os.environ.items() if k not in ("USER", "LOGNAME", "LNAME", "USERNAME")}
+            env.update(TRIAGE_URL=f"http://127.0.0.1:{free_port()}", TRIAGE_SPOOL_DIR=str(spool), HOME=str(shared))
+            r = subprocess.run(["setpriv", "--reuid", "54321", "--regid", "54321", "--clear-groups", sys.executable,
+                                "-m", "triage", "wrap", "--job", "nobody", "--", "sh", "-c", "echo ran; exit 3"],
+                               env=env, capture_output=True, timeout=60)
+            assert r.returncode == 3, r.stderr.decode()
+            assert r.stdout == b"ran\n" and b"Traceback" not in r.stderr
+            if spooled:
+                [report] = spool.glob("*.json")
+                assert json.loads(report.read_text())["user"] == "54321"
+    finally:
+        shutil.rmtree(shared)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_timeout_that_is_not_a_finite_number_is_refused_by_name(tmp_path, value):
+    r = wrap(["--job", "t", "--timeout", value, "--", "sh", "-c", "echo ran"], "http://127.0.0.1:1", tmp_path)
+    assert r.returncode == 2 and b"--timeout" in r.stderr and b"Traceback" not in r.stderr
+    assert r.stdout == b""
+
+
+def test_a_very_long_timeout_does_not_crash_the_wrapper(tmp_path):
+    dead = f"http://127.0.0.1:{free_port()}"
+    r = wrap(["--job", "t", "--timeout", "1e300", "--", "sh", "-c", "echo ran; exit 3"], dead, tmp_path)
+    assert r.returncode == 3, r.stderr.decode()
+    assert r.stdout == b"ran\n" and b"Traceback" not in r.stderr

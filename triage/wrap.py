@@ -36,6 +36,8 @@ EXIT_CANTCREAT = 73
 EXIT_TIMEOUT = 124
 # Grace between SIGTERM and SIGKILL for a command past its timeout.
 KILL_GRACE_SECONDS = 5.0
+# The longest single wait for output; the loop checks the deadline again after it.
+MAX_WAIT_SECONDS = 3600.0
 
 
 class OutputKeeper:
@@ -104,11 +106,23 @@ class TimeoutStopper:
         if self.kill_at and now >= self.kill_at:
             self.send(signal.SIGKILL)
             self.kill_at = None
+        # Capped: select() refuses a wait past the platform's time_t (--timeout 1e300).
         if self.deadline and not self.timed_out:
-            return max(self.deadline - now, 0.01)
+            return min(max(self.deadline - now, 0.01), MAX_WAIT_SECONDS)
         if self.kill_at:
             return max(self.kill_at - now, 0.01)
         return None
+
+
+def signal_name(signum: int) -> str:
+    """SIGKILL, SIGRTMIN+6...: Python's Signals enum has no member for most real-time signals."""
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        rtmin = getattr(signal, "SIGRTMIN", None)
+        if rtmin is not None and signum > rtmin:
+            return f"SIGRTMIN+{signum - rtmin}"
+        return f"signal {signum}"
 
 
 def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) -> RunResult:
@@ -165,7 +179,7 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
     finished = datetime.now(timezone.utc)
     sig = None
     if rc < 0:
-        sig = signal.Signals(-rc).name
+        sig = signal_name(-rc)
         rc = 128 - rc  # the shell's convention: 137 for SIGKILL
     timed_out = stopper.timed_out
     if timed_out:
@@ -199,7 +213,8 @@ class Reporter:
     def _post(self, payload: dict) -> bool:
         try:
             r = httpx.post(self.url, json=payload, headers=self.headers, timeout=self.timeout)
-        except httpx.HTTPError as exc:
+        # Not only httpx.HTTPError: a URL httpx cannot parse (InvalidURL) must not stop the job either.
+        except Exception as exc:
             sys.stderr.write(f"triage wrap: could not reach {self.url}: {exc}; spooled for later\n")
             return False
         if r.status_code == 202:
@@ -249,13 +264,25 @@ def lock_path(job: str) -> Path:
     return spool_dir().parent / "locks" / f"{safe}.lock"
 
 
+def current_user() -> str:
+    """The login name, else the numeric uid: containers run cron jobs as uids with no passwd
+    entry and no USER/LOGNAME, where getpass.getuser() raises (and the job would not run)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
+
+
 def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: float | None, use_lock: bool) -> int:
     reporter = Reporter(server, token)
-    reporter.flush_spool()
+    try:
+        reporter.flush_spool()
+    except Exception as exc:  # e.g. a spool this user may not read: earlier reports wait, the job runs
+        sys.stderr.write(f"triage wrap: could not deliver spooled reports from {reporter.spool}: {exc}\n")
     base = {
         "job": job,
         "host": socket.gethostname(),
-        "user": getpass.getuser(),
+        "user": current_user(),
         "command": shlex.join(argv),
         "run_id": uuid.uuid4().hex,
         "timeout_seconds": timeout,

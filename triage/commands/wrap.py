@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -24,7 +25,8 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from triage.wrap import wrap
 
-    if args.timeout is not None and args.timeout <= 0:
-        print("triage wrap: --timeout must be positive", file=sys.stderr)
+    # `not > 0` also refuses nan; inf would overflow the wait.
+    if args.timeout is not None and not (0 < args.timeout < math.inf):
+        print("triage wrap: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
     return wrap(args.job, args.cmd, args.server, os.environ.get("TRIAGE_API_TOKEN"), args.timeout, args.lock)
