@@ -28,3 +28,18 @@ def test_wrap_does_not_import_settings():
             "import triage.wrap; print('triage.settings' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("var, value", [("TRIAGE_APPROVERS", "U0123ABC, alice"),
+                                        ("TRIAGE_INBOX_USERS", "alice:pw"),
+                                        ("TRIAGE_SLACK_ROUTES", "source:airflow=#data")])
+def test_a_list_or_mapping_setting_that_is_not_json_is_reported_not_a_traceback(var, value, monkeypatch, capsys):
+    # pydantic-settings refuses these while reading the environment, before validation, with
+    # its own exception: `triage serve` died with a traceback naming the field, not the variable.
+    from triage.cli import main
+
+    monkeypatch.setenv(var, value)
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("triage migrate: invalid settings:")
+    assert var in err and "JSON" in err

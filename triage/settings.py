@@ -6,11 +6,13 @@ they switch on; with none set, triage runs on SQLite, signatures only, web inbox
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as EnvParseError
 
 
 class AirflowInstance(BaseModel):
@@ -159,6 +161,13 @@ def load_settings(**overrides: Any) -> Settings:
     """Read settings once, turning validation errors into messages that name the variable."""
     try:
         return Settings(**overrides)
+    except EnvParseError as exc:
+        # A list or mapping setting (TRIAGE_APPROVERS...) is read as JSON before validation;
+        # pydantic-settings names only the field, in its own exception.
+        m = re.search(r'field "(\w+)"', str(exc))
+        var = "TRIAGE_" + m.group(1).upper() if m else "a TRIAGE_* variable"
+        raise SettingsError(f"invalid settings:\n  {var}: must be JSON, e.g. [\"U0123ABC\", \"alice\"] for a list "
+                            f"or {{\"source:airflow\": \"#data-oncall\"}} for a mapping") from None
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
