@@ -151,3 +151,10 @@ def test_a_client_without_the_servers_auth_plugin_is_a_version_mismatch(log: str
     h = diagnose("cron", log)
     assert h.category.value == "dependency_version", h.cause
     assert h.signature == "mysql_auth_plugin_missing" and "caching_sha2_password" in h.cause
+
+
+def test_a_mysql_privilege_denial_is_checked_with_the_users_own_grants() -> None:
+    # MySQL's 1142 wording (a user without SELECT on a table); SHOW GRANTS needs no privilege for oneself
+    h = diagnose("cron", "ERROR 1142 (42000) at line 1: SELECT command denied to user 'report'@'localhost' for table 'orders'")
+    assert h.category.value == "permissions_rbac"
+    assert h.command == "mysql -u report -e 'SHOW GRANTS'"

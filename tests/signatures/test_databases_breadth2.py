@@ -64,7 +64,7 @@ CASES = [
          "permissions_rbac", ("PROCESS",), (), 0.8, signature="db_permission_denied"),
     Case("mysqldump_process_privilege", "cron",
          "mysqldump: Error: 'Access denied; you need (at least one of) the PROCESS privilege(s) for this operation' when trying "
-         "to dump tablespaces", "permissions_rbac", ("PROCESS privilege", "--no-tablespaces"), ("crontab -l",), 0.8),
+         "to dump tablespaces", "permissions_rbac", ("PROCESS privilege", "--no-tablespaces"), ("mysql -e 'SHOW GRANTS'",), 0.8),
     Case("mysqldump_process_privilege_1227", "cron",
          "mysqldump: Couldn't execute 'SELECT /*!40001 SQL_NO_CACHE */ \\* FROM `INNODB_BUFFER_PAGE`': Access denied; you need "
          "(at least one of) the PROCESS privilege(s) for this operation (1227)", "permissions_rbac", ("PROCESS",), (), 0.8),

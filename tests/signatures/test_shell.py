@@ -344,7 +344,7 @@ def test_a_crontab_file_cron_ignores_for_its_content_is_the_entrys_mistake(log: 
     h = diagnose("cron", log)
     assert h.category.value == "bad_code_or_bug", h.cause
     assert "user field" in h.cause and h.confidence < 0.8
-    assert h.command and h.command.startswith("ls -l /etc/cron.d/")
+    assert h.command and h.command.startswith("cat /etc/cron.d/")
 
 
 @pytest.mark.parametrize("log,signature,category", [
@@ -363,3 +363,9 @@ def test_a_crontab_file_cron_ignores_for_its_content_is_the_entrys_mistake(log: 
 def test_tools_that_name_their_own_cause(log: str, signature: str, category: str) -> None:
     h = diagnose("cron", log)
     assert (h.signature, h.category.value) == (signature, category), h.cause
+
+
+def test_acme_sh_standalone_is_checked_with_who_holds_the_port() -> None:
+    # acme.sh keeps no /etc/letsencrypt/renewal configs: the check is the listener on port 80
+    h = diagnose("cron", '[Fri 10 Sep 2021 10:11:37 AM CST] tcp port 80 is already used by (("nginx",pid=1481169,fd=8))')
+    assert h.command == "ss -ltnp 'sport = :80'"

@@ -48,11 +48,19 @@ def _flavour_or_metadata(hit: Hit, view: LogView) -> Hit:
     return _metadata_db(_flavour(hit, view), view)
 
 
+_MYSQL_DENIAL = re.compile(r"command denied to user '|Access denied; you need \(at least one of\)|\b1044\b.{0,20}Access denied for user")
+
+
 def _privilege(hit: Hit, view: LogView) -> Hit:
     """A Snowflake role the user was never granted is the user's grants, not one statement's privilege."""
     if re.search(r"Requested role '[^']+' is not assigned", view.lines[hit.index]):
         hit.causes = ("The job asks Snowflake for role {priv}, which is not granted to its user: the role must be granted to "
                       "the user, or the connection must name a role the user has",)
+    if _MYSQL_DENIAL.search("\n".join(hit.lines)):
+        # MySQL/MariaDB: the user's own grants say what it may do (SHOW GRANTS needs no privilege for oneself).
+        hit.commands = ("mysql -u {db_user} -e 'SHOW GRANTS'", "mysql -e 'SHOW GRANTS'") + C.CRONTAB + C.POD
+        hit.reason = "Lists the privileges the job's MySQL user holds (run with the job's credentials)"
+        return hit
     return _flavour(hit, view)
 
 

@@ -57,6 +57,14 @@ _TLS_HOST = (r"(?:HTTPSConnectionPool\(host='(?P<host>[^']+)', port=(?P<port>\d+
 _TLS_CHECK = ("curl -sS -m 10 -v -o /dev/null https://{host}:{port}", "curl -sS -m 10 -v -o /dev/null https://{host}")
 
 
+def _acme_client(hit: Hit, view: LogView) -> Hit:
+    if any("is already used by" in line for line in hit.lines):
+        # acme.sh names the process on the port; its settings live in ~/.acme.sh, not /etc/letsencrypt.
+        hit.commands = ("ss -ltnp 'sport = :{port}'", "ss -ltnp")
+        hit.reason = "Shows which server listens on the port the standalone mode needs"
+    return hit
+
+
 def _tls_host(hit: Hit, view: LogView) -> Hit:
     g = hit.groups
     if g.get("url_host") and not g.get("host"):
@@ -132,7 +140,9 @@ ACME = [
               "certbot's standalone authenticator could not listen on its port because another server (the web server) already "
               "does: the renewal is configured with `authenticator = standalone` while a web server runs, and needs the "
               "webroot/nginx/apache plugin or pre/post hooks that stop the server"),
-      commands=("grep -rn authenticator /etc/letsencrypt/renewal", "ss -ltnp"),
+      # certbot: which renewal uses the standalone authenticator; acme.sh (no renewal configs there): who holds the port.
+      refine=_acme_client,
+      commands=("grep -rn authenticator /etc/letsencrypt/renewal", "ss -ltnp 'sport = :{port}'", "ss -ltnp"),
       reason="Shows which renewals use the standalone authenticator (and what listens on port 80)"),
     # certbot renewing unattended needs a setting it would have asked for interactively (most often the webroot of a
     # domain: the renewal file's webroot_map lacks it); it cannot ask, so that certificate is skipped.

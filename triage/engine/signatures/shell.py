@@ -87,6 +87,8 @@ def _cron_file(hit: Hit, view: LogView) -> Hit:
         # without its user field) or does not parse. The entry is wrong, not the daemon.
         hit.category = K.bad_code_or_bug
         hit.confidence = 0.7
+        hit.commands = ("cat {path}", "ls -l /etc/cron.d") + C.CRON_LOG
+        hit.reason = "Shows the crontab file's lines (a /etc/cron.d line reads: schedule, user, command)"
         hit.causes = ("cron ignored the crontab file {path} because a line in it does not parse or names a user that does "
                       "not exist (a /etc/cron.d line needs a user field before the command), so the job never ran",
                       "cron ignored the job's crontab file because a line in it does not parse or names no existing user, "
