@@ -187,3 +187,30 @@ def test_an_inbox_user_named_like_a_slack_id_is_not_that_slack_approver() -> Non
     assert not approvers.allows(Actor("inbox:U0APPROVER"))
     assert approvers.allows(Actor("inbox:alice"))
     assert approvers.allows(Actor("inbox:U0BOTH"))  # listed explicitly as an inbox name
+
+
+class LeakySource(RecordingSource):
+    """A source whose client error names the URL it used, credentials included."""
+
+    def rerun(self, event: FailureEvent, approval_id: str) -> RerunResult:
+        raise ConnectionError("could not reach https://admin:s3cr3t-pw@airflow.example.com/api/v2/clearTaskInstances")
+
+
+def test_secrets_in_a_correction_or_a_rerun_error_are_redacted_in_the_audit_trail(database_url):
+    # The trail is shown on the Slack card, in the inbox and by the API; a human pasting the
+    # log line with the password, or a client error naming its URL, put them there verbatim.
+    settings = Settings(database_url=database_url)
+    store = make_store(settings.sqlalchemy_url)
+    actions = TriageActions(store, {"cron": LeakySource(settings)}, Approvers(["U0APPROVER"]))
+    tid = published(store, cron_event())
+    token = "xoxb-" + "1234567890-" * 2 + "abcdefghijklmnop"
+    assert actions.wrong_cause(tid, Actor("slack:U0SOMEONE"), f"the bot token {token} was revoked",
+                               "credentials_expired", "view-1").ok
+    assert not actions.approve_and_rerun(tid, APPROVER, "k").ok
+    trail = store.audit_trail(tid)
+    text = repr(trail) + repr(store.feedback())
+    assert token not in text and "s3cr3t-pw" not in text
+    assert "[REDACTED:" in trail[0]["detail"] and "was revoked" in trail[0]["detail"]
+    assert trail[-1]["action"] == "rerun_failed" and "airflow.example.com" in trail[-1]["detail"]
+    approval = next(a for a in trail if a["action"] == "approve_rerun")
+    assert "s3cr3t-pw" not in approval["outcome"]

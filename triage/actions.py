@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from triage.db import AuditRow, FeedbackRow
+from triage.engine.redact import redact
 from triage.models import Category, TriageState, TriageView, utcnow
 from triage.observability import ERRORS
 from triage.sources.base import RerunResult, SourcePlugin
@@ -157,6 +158,9 @@ class TriageActions:
             return ActionResult(False, f"unknown category {category!r}")
         if self.store.get(triage_id) is None:
             return ActionResult(False, f"no triage {triage_id}")
+        # People paste the log line that proves it, password and all: the trail is shown on
+        # the card, in the inbox and by the API, so it holds the redacted text only.
+        cause = redact(cause)
         # The same two rows store.add_feedback writes, plus the idempotency key, in one
         # transaction: a replayed modal submission must not count as a second correction.
         now = utcnow()
@@ -217,7 +221,8 @@ class TriageActions:
         if not result.ok:
             ERRORS.labels("rerun").inc()
         to = TriageState.rerun_done if result.ok else TriageState.failed
-        detail = result.detail + (f" [{result.reference}]" if result.reference else "")
+        # A client's error may name the URL it used, credentials included.
+        detail = redact(result.detail + (f" [{result.reference}]" if result.reference else ""))
         recorded = self.store.transition(triage_id, to, "triage", "rerun_done" if result.ok else "rerun_failed",
                                          detail=detail, allowed_from={TriageState.rerun_requested},
                                          idempotency_key=f"rerun-result:{approval_id}")
