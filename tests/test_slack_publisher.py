@@ -427,3 +427,28 @@ def test_a_mention_in_the_command_or_a_link_does_not_reach_slack_unescaped(slack
     assert "<!channel>" not in json.dumps(posts[0].args, ensure_ascii=False)
     assert "```grep -F '&lt;!channel&gt; a&amp;lt;b' /var/log/syslog```" in text
     assert "<https://prometheus.example.com/graph?x=1&amp;y=&lt;!channel&gt;%7Cpwned&gt;|Alert source>" in text
+
+
+def test_a_triage_that_failed_before_redaction_shows_no_secret(slack, tmp_path):
+    # Redaction happens in the pipeline; a triage that never got through it kept the raw event
+    # (links) and the raw error text, and both went onto its Slack card, the inbox and the API.
+    from fastapi.testclient import TestClient
+
+    from triage.app import create_app
+
+    pub = make_publisher(slack, f"sqlite:///{tmp_path / 't.db'}")
+    event = cron_event("broken-pipeline", links={"source": "https://admin:s3cr3t-pw@grafana.example.com/d/x"})
+    tid = pub.store.accept_failure(event).triage_id
+    claim = pub.store.claim("w", 30)
+    pub.store.retry_later(claim, "OperationalError: connection to postgresql://etl:hunter2pw@db:5432/etl failed",
+                          0, max_attempts=1)
+    drain(pub)
+    posted = json.dumps([c.args for c in slack.calls])
+    assert "broken-pipeline" in posted and "grafana.example.com" in posted
+    assert "s3cr3t-pw" not in posted and "hunter2pw" not in posted
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 't.db'}", worker_threads=0)
+    with TestClient(create_app(settings, run_workers=False)) as client:
+        for path in (f"/triages/{tid}", "/", f"/v1/triages/{tid}", "/v1/triages"):
+            body = client.get(path).text
+            assert "grafana.example.com" in body or path == "/", path
+            assert "s3cr3t-pw" not in body and "hunter2pw" not in body, path

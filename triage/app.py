@@ -259,7 +259,7 @@ def triage_item(view: TriageView, full: bool = False) -> dict[str, Any]:
         "updated_at": view.updated_at.isoformat(),
         "failed_at": view.event.failed_at.isoformat(),
         "exit_code": view.event.exit_code,
-        "links": {**view.event.links, **(view.evidence.links if view.evidence else {})},
+        "links": view.links(),
         "error": view.error,
         "hypothesis": view.hypothesis.public() if view.hypothesis else None,
     }

@@ -283,3 +283,10 @@ class TriageView(BaseModel):
     event: FailureEvent
     evidence: Evidence | None = None
     hypothesis: Hypothesis | None = None
+
+    def links(self) -> dict[str, str]:
+        """The links shown with this triage, redacted: a triage that failed before the pipeline
+        redacted it still holds the event as it was reported (a URL with a password...)."""
+        from triage.engine.redact import redact_obj  # not at import time: `triage wrap` imports models
+
+        return redact_obj({**self.event.links, **(self.evidence.links if self.evidence else {})})

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.db import AuditRow, FeedbackRow, RunRow, TriageRow
+from triage.engine.redact import redact
 from triage.models import (
     WORK_STATES,
     Evidence,
@@ -297,7 +298,9 @@ class TriageStore:
     def retry_later(self, claim: Claim, error: str, delay_seconds: float, max_attempts: int) -> TriageState:
         """Release a claim after a transient error; after max_attempts end in `failed`."""
         now = utcnow()
-        error = _text_safe(error)
+        # Shown on the failed triage's card: an exception's text can quote a URL or a DSN with
+        # its password, and this triage never reached the pipeline's redaction.
+        error = _text_safe(redact(error))
         with self.session() as s:
             if claim.attempts >= max_attempts:
                 self._fenced(

@@ -148,8 +148,7 @@ def register_inbox(app: FastAPI, services) -> None:
             "streak": streak_text(history),
             "duration": duration_text(view, history),
             # Only web links: a sender's javascript: (or data:) URL must not become a clickable href.
-            "links": {name: url for name, url in {**view.event.links,
-                                                  **(view.evidence.links if view.evidence else {})}.items()
+            "links": {name: url for name, url in view.links().items()
                       if url.lower().startswith(("http://", "https://"))},
             "can_ack": view.state in (TriageState.published, TriageState.failed),
             "can_dismiss": view.state in (TriageState.published, TriageState.acknowledged, TriageState.failed),

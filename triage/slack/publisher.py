@@ -533,7 +533,7 @@ class SlackPublisher:
             view=view, history=self.store.history_of(view), audit=self.store.audit_trail(view.id), rerun_plan=self.rerun_plan(view),
             public_url=public_url, repeats=repeats[0] or 0, last_repeat_at=_aware(repeats[1]), deliveries=deliveries,
             buttons=self.buttons,
-            links={**view.event.links, **(view.evidence.links if view.evidence else {})},
+            links=view.links(),
         )
         return triage_card(ctx)
 
