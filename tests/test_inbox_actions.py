@@ -196,3 +196,27 @@ def test_a_link_that_is_not_http_is_not_a_clickable_link_in_the_inbox(triage_ser
     assert "javascript:" not in page.lower()
     page = httpx.get(f"{server.url}/triages/{good}", timeout=10).text
     assert '<a href="https://prometheus.example.com/graph?g0.expr=up">source</a>' in page
+
+
+def test_removing_a_user_or_changing_a_password_ends_their_sessions(triage_server, tmp_path):
+    # Sessions are signed cookies valid 12 hours; with a fixed TRIAGE_SESSION_SECRET they
+    # outlived the user: removed from TRIAGE_INBOX_USERS (or given a new password) and the
+    # service restarted, the old cookie still acted (and approved) as that user.
+    secret = {"TRIAGE_SESSION_SECRET": "k" * 32, "TRIAGE_APPROVERS": '["alice"]'}
+    first = triage_server(env={**secret, "TRIAGE_INBOX_USERS": '["alice:old-pw", "bob:bob-pw"]'})
+    tid = published(first)
+    c = httpx.Client(base_url=first.url, timeout=10)
+    csrf = form_fields(c.get("/login").text, "/login")["csrf"]
+    assert c.post("/login", data={"username": "alice", "password": "old-pw", "csrf": csrf}).status_code == 303
+    assert "signed in as <b>inbox:alice</b>" in c.get("/").text
+    cookie = c.cookies["triage_session"]
+    first.stop()
+    for users in ('["bob:bob-pw"]', '["alice:new-pw", "bob:bob-pw"]'):
+        server = triage_server(env={**secret, "TRIAGE_INBOX_USERS": users})
+        with httpx.Client(base_url=server.url, timeout=10, cookies={"triage_session": cookie},
+                          follow_redirects=False) as old:
+            r = old.get("/")
+            assert r.status_code == 303 and r.headers["location"] == "/login", users
+            r = old.post(f"/triages/{tid}/actions/dismiss", data={"csrf": "x", "nonce": "n"})
+            assert r.status_code == 401, users
+        server.stop()

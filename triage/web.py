@@ -62,9 +62,11 @@ class InboxAccess:
     token: str | None
     open_local: bool
     disabled_reason: str | None
+    # Keys the credential proof a session carries (the session cookie is signed, not secret).
+    key: str = ""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> InboxAccess:
+    def from_settings(cls, settings: Settings, key: str = "") -> InboxAccess:
         users = {}
         for entry in settings.inbox_users:
             name, sep, password = entry.partition(":")
@@ -78,7 +80,8 @@ class InboxAccess:
         if not users and not token and not loopback:
             reason = (f"Actions are off: this inbox listens on {settings.host}, which is not a loopback address, "
                       f"and no login is configured. Set TRIAGE_INBOX_USERS (user:password) or TRIAGE_API_TOKEN.")
-        return cls(users=users, token=token, open_local=loopback and not users and not token, disabled_reason=reason)
+        return cls(users=users, token=token, open_local=loopback and not users and not token, disabled_reason=reason,
+                   key=key)
 
     def login(self, username: str, password: str) -> str | None:
         """The session identity for a correct login, else None (constant-time compares)."""
@@ -90,6 +93,16 @@ class InboxAccess:
             ok = "api-token"
         return ok
 
+    def proof(self, who: str) -> str | None:
+        """Ties a session to the credential it logged in with: a user removed from
+        TRIAGE_INBOX_USERS, a changed password or a rotated token ends the sessions it made
+        (they are signed cookies, valid 12 hours, across restarts with TRIAGE_SESSION_SECRET)."""
+        kind, _, name = who.partition(":")
+        credential = self.token if who == "api-token" else self.users.get(name) if kind == "inbox" else None
+        if not credential:
+            return None
+        return hmac.new(self.key.encode(), f"{who}\0{credential}".encode(), hashlib.sha256).hexdigest()
+
     def actor(self, request: Request) -> Actor | None:
         if self.disabled_reason:
             return None
@@ -98,7 +111,8 @@ class InboxAccess:
         if self.token and scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), self.token.encode()):
             return Actor("api-token")
         who = request.session.get("who")
-        if who:
+        proof = self.proof(who) if who else None
+        if proof is not None and hmac.compare_digest(proof.encode(), str(request.session.get("proof", "")).encode()):
             return Actor(who)
         if self.open_local:
             return Actor("local")
@@ -124,11 +138,11 @@ def register_inbox(app: FastAPI, services) -> None:
     store = services.store
     settings: Settings = services.settings
     actions: TriageActions = services.extras["actions"]
-    access = InboxAccess.from_settings(settings)
+    secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
+    access = InboxAccess.from_settings(settings, key=secret)
     if settings.session_secret is None and access.users:
         log.warning("no TRIAGE_SESSION_SECRET: inbox logins end when the service restarts "
                     "(and do not carry across replicas)")
-    secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=12 * 3600,
                        same_site="strict", https_only=settings.public_url.startswith("https://"))
     if access.disabled_reason:
@@ -215,6 +229,7 @@ def register_inbox(app: FastAPI, services) -> None:
             return RedirectResponse("/login?error=1", status_code=303)
         request.session.clear()  # a fresh session (and CSRF token) after login
         request.session["who"] = who
+        request.session["proof"] = access.proof(who)
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout", include_in_schema=False)
