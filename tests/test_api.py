@@ -187,3 +187,78 @@ def test_times_with_another_offset_are_shown_in_utc(server):
     item = server.wait_published(tid)
     assert item["failed_at"] == "2026-11-28T02:00:30+00:00"
     assert "failed 2026-11-28 02:00:30 UTC" in server.get(f"/triages/{tid}").text
+
+
+def _raw_post(server, source, text):
+    return httpx.post(f"{server.url}/v1/events/{source}", content=text.encode(),
+                      headers={"content-type": "application/json", **server.headers()}, timeout=10)
+
+
+def test_a_lone_surrogate_escape_is_accepted_and_redelivery_dedups_on_postgresql(triage_server, pg_url):
+    # Python's json.dumps (the Airflow notifier's) writes a surrogateescape'd byte as "\udce9",
+    # e.g. a Latin-1 file name in an exception. PostgreSQL refused it: a 503 on every redelivery.
+    server = triage_server(database_url=pg_url)
+    airflow = json.dumps({"dag_id": "etl", "task_id": "load", "run_id": "manual_1", "try_number": 1,
+                          "exception_type": "FileNotFoundError",
+                          "exception_message": "[Errno 2] No such file or directory: '/data/caf\udce9.csv'"})
+    assert "\\udce9" in airflow
+    cron = json.dumps({**RUN, "run_id": "sur", "output": "cat: '/data/caf\udce9.csv': No such file or directory"})
+    for source, body in (("airflow", airflow), ("cron", cron)):
+        r = _raw_post(server, source, body)
+        assert r.status_code == 202, r.text
+        tid = r.json()["triage_id"]
+        again = _raw_post(server, source, body)
+        assert again.status_code == 202 and again.json()["triage_id"] == tid
+        item = server.wait_published(tid)
+        assert item["state"] == "published"
+        detail = server.get(f"/v1/triages/{tid}").json()
+        assert "caf\ufffd.csv" in detail["evidence"]["log_text"]
+
+
+@pytest.mark.parametrize("source,body,loc", [
+    ("cron", '{"job": "j", "host": "h", "run_id": "r", "status": "failure", "started_at": "2026-11-28T02:00:00Z", '
+             '"duration_seconds": Infinity}', ["body", "duration_seconds"]),
+    ("cron", '{"job": "j", "host": "h", "run_id": "r", "status": "timeout", "started_at": "2026-11-28T02:00:00Z", '
+             '"timeout_seconds": 1e400}', ["body", "timeout_seconds"]),
+    ("kubernetes", '{"job": "j", "kubernetes": {"namespace": "n", "job": "j"}, "attributes": {"x": [1, NaN]}}',
+     ["body", "attributes", "x", 1]),
+])
+def test_a_number_json_has_no_room_for_is_a_422_naming_the_field(triage_server, pg_url, source, body, loc):
+    # Python's json reads NaN, Infinity and 1e400 (as inf); PostgreSQL's JSONB refuses them: a 503
+    # on every redelivery (the wrapper spooled it forever). Refused once, by name, nothing stored.
+    server = triage_server(database_url=pg_url)
+    r = _raw_post(server, source, body)
+    assert r.status_code == 422, r.text
+    assert loc in [e["loc"] for e in r.json()["detail"]]
+    assert server.get("/v1/triages").json()["items"] == []
+
+
+@pytest.mark.parametrize("source,body,loc", [
+    ("cron", {**RUN, "started_at": "0001-01-01T00:00:00+05:00"}, ["body", "started_at"]),
+    ("cron", {**RUN, "finished_at": "9999-12-31T23:00:00-14:00"}, ["body", "finished_at"]),
+    ("airflow", {"dag_id": "d", "task_id": "t", "run_id": "r", "end_date": "9999-12-31T23:00:00-14:00"},
+     ["body", "end_date"]),
+    ("kubernetes", {"job": "j", "kubernetes": {"namespace": "n", "job": "j"}, "failed_at": "0001-01-01T01:00:00+02:00"},
+     ["body", "failed_at"]),
+    ("alertmanager", {"version": "4", "status": "firing", "alerts": [
+        {"status": "firing", "labels": {"alertname": "X"}, "startsAt": "0001-01-01T00:00:00+01:00"}]},
+     ["body", "alerts[0]", "startsAt"]),
+])
+def test_a_time_outside_the_utc_calendar_is_a_422_naming_the_field(server, source, body, loc):
+    # Read as UTC, these fall before year 1 or after 9999: the conversion raised and the
+    # request ended in a 500 with nothing said about which field.
+    r = server.post(f"/v1/events/{source}", json=body)
+    assert r.status_code == 422, r.text
+    assert loc in [e["loc"] for e in r.json()["detail"]]
+
+
+@pytest.mark.parametrize("source,body", [
+    ("cron", "[" * 200_000),
+    ("kubernetes", '{"job": "j", "kubernetes": {"namespace": "n", "job": "j"}, "attributes": {"x": '
+                   + "[" * 5000 + "]" * 5000 + "}}"),
+], ids=["array", "attributes"])
+def test_json_nested_past_any_real_payload_is_a_422(server, source, body):
+    # Both fit the body limit; the parser or the store recursed out of stack and answered 500.
+    r = _raw_post(server, source, body)
+    assert r.status_code == 422, r.text
+    assert server.get("/v1/triages").json()["items"] == []

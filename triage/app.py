@@ -8,6 +8,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
+import re
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +74,48 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
 
 def _field_errors(exc: ValidationError, prefix: tuple = ("body",)) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *err["loc"]], "msg": err["msg"], "type": err["type"]} for err in exc.errors()]
+
+
+# Deeper than any real payload (a Kubernetes Job object is about 10 levels); deeper ones made
+# the parser or the store recurse out of stack (a 500).
+MAX_JSON_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class BodyValueError(Exception):
+    """Valid JSON syntax holding a value no store can keep; `loc` is its path in the body."""
+
+    def __init__(self, loc: tuple, msg: str):
+        super().__init__(msg)
+        self.loc, self.msg = loc, msg
+
+
+def parse_json_body(body: bytes) -> Any:
+    """json.loads, keeping only what JSON itself can say. Python's json reads NaN, Infinity and
+    1e400 (as inf), which PostgreSQL's JSONB refuses: a 503 on every redelivery. A lone UTF-16
+    surrogate escape ("\\udce9", what json.dumps writes for a surrogateescape'd byte) is no text
+    either: it is kept as U+FFFD, as the wrapper keeps undecodable bytes."""
+    payload = json.loads(body)
+    fix_text = _SURROGATE_ESCAPE.search(body) is not None
+
+    def clean(value: Any, loc: tuple) -> Any:
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value) if fix_text else value
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise BodyValueError(loc, "must be a finite number (JSON has no NaN or Infinity; this one is too "
+                                          "large for a 64-bit float)")
+            return value
+        if len(loc) >= MAX_JSON_DEPTH and isinstance(value, (dict, list)):
+            raise BodyValueError(loc, f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            return {clean(k, loc): clean(v, (*loc, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v, (*loc, i)) for i, v in enumerate(value)]
+        return value
+
+    return clean(payload, ())
 
 
 # The widths of the identity columns (triage/db.py) and of an INTEGER exit code.
@@ -172,8 +216,11 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
             EVENTS_REJECTED.labels("too_large").inc()
             raise HTTPException(413, f"body larger than {settings.max_body_bytes} bytes (TRIAGE_MAX_BODY_BYTES)")
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            payload = parse_json_body(body)
+        except BodyValueError as exc:
+            EVENTS_REJECTED.labels("malformed").inc()
+            raise HTTPException(422, [{"loc": ["body", *exc.loc], "msg": exc.msg, "type": "value_error"}])
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             EVENTS_REJECTED.labels("malformed").inc()
             raise HTTPException(422, [{"loc": ["body"], "msg": f"invalid JSON: {exc}", "type": "json_invalid"}])
         try:

@@ -124,8 +124,12 @@ def route(alert: WebhookAlert, body: WebhookBody, index: int) -> FailureEvent:
     links = {"alertmanager": body.external_url} if body.external_url else {}
     if alert.generator_url:
         links["source"] = alert.generator_url
+    try:
+        failed_at = as_utc(alert.starts_at)
+    except ValueError as exc:  # before year 1 or after 9999 in UTC
+        raise PayloadError(f"alerts[{index}].startsAt", str(exc)) from None
     common: dict[str, Any] = dict(
-        failed_at=as_utc(alert.starts_at),
+        failed_at=failed_at,
         reason=alertname,
         log_excerpt=alert_text(alert),
         links=links,

@@ -24,7 +24,14 @@ def as_utc(dt: datetime | None) -> datetime | None:
     One with another offset is converted: the inbox, Slack and run history print times as UTC."""
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is before year 1 in UTC. A ValueError names the field (a 422),
+        # in a validator as it is; the OverflowError was a 500.
+        raise ValueError(f"{dt.isoformat()} is outside the years 1-9999 in UTC") from None
 
 
 class PayloadError(ValueError):

@@ -73,7 +73,11 @@ class KubernetesSource(SourcePlugin):
             event = FailureEvent.model_validate(body)
         except ValidationError as exc:
             raise PayloadError(*validation_field(exc, prefix)) from None
-        event.failed_at, event.started_at = as_utc(event.failed_at), as_utc(event.started_at)
+        for name in ("failed_at", "started_at"):
+            try:
+                setattr(event, name, as_utc(getattr(event, name)))
+            except ValueError as exc:
+                raise PayloadError(f"{prefix}.{name}" if prefix else name, str(exc)) from None
         return [event]
 
     def _parse_job(self, job: dict[str, Any], prefix: str) -> list[IntakeItem]:
