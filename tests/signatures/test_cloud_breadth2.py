@@ -214,3 +214,21 @@ def test_gcp_required_permission_wording_is_an_iam_denial(log: str) -> None:
     h = diagnose("airflow", log)
     assert h.category.value == "permissions_rbac" and h.signature == "gcp_permission_denied"
     assert "container.clusters." in h.cause
+
+
+def test_a_5xx_that_names_its_url_is_checked_on_that_url() -> None:
+    # requests' raise_for_status() wording (the line is written for this test)
+    h = diagnose("airflow", "HTTPError: 503 Server Error: Service Unavailable for url: https://collection.example.org/search/?page=39")
+    assert h.category.value == "dependency_unavailable"
+    assert h.command == "curl -sS -m 10 -I 'https://collection.example.org/search/?page=39'"
+
+
+def test_a_cluster_service_name_is_checked_with_its_endpoints_from_any_source() -> None:
+    # An Airflow task in a pod calling a database by its service name (libpq's wording; written for this test)
+    h = diagnose("airflow", 'sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at '
+                            '"pgbouncer.data.svc.cluster.local" (10.0.3.4), port 6432 failed: Connection refused')
+    assert h.category.value == "dependency_unavailable"
+    assert h.command == "kubectl get endpoints pgbouncer -n data"
+    # A bare host name from Airflow is not assumed to be a Kubernetes service.
+    h = diagnose("airflow", 'psycopg2.OperationalError: connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused')
+    assert h.command and "kubectl" not in h.command

@@ -586,12 +586,15 @@ SIGNATURES = [
       commands=C.AIRFLOW_TASK + C.AIRFLOW_RUN + C.POD,
       reason="Shows the task's state; the cluster's event log in Databricks names the termination reason"),
     S("service_unavailable", K.dependency_unavailable, 0.72,
-      patterns=(r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? (?:502|503|504)\b",
+      # requests names the URL that answered: `503 Server Error: Service Unavailable for url: https://...`
+      patterns=(r"\b50[0234] Server Error: [\w ]+ for url: (?P<url>https?://\S+)", r"503 Service Unavailable", r"502 Bad Gateway", r"504 Gateway Time-?out", r"HTTP(?: Error)? (?:502|503|504)\b",
                 r"status(?: code)?[ :=]+(?:502|503|504)\b", r"\bServiceUnavailable(?:Exception)?\b", r"\bService Unavailable\b",
                 # A plain 500: the service failed on the job's request (its bug or its outage, not the job's).
                 r"\b500 (?:Server Error|Internal Server Error)\b", r"HTTP(?: Error)? 500\b",
                 # Airflow's HttpHook: "AirflowException: 500:Internal Server Error", "503:Service Unavailable".
                 r"\bAirflowException: 50[0234]:\s?[A-Z]"),
-      causes=("A service the job calls answered 5xx (an internal error, unavailable, bad gateway or gateway timeout)",),
-      commands=C.WHERE_IT_RAN),
+      causes=("{url} answered 5xx (an internal error, unavailable, bad gateway or gateway timeout)",
+              "A service the job calls answered 5xx (an internal error, unavailable, bad gateway or gateway timeout)"),
+      # Whether it still answers 5xx now (a HEAD request: status and headers only).
+      commands=("curl -sS -m 10 -I {url}",) + C.WHERE_IT_RAN),
 ]

@@ -18,6 +18,7 @@ alone it yields an abstention that mentions it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -146,7 +147,9 @@ def _values(view: LogView, hit: Hit) -> dict[str, str]:
     values = dict(view.values)
     values.update(hit.groups)
     host = values.get("host") or values.get("db_host")
-    if host and view.event.kubernetes:
+    # A bare `db` is a Kubernetes service only for a job that ran in Kubernetes; `db.ns.svc(.cluster.local)`
+    # is one wherever it was called from (an Airflow task in a pod, say).
+    if host and (view.event.kubernetes or re.search(r"\.svc(?:\.cluster\.local)?\.?$", host)):
         svc = kube_service(host)
         if svc:
             values["svc"] = svc[0]
