@@ -369,3 +369,15 @@ def test_acme_sh_standalone_is_checked_with_who_holds_the_port() -> None:
     # acme.sh keeps no /etc/letsencrypt/renewal configs: the check is the listener on port 80
     h = diagnose("cron", '[Fri 10 Sep 2021 10:11:37 AM CST] tcp port 80 is already used by (("nginx",pid=1481169,fd=8))')
     assert h.command == "ss -ltnp 'sport = :80'"
+
+
+def test_docker_operator_failing_on_a_missing_socket_later_in_its_run() -> None:
+    # DockerOperator's cli.images() raising requests' ConnectionError (docker-py over /var/run/docker.sock);
+    # frames as Airflow 2's docker provider prints them, written for this test
+    log = ('  File "/usr/local/lib/python3.11/site-packages/airflow/providers/docker/operators/docker.py", line 485, in execute\n'
+           "    if self.force_pull or not self.cli.images(name=self.image):\n"
+           "requests.exceptions.ConnectionError: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
+    assert diagnose("airflow", log).signature == "docker_socket_missing"
+    # Without Docker in sight it is not read as the Docker socket.
+    other = "requests.exceptions.ConnectionError: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))"
+    assert diagnose("cron", other).signature != "docker_socket_missing"

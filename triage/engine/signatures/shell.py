@@ -55,6 +55,15 @@ def _lock_holder(hit: Hit, view: LogView) -> Hit:
     return hit
 
 
+def _docker_client(hit: Hit, view: LogView) -> Hit | None:
+    """A unix-socket connection whose socket file is missing is the Docker client's only if Docker is in the
+    traceback (docker-py, DockerOperator); another client over a unix socket is not."""
+    if "server API version" in "\n".join(hit.lines):
+        return hit
+    window = "\n".join(view.lines[max(0, hit.index - 80): hit.index + 40])
+    return hit if re.search(r"docker", window, re.IGNORECASE) else None
+
+
 def _tool_check(hit: Hit, view: LogView) -> Hit | None:
     # A script's own "X is not installed" check: about a program, not a library or plugin.
     if any(_NOT_A_PROGRAM.search(line) for line in hit.lines):
@@ -711,9 +720,11 @@ SIGNATURES = [
       reason="Shows the job's command and the backend it writes to"),
     # docker-py (DockerOperator, docker-compose v1) connecting to a unix socket that is not there: the socket
     # was not mounted into the job's container, or no daemon runs on this host.
-    S("docker_socket_missing", K.missing_config_or_secret, 0.7,
+    S("docker_socket_missing", K.missing_config_or_secret, 0.7, refine=_docker_client,
       patterns=(r"Error while fetching server API version: \('Connection aborted\.', (?:FileNotFoundError\(2|error\(2), "
-                r"'No such file or directory'\)\)",),
+                r"'No such file or directory'\)\)",
+                # the same failure raised from a later call (DockerOperator's cli.images()): requests over a unix socket
+                r"ConnectionError: \('Connection aborted\.', FileNotFoundError\(2, 'No such file or directory'\)\)"),
       causes=("The Docker client found no daemon socket where the job runs: /var/run/docker.sock is not mounted into "
               "the job's container, or no Docker daemon runs on that host",),
       commands=("ls -l /var/run/docker.sock",) + C.POD + C.AIRFLOW_RUN,
