@@ -452,3 +452,28 @@ def test_a_triage_that_failed_before_redaction_shows_no_secret(slack, tmp_path):
             body = client.get(path).text
             assert "grafana.example.com" in body or path == "/", path
             assert "s3cr3t-pw" not in body and "hunter2pw" not in body, path
+
+
+def test_times_on_the_card_are_utc_when_the_postgresql_session_is_not(slack, pg_url):
+    # psycopg hands timestamptz back in the session's TimeZone (the server's default, often
+    # the host's local zone): the card printed those local times with a "UTC" label.
+    import psycopg
+
+    name = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET timezone TO \'Asia/Kolkata\'')
+    pub = make_publisher(slack, pg_url)
+    t0 = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+    ev0 = cron_event("report", failed_at=t0)
+    record_successes(pub.store, ev0, 3)
+    first = published(pub.store, ev0)
+    pub.store.transition(first, TriageState.acknowledged, "inbox:a", "acknowledge")
+    tid = published(pub.store, cron_event("report", failed_at=t0 + timedelta(days=1)))
+    assert pub.store.transition(tid, TriageState.acknowledged, "inbox:bob", "acknowledge")
+    pub.publish(pub.store.get(tid))
+    drain(pub)
+    text = all_text(slack.calls_of("chat.postMessage")[-1].args["blocks"])
+    assert "failing since 2026-11-20 02:58 UTC (2 failures in a row)" in text
+    at = pub.store.audit_trail(tid)[-1]["at"]
+    assert at.endswith("+00:00")
+    assert f"Acknowledged by bob (inbox) at {at[11:16]} UTC" in text

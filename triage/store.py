@@ -47,10 +47,11 @@ def _text_safe(value: Any) -> Any:
 
 
 def _aware(dt: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
+    # SQLite hands back naive datetimes; everything we store is UTC. PostgreSQL hands back
+    # timestamptz in the session's TimeZone, which need not be UTC: cards print times as UTC.
     if dt is not None and dt.tzinfo is None:
         return dt.replace(tzinfo=timezone.utc)
-    return dt
+    return dt.astimezone(timezone.utc) if dt is not None else None
 
 
 @dataclass(frozen=True)

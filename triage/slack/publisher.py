@@ -553,10 +553,11 @@ def _retry_after(exc: SlackApiError) -> float | None:
 
 
 def _aware(dt: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
+    # SQLite hands back naive datetimes; everything stored is UTC. PostgreSQL's are in the
+    # session's TimeZone, which need not be UTC.
     if dt is not None and dt.tzinfo is None:
         return dt.replace(tzinfo=timezone.utc)
-    return dt
+    return dt.astimezone(timezone.utc) if dt is not None else None
 
 
 def _utc(dt: datetime) -> datetime:
