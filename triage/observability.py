@@ -46,25 +46,40 @@ class StoreCollector:
         return []
 
 
+def _redact(text: str) -> str:
+    # Log lines leave the process too: an exception from a source or a client quotes URLs with
+    # passwords, DSNs and tokens. Imported here so that `triage wrap` never loads the rules.
+    from triage.engine.redact import redact
+
+    return redact(text)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": _redact(record.getMessage()),
         }
         tid = getattr(record, "triage_id", None) or current_triage_id.get()
         if tid:
             out["triage_id"] = tid
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+            out["exc"] = _redact(self.formatException(record.exc_info))
         return json.dumps(out)
+
+
+class RedactingFormatter(logging.Formatter):
+    """The plain-text format, with the same redaction as the JSON one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _redact(super().format(record))
 
 
 def setup_logging(level: str = "INFO", as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if as_json else RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
