@@ -209,3 +209,30 @@ def test_a_very_long_timeout_does_not_crash_the_wrapper(tmp_path):
     r = wrap(["--job", "t", "--timeout", "1e300", "--", "sh", "-c", "echo ran; exit 3"], dead, tmp_path)
     assert r.returncode == 3, r.stderr.decode()
     assert r.stdout == b"ran\n" and b"Traceback" not in r.stderr
+
+
+def test_a_spooled_report_is_readable_only_by_the_jobs_user(tmp_path):
+    # The spool holds the command line and output unredacted (a password on the command line, a
+    # token a script echoed); with the usual umask 022 any local user could read it.
+    dead = f"http://127.0.0.1:{free_port()}"
+    r = wrap(["--job", "backup", "--", "sh", "-c", "echo 'mysqldump -psecret failed' >&2; exit 2"], dead, tmp_path,
+             preexec_fn=lambda: os.umask(0o022))
+    assert r.returncode == 2
+    spool = tmp_path / "spool"
+    [report] = spool.glob("*.json")
+    assert report.stat().st_mode & 0o077 == 0, oct(report.stat().st_mode)
+    assert spool.stat().st_mode & 0o077 == 0, oct(spool.stat().st_mode)
+
+
+def test_a_spool_that_fills_up_keeps_the_exit_code_and_leaves_no_partial_files(tmp_path):
+    # RLIMIT_FSIZE stands in for a full disk: the write fails part way (EFBIG, as ENOSPC would).
+    # The half-written temporary file stayed behind on every such run, filling the disk further.
+    import resource
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    for _ in range(2):
+        r = wrap(["--job", "nightly", "--", "sh", "-c", "echo out; exit 4"], dead, tmp_path,
+                 preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100)))
+        assert r.returncode == 4 and r.stdout == b"out\n"
+        assert b"could not spool" in r.stderr and b"Traceback" not in r.stderr
+    assert list((tmp_path / "spool").iterdir()) == []

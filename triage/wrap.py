@@ -234,11 +234,19 @@ class Reporter:
                 sys.stderr.write(f"triage wrap: could not spool the report to {self.spool}: {exc}; it is lost\n")
 
     def _spool(self, payload: dict) -> None:
-        self.spool.mkdir(parents=True, exist_ok=True)
+        # Owner-only: a report holds the command line and output unredacted (the server redacts).
+        self.spool.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = self.spool / f"{payload['run_id']}.json"
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(payload))
-        os.replace(tmp, target)  # a crash never leaves half a report
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with open(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(payload))
+            os.replace(tmp, target)  # a crash never leaves half a report
+        except BaseException:
+            # A full disk: half a report is no use to a later run and only takes more space.
+            tmp.unlink(missing_ok=True)
+            raise
 
     def flush_spool(self, budget_seconds: float = 10.0) -> int:
         """Deliver reports earlier runs could not; the server dedups, so resending is safe."""
