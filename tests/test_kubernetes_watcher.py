@@ -221,3 +221,35 @@ def test_close_ends_a_quiet_watch_at_once(kube, api):
         time.sleep(0.3)
         started = time.monotonic()
     assert time.monotonic() - started < 5
+
+
+def test_a_failure_with_many_large_container_logs_is_still_accepted_by_the_service(kube, api, triage_server):
+    # Three pods, each with an app, a sidecar and a log shipper that restarted: 18 logs of up to
+    # 64 KiB each (LOG_LIMIT_BYTES) made a report over the service's 1 MiB body limit. The 413
+    # kept the failure pending, refused again on every retry: it never became a triage.
+    from triage.commands.watch_kubernetes import HttpReporter
+
+    job = failed_job("wide-1", namespace="wide")
+    kube.put(job)
+    line = "x" * 319 + "\n"
+    for i in range(3):
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": f"wide-1-{i}", "namespace": "wide",
+                            "labels": {"batch.kubernetes.io/job-name": "wide-1", "job-name": "wide-1"}},
+               "spec": {"containers": [{"name": c, "image": "busybox:1.36"} for c in ("app", "proxy", "shipper")]},
+               "status": {"phase": "Failed", "containerStatuses": [
+                   {"name": c, "restartCount": 1,
+                    "state": {"terminated": {"exitCode": 1, "reason": "Error"}},
+                    "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}
+                   for c in ("app", "proxy", "shipper")]}}
+        kube.put(pod)
+        for c in ("app", "proxy", "shipper"):
+            for previous in (False, True):
+                kube.set_log("wide", f"wide-1-{i}", c, line * 199 + f"FATAL {c} {i} {previous}\n", previous=previous)
+    server = triage_server()
+    event = JobWatcher(api, "wide", lambda e: None).capture(job)
+    # Each log keeps its end, where the failure is told, and the cut is said.
+    assert all(f"FATAL {c} 0 {p}" in event.log_excerpt for c in ("app", "proxy", "shipper") for p in (False, True))
+    assert any("keeps the last part of each" in n for n in event.attributes["capture_notes"])
+    HttpReporter(server.url, None, attempts=1)(event)  # raised: HTTP 413
+    assert [i["job"] for i in server.get("/v1/triages").json()["items"]] == ["wide-1"]

@@ -38,6 +38,11 @@ Report = Callable[[FailureEvent], None]
 JobKey = tuple[str, str, str]  # namespace, name, uid
 
 
+# The captured logs travel in one request to the service, whose body limit is 1 MiB by default
+# (TRIAGE_MAX_BODY_BYTES); a report over it is refused every time and never becomes a triage.
+MAX_EXCERPT_BYTES = 256 * 1024
+
+
 class WatchGone(Exception):
     """The resourceVersion we resume from is gone: list again."""
 
@@ -182,6 +187,7 @@ class JobWatcher:
         parts: list[tuple[str, str]] = []
         for pod in ordered[:MAX_LOG_PODS]:
             parts += read_pod_logs(self.api, pod, notes)
+        parts = _within_budget(parts, MAX_EXCERPT_BYTES, notes)
         excerpt = "\n".join(f"{h}\n{t}" for h, t in parts)
         event = failure_event_from_job(job, pods, excerpt or None)
         if notes:
@@ -202,6 +208,31 @@ class JobWatcher:
     def _flush_pending(self) -> None:
         for key in list(self.pending):
             self._deliver(key)
+
+
+def _within_budget(parts: list[tuple[str, str]], budget: int, notes: list[str]) -> list[tuple[str, str]]:
+    """The logs cut to `budget` bytes in all, each keeping its end (where a failure is told).
+
+    Shared fairly: a short log keeps all of itself and leaves its share to the longer ones."""
+    sizes = [len(text.encode()) for _, text in parts]
+    if sum(sizes) <= budget:
+        return parts
+    allowed: dict[int, int] = {}
+    left, remaining = budget, len(parts)
+    for i in sorted(range(len(parts)), key=sizes.__getitem__):
+        allowed[i] = min(sizes[i], left // remaining)
+        left -= allowed[i]
+        remaining -= 1
+    out = []
+    for i, (header, text) in enumerate(parts):
+        if allowed[i] < sizes[i]:
+            kept = text.encode()[sizes[i] - allowed[i]:].decode("utf-8", "ignore")
+            # From the first whole line on.
+            text = kept.split("\n", 1)[1] if "\n" in kept[:-1] else kept
+        out.append((header, text))
+    notes.append(f"the pods' logs were {sum(sizes)} bytes; the report keeps the last part of each, "
+                 f"{budget} bytes in all")
+    return out
 
 
 def _shutdown(response: Any) -> None:
