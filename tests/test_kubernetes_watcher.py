@@ -253,3 +253,21 @@ def test_a_failure_with_many_large_container_logs_is_still_accepted_by_the_servi
     assert any("keeps the last part of each" in n for n in event.attributes["capture_notes"])
     HttpReporter(server.url, None, attempts=1)(event)  # raised: HTTP 413
     assert [i["job"] for i in server.get("/v1/triages").json()["items"]] == ["wide-1"]
+
+
+def test_a_log_of_long_lines_keeps_its_last_line(kube, api):
+    # The API applies limitBytes to the START of the tailLines window: 200 structured (JSON) log
+    # lines of 1 KB each were cut after the first 64 KiB, dropping the last lines, the failure.
+    job = failed_job("jsonlog-1", namespace="jl")
+    kube.put(job)
+    kube.put({"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": "jsonlog-1-a", "namespace": "jl", "labels": {"batch.kubernetes.io/job-name": "jsonlog-1"}},
+              "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]},
+              "status": {"phase": "Failed", "containerStatuses": [
+                  {"name": "main", "restartCount": 0, "state": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}})
+    lines = [f'{{"level": "info", "n": {i}, "msg": "{"y" * 960}"}}' for i in range(300)]
+    lines.append('{"level": "fatal", "msg": "disk quota exceeded writing /data/out.parquet"}')
+    kube.set_log("jl", "jsonlog-1-a", "main", "\n".join(lines) + "\n")
+    event = JobWatcher(api, "jl", lambda e: None).capture(job)
+    assert "disk quota exceeded" in event.log_excerpt
+    assert len(event.log_excerpt.encode()) <= 64 * 1024 + 200

@@ -149,11 +149,22 @@ class KubeAPI:
     def pod_log(self, namespace: str, pod: str, container: str, *, previous: bool = False,
                 tail_lines: int = 200, limit_bytes: int = 64 * 1024) -> str:
         which = "previous " if previous else ""
-        data = self._call(
-            f"{which}pod logs for {namespace}/{pod} ({container})", self.core.read_namespaced_pod_log,
-            pod, namespace, container=container, previous=previous, tail_lines=tail_lines,
-            limit_bytes=limit_bytes,
-        )
+
+        def read(lines: int) -> bytes:
+            return self._call(
+                f"{which}pod logs for {namespace}/{pod} ({container})", self.core.read_namespaced_pod_log,
+                pod, namespace, container=container, previous=previous, tail_lines=lines,
+                limit_bytes=limit_bytes,
+            )
+
+        data = read(tail_lines)
+        # limitBytes keeps the START of the tailLines window: with long lines (JSON logs) the last
+        # lines, where a failure is told, were cut off. Ask again for as many lines as fit.
+        for _ in range(3):
+            if len(data) < limit_bytes or tail_lines <= 1:
+                break
+            tail_lines = max(1, min(data.count(b"\n"), tail_lines - 1))
+            data = read(tail_lines)
         return data.decode("utf-8", errors="replace")
 
     # -- the one write (approved re-runs only) -------------------------------------------
