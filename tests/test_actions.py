@@ -214,3 +214,46 @@ def test_secrets_in_a_correction_or_a_rerun_error_are_redacted_in_the_audit_trai
     assert trail[-1]["action"] == "rerun_failed" and "airflow.example.com" in trail[-1]["detail"]
     approval = next(a for a in trail if a["action"] == "approve_rerun")
     assert "s3cr3t-pw" not in approval["outcome"]
+
+
+class ClearOnceSource(RecordingSource):
+    """Like Airflow's clearTaskInstances with only_failed: the first call re-runs the task, a
+    second one finds nothing failed to clear and reports that it did nothing."""
+
+    def __init__(self, settings: Settings, started: threading.Event, go: threading.Event):
+        super().__init__(settings)
+        self.started, self.go = started, go
+
+    def rerun(self, event: FailureEvent, approval_id: str) -> RerunResult:
+        with self.lock:
+            first = not self.runs
+            self.runs.append(approval_id)
+        if first:
+            self.started.set()
+            self.go.wait(5)  # a slow clear: the other replica's resume loop comes in meanwhile
+            return RerunResult(ok=True, detail="cleared 1 task instance", reference=approval_id)
+        return RerunResult(ok=False, detail="nothing was cleared (no failed task instance)")
+
+
+def test_two_replicas_carrying_out_one_approval_rerun_once_and_record_it_done(database_url):
+    """Every replica's recovery loop resumes rerun_requested triages: a second replica (or the loop
+    while the approver's own carry-out is still clearing) must not re-run it again, nor record the
+    second call's 'nothing to clear' as the outcome."""
+    settings = Settings(database_url=database_url)
+    store = make_store(settings.sqlalchemy_url)
+    started, go = threading.Event(), threading.Event()
+    source = ClearOnceSource(settings, started, go)
+    replica_a = TriageActions(store, {"cron": source}, Approvers(["U0APPROVER"]))
+    replica_b = TriageActions(make_store(settings.sqlalchemy_url), {"cron": source}, Approvers(["U0APPROVER"]))
+    tid = published(store, cron_event())
+    approved = replica_a.approve(tid, APPROVER, "k")
+    first: list = []
+    t = threading.Thread(target=lambda: first.append(replica_a.carry_out(tid, approved.approval_id)))
+    t.start()
+    assert started.wait(5)
+    second = replica_b.carry_out(tid, approved.approval_id)  # the other replica, while A is still clearing
+    go.set()
+    t.join()
+    assert source.runs == [approved.approval_id], "re-run twice"
+    assert not second.ok and first[0].ok
+    assert store.get(tid).state == TriageState.rerun_done

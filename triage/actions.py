@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,10 @@ from triage.sources.base import RerunResult, SourcePlugin
 from triage.store import TriageStore
 
 log = logging.getLogger(__name__)
+
+# How long one process may hold a triage to carry out its re-run before recovery may take it over
+# (a crashed carrier): far longer than creating a Job or clearing a task instance takes.
+RERUN_LEASE_SECONDS = 300.0
 
 # Where each decision may start from (the inverse of models.HUMAN_TRANSITIONS).
 ACK_FROM = {TriageState.published, TriageState.failed}
@@ -211,6 +216,18 @@ class TriageActions:
             self._changed(triage_id)
         elif view.state != TriageState.rerun_requested:
             return ActionResult(False, f"not re-run: the triage is {view.state.value}", view.state)
+        # One carrier at a time across replicas: every replica's recovery loop resumes re-runs, and a
+        # second call to a source that is not idempotent (Airflow clears only failed task instances)
+        # would do nothing and report it as a failure.
+        owner = f"rerun:{approval_id}:{uuid.uuid4().hex[:8]}"
+        if not self.store.lease_rerun(triage_id, owner, RERUN_LEASE_SECONDS):
+            return ActionResult(False, "the re-run is already being carried out", TriageState.rerun_requested, approval_id)
+        try:
+            return self._carry_out_leased(triage_id, approval_id, view)
+        finally:
+            self.store.release_rerun(triage_id, owner)
+
+    def _carry_out_leased(self, triage_id: str, approval_id: str, view: TriageView) -> ActionResult:
         source = self.sources[view.source.value]
         try:
             result = source.rerun(view.event, approval_id)
@@ -240,7 +257,8 @@ class TriageActions:
     # --- recovery -----------------------------------------------------------------------
     def resume_interrupted(self, older_than_seconds: float = 60.0) -> int:
         """Carry on approvals a crash interrupted (state approved or rerun_requested for a
-        while); the source's re-run is idempotent per approval id, so this cannot run twice."""
+        while). Every replica runs this; the carry-out lease lets one process at a time re-run a
+        triage, and a crashed carrier's lease expires before another takes over."""
         cutoff = utcnow() - timedelta(seconds=older_than_seconds)
         resumed = 0
         for state in (TriageState.approved, TriageState.rerun_requested):

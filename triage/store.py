@@ -352,6 +352,32 @@ class TriageStore:
         return failed
 
     # --- human decisions ------------------------------------------------------------
+    # --- carrying out an approved re-run ---------------------------------------------------
+    def lease_rerun(self, triage_id: str, owner: str, lease_seconds: float) -> bool:
+        """Take the triage's lease to carry out its re-run (state rerun_requested): one process
+        at a time, across replicas. The worker's lease fields are free once a triage is
+        published, and a worker never claims a triage in this state. False if another
+        process holds it; a crashed holder's lease expires and recovery takes it then."""
+        now = utcnow()
+        with self.session() as s:
+            res = s.execute(
+                update(TriageRow)
+                .where(TriageRow.id == triage_id, TriageRow.state == TriageState.rerun_requested.value,
+                       or_(TriageRow.lease_until.is_(None), TriageRow.lease_until < now))
+                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+                .execution_options(synchronize_session=False)
+            )
+            return res.rowcount == 1
+
+    def release_rerun(self, triage_id: str, owner: str) -> None:
+        with self.session() as s:
+            s.execute(
+                update(TriageRow)
+                .where(TriageRow.id == triage_id, TriageRow.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
     def transition(self, triage_id: str, to: TriageState, actor: str, action: str, *,
                    detail: str | None = None, allowed_from: set[TriageState] | None = None,
                    idempotency_key: str | None = None) -> bool:
