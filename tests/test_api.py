@@ -262,3 +262,11 @@ def test_json_nested_past_any_real_payload_is_a_422(server, source, body):
     r = _raw_post(server, source, body)
     assert r.status_code == 422, r.text
     assert server.get("/v1/triages").json()["items"] == []
+
+
+@pytest.mark.parametrize("source", ["cron", "airflow", "kubernetes", "alertmanager"])
+def test_a_body_that_is_not_an_object_is_a_422_on_the_body_itself(server, source):
+    # The loc read ["body", "body"], naming a field called "body" that no payload has.
+    r = server.post(f"/v1/events/{source}", json="not an object")
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["body"]]

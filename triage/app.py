@@ -227,7 +227,8 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
             items = plugin.parse(payload)
         except PayloadError as exc:
             EVENTS_REJECTED.labels("malformed").inc()
-            raise HTTPException(422, [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}])
+            loc = ["body"] if exc.field == "body" else ["body", *exc.field.split(".")]  # "body": the body itself
+            raise HTTPException(422, [{"loc": loc, "msg": exc.message, "type": "value_error"}])
         except ValidationError as exc:
             EVENTS_REJECTED.labels("malformed").inc()
             raise HTTPException(422, _field_errors(exc))
