@@ -232,3 +232,30 @@ def test_exhausted_sweep_does_not_overwrite_a_triage_another_worker_claimed_and_
         assert swept == [0]
     else:  # the sweep won: the worker could not claim it
         assert view.state == TriageState.failed and swept == [1]
+
+
+def _stored_event(store, triage_id):
+    from triage.db import TriageRow
+
+    with store.session() as s:
+        return s.get(TriageRow, triage_id).event
+
+
+def test_a_triage_that_ends_failed_keeps_no_secret_in_its_stored_event(store):
+    """Published triages store the pipeline's redacted event; one that ends failed never got
+    there and is kept for good, so what it stores is redacted when it fails."""
+    secret = "postgresql://etl:Sup3rS3cret@db.internal/warehouse"
+    for run_id, how in (("r-retry", "retry"), ("r-crash", "crash")):
+        ev = FailureEvent(source="cron", job="backup", cron=CronRef(host="h1", job="backup", run_id=run_id), exit_code=1,
+                          log_excerpt=f"connecting to {secret}\nFATAL: could not connect")
+        tid = store.accept_failure(ev).triage_id
+        assert "Sup3rS3cret" in str(_stored_event(store, tid))  # as received, until the worker gets to it
+        if how == "retry":
+            claim = store.claim("w", 30)
+            assert store.retry_later(claim, "TimeoutError: api", delay_seconds=0, max_attempts=1) == TriageState.failed
+        else:
+            assert store.claim("w", lease_seconds=0.01) is not None
+            time.sleep(0.02)  # the worker died with it
+            assert store.fail_exhausted(max_attempts=1) == 1
+        stored = str(_stored_event(store, tid))
+        assert "Sup3rS3cret" not in stored and "REDACTED" in stored and "FATAL: could not connect" in stored

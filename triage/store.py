@@ -46,6 +46,14 @@ def _text_safe(value: Any) -> Any:
     return value
 
 
+def _redacted_event(event: Any) -> Any:
+    """The stored event of a triage that ends without the pipeline (which stores its own redacted
+    copy): every string redacted, NULs replaced."""
+    from triage.engine.redact import redact_obj
+
+    return _text_safe(redact_obj(event)) if event is not None else event
+
+
 def _aware(dt: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything we store is UTC. PostgreSQL hands back
     # timestamptz in the session's TimeZone, which need not be UTC: cards print times as UTC.
@@ -307,6 +315,9 @@ class TriageStore:
                 self._fenced(
                     s, claim, state=TriageState.failed.value, error=error, lease_owner=None, lease_until=None,
                     timeline=self._timeline_with(s, claim, TriageState.failed, now),
+                    # A published triage keeps the pipeline's redacted event; a failed one never got
+                    # there, and is kept (and shown) for good: redact what it stores now.
+                    event=_redacted_event(claim.event.model_dump(mode="json")),
                 )
                 return TriageState.failed
             self._fenced(
@@ -331,10 +342,10 @@ class TriageStore:
         )
         failed = 0
         with self.session() as s:
-            q = select(TriageRow.id, TriageRow.attempts, TriageRow.error, TriageRow.timeline).where(*exhausted)
+            q = select(TriageRow.id, TriageRow.attempts, TriageRow.error, TriageRow.timeline, TriageRow.event).where(*exhausted)
             if self.dialect == "postgresql":
                 q = q.with_for_update(skip_locked=True)
-            for triage_id, attempts, error, timeline in s.execute(q).all():
+            for triage_id, attempts, error, timeline, event in s.execute(q).all():
                 res = s.execute(
                     update(TriageRow)
                     .where(TriageRow.id == triage_id, TriageRow.attempts == attempts, *exhausted)
@@ -342,6 +353,7 @@ class TriageStore:
                         state=TriageState.failed.value,
                         error=error or f"gave up after {attempts} attempts (the worker stopped each time)",
                         timeline={**(timeline or {}), TriageState.failed.value: now.isoformat()},
+                        event=_redacted_event(event),
                         lease_owner=None,
                         lease_until=None,
                         updated_at=now,
@@ -351,7 +363,6 @@ class TriageStore:
                 failed += res.rowcount
         return failed
 
-    # --- human decisions ------------------------------------------------------------
     # --- carrying out an approved re-run ---------------------------------------------------
     def lease_rerun(self, triage_id: str, owner: str, lease_seconds: float) -> bool:
         """Take the triage's lease to carry out its re-run (state rerun_requested): one process
@@ -378,6 +389,7 @@ class TriageStore:
                 .execution_options(synchronize_session=False)
             )
 
+    # --- human decisions ------------------------------------------------------------
     def transition(self, triage_id: str, to: TriageState, actor: str, action: str, *,
                    detail: str | None = None, allowed_from: set[TriageState] | None = None,
                    idempotency_key: str | None = None) -> bool:
