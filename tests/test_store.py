@@ -259,3 +259,21 @@ def test_a_triage_that_ends_failed_keeps_no_secret_in_its_stored_event(store):
             assert store.fail_exhausted(max_attempts=1) == 1
         stored = str(_stored_event(store, tid))
         assert "Sup3rS3cret" not in stored and "REDACTED" in stored and "FATAL: could not connect" in stored
+
+
+def test_a_failed_statement_does_not_quote_its_parameters(database_url):
+    """SQLAlchemy puts a failed statement's parameters into its error text, which is logged:
+    an event's log excerpt or command line would reach the service's logs unredacted."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = make_engine(Settings(database_url=database_url).sqlalchemy_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT * FROM no_such_table WHERE x = :x"), {"x": "mysql -uroot -pHunter2Secret"})
+    except SQLAlchemyError as exc:
+        assert "Hunter2Secret" not in str(exc)
+    else:
+        raise AssertionError("the statement should have failed")
+    finally:
+        engine.dispose()

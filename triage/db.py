@@ -130,9 +130,12 @@ def _sqlite_begin_immediate(conn) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # A failed statement's error (logged, and raised into retries) would quote its parameters: job
+    # output and command lines, unredacted until the pipeline runs. hide_parameters keeps them out.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=8, max_overflow=8)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=8, max_overflow=8,
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
