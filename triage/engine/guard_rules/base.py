@@ -7,6 +7,7 @@ A rule is `rule(args, context)`: it returns when the invocation is read-only and
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,9 +71,20 @@ def deny(reason: str, *names: str) -> dict[str, str]:
     return {name: f"{name} {reason}" for name in names}
 
 
+# Files that block or stream forever when read: the kernel's message and trace pipes, another
+# process's (or our own) descriptors, which may be a terminal or a pipe.
+_NEVER_ENDING_FILE = re.compile(r"^/proc/kmsg$|/trace_pipe(?:_raw)?$|^/proc/(?:self|\d+|thread-self)/fd(?:/|$)|"
+                                r"^/sys/kernel/(?:debug|tracing)/")
+
+
+def never_ending_file(name: str) -> bool:
+    normal = posixpath.normpath(name) if name.startswith("/") else name
+    return (normal.startswith("/dev/") and normal != "/dev/null") or bool(_NEVER_ENDING_FILE.search(normal))
+
+
 def needs_input(program: str, files: list[str], context: CommandContext) -> None:
     for name in files:
-        if name.startswith("/dev/") and name != "/dev/null" or name in ("/proc/kmsg",):
+        if never_ending_file(name):
             raise Refusal(f"{program} {name}: reading a device can block or stream forever")
     if not files and context.stdin == "terminal":
         raise Refusal(f"{program} with no file and nothing piped in would wait for terminal input")

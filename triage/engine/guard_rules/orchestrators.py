@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
 from triage.engine.guard_rules.base import (
-    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, name_set, option_spec, split_command_path,
+    MAX_REPEAT_SECONDS, NEVER_ENDS, WRITES_FILE, CommandContext, Rule, deny, name_set, option_spec, split_command_path,
 )
 from triage.engine.guard_rules.options import OptionSpec, ParsedArgs, Refusal, parse_options
 
@@ -30,6 +30,25 @@ _KUBECTL_DENIED_GLOBAL = {
 def _must_be_false(flag: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return None if value.lower() == "false" else f"{flag} {NEVER_ENDS}"
+
+    return check
+
+
+# A Go duration as kubectl takes it ("90s", "1m30s", "2h"); a bare number is seconds for --request-timeout.
+_GO_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|m(?!s)|s|ms|us|µs|ns))+$")
+_GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def _bounded_wait(flag: str) -> Callable[[str], str | None]:
+    """--pod-running-timeout / --request-timeout: a wait the command may spend before it answers."""
+    def check(value: str) -> str | None:
+        if re.fullmatch(r"\d+(?:\.\d+)?", value):
+            seconds = float(value)
+        elif _GO_DURATION.match(value):
+            seconds = sum(float(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)", value))
+        else:
+            return f"{flag} {value!r} is not a duration the guard can bound"
+        return None if seconds <= MAX_REPEAT_SECONDS else f"{flag}={value} may wait longer than {MAX_REPEAT_SECONDS} s"
 
     return check
 
@@ -59,7 +78,7 @@ _KUBECTL_SPECS: dict[str, OptionSpec] = {
         ("container", "since", "since-time", "tail", "limit-bytes", "selector", "max-log-requests",
          "pod-running-timeout"),
         denied={"-f": f"kubectl logs -f {NEVER_ENDS}"},
-        checks={"--follow": _must_be_false("--follow")},
+        checks={"--follow": _must_be_false("--follow"), "--pod-running-timeout": _bounded_wait("--pod-running-timeout")},
     ),
     "top": _kubectl_spec("l", ("selector", "sort-by", "field-selector")),
     "events": _kubectl_spec("o", ("for", "types", "output", "chunk-size"), denied={"-w": f"kubectl events -w {NEVER_ENDS}"},

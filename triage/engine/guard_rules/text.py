@@ -5,6 +5,7 @@ sed and awk can write files and run commands, so only print-only programs are ac
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from triage.engine.guard_rules.base import (
@@ -33,6 +34,12 @@ def _grep_rule(program: str) -> Rule:
         if not parsed.operands and not parsed.has("-e", "-f", "--regexp", "--file"):
             raise Refusal(f"{program} without a pattern")
         if parsed.has("-r", "-R", "--recursive", "--dereference-recursive"):
+            # Recursing through the kernel's trees (or from /) reaches files that never end (/proc/kmsg,
+            # trace_pipe, other processes' descriptors).
+            for name in files:
+                normal = posixpath.normpath(name) if name.startswith("/") else name
+                if normal in ("/", "/proc", "/sys", "/dev") or normal.startswith(("/proc/", "/sys/", "/dev/")):
+                    raise Refusal(f"{program} -r {name}: recursing there reaches files that block or never end")
             return
         needs_input(program, files, context)
 
