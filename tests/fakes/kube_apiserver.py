@@ -22,6 +22,7 @@ import base64
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -178,17 +179,24 @@ class FakeCluster:
     compacted_rv: int = 0
     history: list[_WatchEvent] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)  # the Authorization header of each request
     cond: threading.Condition = field(default_factory=threading.Condition)
 
 
 class FakeKubeAPIServer:
     """Threaded loopback server; use as a context manager or call start()/stop()."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls=(certfile, keyfile)` serves HTTPS, as a real API server (and in-cluster config) expects."""
         self.cluster = FakeCluster()
         self._live_sockets: set[socket.socket] = set()
         self._dropped: set[socket.socket] = set()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._tls = tls is not None
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
+            self._httpd.socket = ctx.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -196,7 +204,7 @@ class FakeKubeAPIServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
     def start(self) -> FakeKubeAPIServer:
         self._thread.start()
@@ -347,6 +355,7 @@ def _make_handler(server: FakeKubeAPIServer) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             cluster.requests.append((self.command, self.path))
+            cluster.authorizations.append(self.headers.get("Authorization", ""))
             return _PATH.match(parts.path), query
 
         def _forbidden(self, resource: str, verb: str, ns: str | None, name: str | None) -> bool:
