@@ -381,3 +381,10 @@ def test_docker_operator_failing_on_a_missing_socket_later_in_its_run() -> None:
     # Without Docker in sight it is not read as the Docker socket.
     other = "requests.exceptions.ConnectionError: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))"
     assert diagnose("cron", other).signature != "docker_socket_missing"
+
+
+def test_su_to_a_nologin_account_is_the_scripts_invocation() -> None:
+    # nologin(8) prints exactly this (util-linux, FreeBSD's nologin.c); a cron script's `su www-data -c ...`
+    h = diagnose("cron", "This account is currently not available.")
+    assert h.signature == "login_shell_nologin" and h.category.value == "bad_code_or_bug"
+    assert "su -s" in h.cause and h.confidence < 0.8

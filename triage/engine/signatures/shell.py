@@ -433,6 +433,14 @@ TOOLS = [
               "and left its lock file behind",),
       commands=("ps -o pid,etime,args -C git", "ls -l {path}"),
       reason="Shows whether another git process is still running (if none, the lock is stale)"),
+    # nologin(8)'s answer: the job runs something as a service account through its login shell (`su user`,
+    # ssh), and that shell is /usr/sbin/nologin. The invocation must name a shell (su -s /bin/sh) or use runuser.
+    S("login_shell_nologin", K.bad_code_or_bug, 0.65,
+      patterns=(r"^This account is currently not available\.?\s*$",),
+      causes=("The job switches to an account whose login shell is nologin (`su user` or ssh to a service account): "
+              "nothing ran; the script must give a shell (su -s /bin/sh user -c ...) or use runuser/sudo -u",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows the command line that switches user"),
     # rclone's OAuth backends (Box, Drive, OneDrive...): the saved token expired and cannot be renewed.
     S("rclone_token_not_refreshable", K.credentials_expired, 0.86,
       patterns=(r"token expired and there's no refresh token", r"couldn't fetch token.{0,80}(?:invalid_grant|maybe token expired)",
