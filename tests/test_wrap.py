@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -236,3 +238,35 @@ def test_a_spool_that_fills_up_keeps_the_exit_code_and_leaves_no_partial_files(t
         assert r.returncode == 4 and r.stdout == b"out\n"
         assert b"could not spool" in r.stderr and b"Traceback" not in r.stderr
     assert list((tmp_path / "spool").iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_stop_signal_while_the_report_is_posted_keeps_the_exit_code_and_spools_the_report(tmp_path, signum):
+    # cron or an operator stops the wrapper after the command ended, while the report is on its
+    # way (here to a server that accepts the connection and never answers). The default handler
+    # killed the wrapper: exit 128+N instead of the command's, and the report was lost.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(30)
+    env = {**os.environ, "TRIAGE_URL": "http://127.0.0.1:%d" % listener.getsockname()[1],
+           "TRIAGE_SPOOL_DIR": str(tmp_path / "spool")}
+    env.pop("TRIAGE_API_TOKEN", None)
+    p = subprocess.Popen([sys.executable, "-m", "triage", "wrap", "--job", "nightly", "--", "sh", "-c",
+                          "echo boom >&2; exit 3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        conn, _ = listener.accept()  # the command has ended; the wrapper is posting its report
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        p.send_signal(signum)
+        out, err = p.communicate(timeout=30)
+        conn.close()
+    finally:
+        p.kill()
+        listener.close()
+    assert p.returncode == 3, err.decode()
+    assert time.monotonic() - t0 < 4  # it stopped posting; it did not wait out the 5 s post timeout
+    assert out == b"" and err.startswith(b"boom\n") and b"Traceback" not in err
+    [spooled] = (tmp_path / "spool").glob("*.json")
+    report = json.loads(spooled.read_text())
+    assert report["status"] == "failure" and report["exit_code"] == 3 and "boom" in report["output"]

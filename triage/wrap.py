@@ -38,6 +38,8 @@ EXIT_TIMEOUT = 124
 KILL_GRACE_SECONDS = 5.0
 # The longest single wait for output; the loop checks the deadline again after it.
 MAX_WAIT_SECONDS = 3600.0
+# What cron, systemd or an operator sends to stop the run: forwarded to the command while it runs.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 class OutputKeeper:
@@ -147,7 +149,7 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
         except ProcessLookupError:
             pass
 
-    old = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    old = {s: signal.signal(s, forward) for s in STOP_SIGNALS}
     sel = selectors.DefaultSelector()
     outs = {proc.stdout.fileno(): sys.stdout.buffer, proc.stderr.fileno(): sys.stderr.buffer}
     for fd in outs:
@@ -201,6 +203,11 @@ def spool_dir() -> Path:
     return Path(base) / "triage" / "spool"
 
 
+class Stopped(BaseException):
+    """A stop signal arrived while a report was being posted (BaseException: no `except
+    Exception` on the way may take it for a network error)."""
+
+
 class Reporter:
     """Delivers run reports, spooling what cannot be delivered now."""
 
@@ -209,6 +216,20 @@ class Reporter:
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.timeout = timeout
         self.spool = spool_dir()
+        self.stopped: int | None = None
+        self._posting = False
+
+    def stop_on_signals(self) -> None:
+        """Once there is a report to send: a stop signal ends the post (the report is spooled)
+        instead of killing the wrapper, which lost the report and exited 128+N, not the command's code."""
+        for s in STOP_SIGNALS:
+            signal.signal(s, self._stop)
+
+    def _stop(self, signum, _frame) -> None:
+        self.stopped = signum
+        if self._posting:
+            self._posting = False
+            raise Stopped(signum)
 
     def _post(self, payload: dict) -> bool:
         try:
@@ -227,7 +248,16 @@ class Reporter:
         return False
 
     def send(self, payload: dict) -> None:
-        if not self._post(payload):
+        delivered = False
+        if self.stopped is None:
+            try:
+                self._posting = True
+                delivered = self._post(payload)
+            except Stopped as stop:
+                sys.stderr.write(f"triage wrap: {signal_name(stop.args[0])} while sending the report; spooled for later\n")
+            finally:
+                self._posting = False
+        if not delivered:
             try:
                 self._spool(payload)
             except OSError as exc:  # a full disk or unwritable spool must not change the job's exit code
@@ -306,6 +336,7 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
             now = datetime.now(timezone.utc).isoformat()
             msg = f"triage wrap: cannot create the lock file {path}: {exc}; not running {job}\n"
             sys.stderr.write(msg)
+            reporter.stop_on_signals()
             reporter.send({**base, "status": "failure", "exit_code": EXIT_CANTCREAT, "started_at": now,
                            "finished_at": now, "duration_seconds": 0.0, "output": msg})
             return EXIT_CANTCREAT
@@ -315,6 +346,7 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
             now = datetime.now(timezone.utc).isoformat()
             msg = f"triage wrap: previous run of {job} still holds {path}; skipping this run\n"
             sys.stderr.write(msg)
+            reporter.stop_on_signals()
             reporter.send({**base, "status": "skipped_overlap", "exit_code": EXIT_OVERLAP, "started_at": now,
                            "finished_at": now, "duration_seconds": 0.0, "output": msg})
             return EXIT_OVERLAP
@@ -323,6 +355,7 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
     finally:
         if lock_file:
             lock_file.close()
+    reporter.stop_on_signals()
     reporter.send({
         **base,
         "status": result.status,
