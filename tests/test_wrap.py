@@ -270,3 +270,41 @@ def test_a_stop_signal_while_the_report_is_posted_keeps_the_exit_code_and_spools
     [spooled] = (tmp_path / "spool").glob("*.json")
     report = json.loads(spooled.read_text())
     assert report["status"] == "failure" and report["exit_code"] == 3 and "boom" in report["output"]
+
+
+def test_a_reader_that_leaves_early_stops_the_command_as_it_would_without_the_wrapper(triage_server, tmp_path):
+    # `triage wrap -- seq 1 1000000 | head -1`: without the wrapper seq dies of SIGPIPE (141 in the
+    # shell). The wrapper's write to the closed pipe failed; it exited 0 with the command still
+    # running and the run never reported.
+    server = triage_server()
+    env = {**os.environ, "TRIAGE_URL": server.url, "TRIAGE_SPOOL_DIR": str(tmp_path / "spool")}
+    env.pop("TRIAGE_API_TOKEN", None)
+    p = subprocess.Popen([sys.executable, "-m", "triage", "wrap", "--job", "seq", "--", "seq", "1", "10000000"],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        first = p.stdout.readline()
+        p.stdout.close()  # what `head -1` does
+        err = p.stderr.read()
+        p.wait(60)
+    finally:
+        p.kill()
+    assert first == b"1\n"
+    assert p.returncode == 141, err.decode()  # the command's own SIGPIPE, as the shell reports it
+    assert b"Traceback" not in err
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="card")
+    assert item["exit_code"] == 141
+    assert server.get(f"/v1/triages/{item['id']}").json()["evidence"]["status"]["signal"] == "SIGPIPE"
+
+
+def test_a_closed_stdout_is_the_commands_closed_stdout(triage_server, tmp_path):
+    # cron job >&-: the command's own writes to stdout fail (EBADF) and it goes on; the wrapper
+    # crashed with a traceback (exit 1) before reading any output, and reported nothing.
+    server = triage_server()
+    script = "echo out; echo err >&2; exit 3"
+    direct = subprocess.run(["sh", "-c", script], capture_output=True, preexec_fn=lambda: os.close(1))
+    r = wrap(["--job", "closed", "--", "sh", "-c", script], server.url, tmp_path, preexec_fn=lambda: os.close(1))
+    assert direct.returncode == 3
+    assert r.returncode == direct.returncode, r.stderr.decode()
+    assert r.stderr == direct.stderr and b"Traceback" not in r.stderr
+    item = server.wait_for(lambda items: items and items[0]["job"] == "closed" and items[0], what="card")
+    assert item["exit_code"] == 3

@@ -132,7 +132,10 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
     t0 = time.monotonic()
     try:
         # A new session so a timeout can kill the whole process group, grandchildren included.
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        # Started with stdout closed (`>&-`, sys.stdout is None): the command's stdout is closed too,
+        # so its writes fail as they would without the wrapper.
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE if sys.stdout is not None else None,
+                                stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         msg = f"triage wrap: cannot run {shlex.join(argv)}: {exc.strerror or exc}\n"
         sys.stderr.write(msg)
@@ -151,7 +154,9 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
 
     old = {s: signal.signal(s, forward) for s in STOP_SIGNALS}
     sel = selectors.DefaultSelector()
-    outs = {proc.stdout.fileno(): sys.stdout.buffer, proc.stderr.fileno(): sys.stderr.buffer}
+    # fd of the command's pipe -> (the pipe, where its output passes through; None once that failed)
+    outs = {pipe.fileno(): (pipe, sink.buffer) for pipe, sink in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr))
+            if pipe is not None}
     for fd in outs:
         sel.register(fd, selectors.EVENT_READ)
     stopper = TimeoutStopper(t0 + timeout if timeout else None, lambda sig: forward(sig, None))
@@ -163,10 +168,28 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
                     sel.unregister(key.fd)
                     del outs[key.fd]
                     continue
-                sink = outs[key.fd]
-                sink.write(chunk)
-                sink.flush()
                 keeper.feed(chunk)
+                pipe, sink = outs[key.fd]
+                if sink is None:
+                    continue
+                try:
+                    sink.write(chunk)
+                    sink.flush()
+                except OSError as exc:
+                    # Our own stream now points at /dev/null: what stays buffered, the final flush
+                    # (else exit 120) and later notes must not fail again.
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())
+                    if isinstance(exc, BrokenPipeError):
+                        # The reader left (`| head -1`). Without the wrapper the command's next write
+                        # would fail (SIGPIPE, or EPIPE if it ignores that): closing its pipe does that.
+                        sel.unregister(key.fd)
+                        del outs[key.fd]
+                        pipe.close()
+                    else:
+                        # A full disk, an I/O error: the command runs on and its output is kept for
+                        # the report; passing it through stops.
+                        outs[key.fd] = (pipe, None)
+                        sys.stderr.write(f"triage wrap: cannot pass the command's output through: {exc}\n")
         # Output closed; the command (or a grandchild holding the pipes) may still be running.
         while True:
             try:
