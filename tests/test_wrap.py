@@ -308,3 +308,20 @@ def test_a_closed_stdout_is_the_commands_closed_stdout(triage_server, tmp_path):
     assert r.stderr == direct.stderr and b"Traceback" not in r.stderr
     item = server.wait_for(lambda items: items and items[0]["job"] == "closed" and items[0], what="card")
     assert item["exit_code"] == 3
+
+
+def test_a_report_over_the_servers_body_limit_is_sent_again_with_the_end_of_its_output(triage_server, tmp_path):
+    # A lowered TRIAGE_MAX_BODY_BYTES answers 413; the wrapper took that as "never" and dropped the
+    # report silently. The end of the output is where the failure is told: that part is sent.
+    server = triage_server(env={"TRIAGE_MAX_BODY_BYTES": "4096"})
+    script = "i=0; while [ $i -lt 2000 ]; do echo \"copying chunk $i of the nightly export\"; i=$((i+1)); done; " \
+             "echo 'cp: error writing /backup/export.tar: No space left on device' >&2; exit 1"
+    r = wrap(["--job", "export", "--", "sh", "-c", script], server.url, tmp_path)
+    assert r.returncode == 1, r.stderr.decode()
+    assert b"body limit" in r.stderr and b"Traceback" not in r.stderr
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="card")
+    assert item["job"] == "export" and item["exit_code"] == 1
+    assert item["hypothesis"]["category"] == "disk_full"
+    detail = server.get(f"/v1/triages/{item['id']}").json()
+    assert "No space left on device" in detail["evidence"]["log_text"]
+    assert list((tmp_path / "spool").glob("*.json")) == []

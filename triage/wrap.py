@@ -11,6 +11,7 @@ import fcntl
 import getpass
 import json
 import os
+import re
 import selectors
 import shlex
 import signal
@@ -254,7 +255,7 @@ class Reporter:
             self._posting = False
             raise Stopped(signum)
 
-    def _post(self, payload: dict) -> bool:
+    def _post(self, payload: dict, cut: bool = False) -> bool:
         try:
             r = httpx.post(self.url, json=payload, headers=self.headers, timeout=self.timeout)
         # Not only httpx.HTTPError: a URL httpx cannot parse (InvalidURL) must not stop the job either.
@@ -263,6 +264,16 @@ class Reporter:
             return False
         if r.status_code == 202:
             return True
+        if r.status_code == 413 and not cut:
+            # Over the server's body limit (a lowered TRIAGE_MAX_BODY_BYTES, a proxy's): it would
+            # refuse this report every time, so spooling it is no use. Sent once more with the end of
+            # the output, where a failure is told, cut to fit (half the body when no limit is named).
+            said = re.search(r"larger than (\d+) bytes", r.text)
+            smaller = cut_output(payload, int(said.group(1)) if said else len(r.request.content) // 2)
+            if smaller is not None:
+                sys.stderr.write(f"triage wrap: report over the server's body limit ({r.status_code}); "
+                                 f"sending it again with the last {len(smaller['output'])} characters of the output\n")
+                return self._post(smaller, cut=True)
         if 400 <= r.status_code < 500 and r.status_code not in (401, 403, 408, 429):
             # The server will never take this one; keeping it would retry forever.
             sys.stderr.write(f"triage wrap: report refused ({r.status_code}): {r.text[:300]}\n")
@@ -318,6 +329,29 @@ class Reporter:
             path.unlink(missing_ok=True)
             sent += 1
         return sent
+
+
+def cut_output(payload: dict, limit: int) -> dict | None:
+    """The report with only as much of the END of its output as keeps its body (as httpx sends
+    it) within `limit` bytes; None when there is no output to cut or even none is too much."""
+    output = payload.get("output") or ""
+
+    def keeping(n: int) -> dict:
+        dropped = len(output[: len(output) - n].encode("utf-8", "replace"))
+        note = f"[... {dropped} bytes cut by triage wrap to fit the server's body limit ...]\n"
+        return {**payload, "output": note + output[len(output) - n :],
+                "output_truncated_bytes": (payload.get("output_truncated_bytes") or 0) + dropped}
+
+    def fits(candidate: dict) -> bool:
+        return len(httpx.Request("POST", "http://size", json=candidate).content) <= limit
+
+    if not output or not fits(keeping(0)):
+        return None
+    lo, hi = 0, len(output) - 1  # the most characters kept that still fit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if fits(keeping(mid)) else (lo, mid - 1)
+    return keeping(lo)
 
 
 def lock_path(job: str) -> Path:
