@@ -325,3 +325,44 @@ def test_a_report_over_the_servers_body_limit_is_sent_again_with_the_end_of_its_
     detail = server.get(f"/v1/triages/{item['id']}").json()
     assert "No space left on device" in detail["evidence"]["log_text"]
     assert list((tmp_path / "spool").glob("*.json")) == []
+
+
+def test_a_reader_that_leaves_early_on_both_streams_still_gets_the_report_spooled(tmp_path):
+    # `triage wrap -- cmd 2>&1 | head -1` with the server down: the wrapper's own note ("could not
+    # reach ...; spooled") went to the closed pipe and failed before the report was spooled.
+    env = {**os.environ, "TRIAGE_URL": f"http://127.0.0.1:{free_port()}", "TRIAGE_SPOOL_DIR": str(tmp_path / "spool")}
+    env.pop("TRIAGE_API_TOKEN", None)
+    p = subprocess.Popen([sys.executable, "-m", "triage", "wrap", "--job", "seq", "--", "seq", "1", "10000000"],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        first = p.stdout.readline()
+        p.stdout.close()
+        p.wait(60)
+    finally:
+        p.kill()
+    assert first == b"1\n"
+    assert p.returncode == 141
+    [spooled] = (tmp_path / "spool").glob("*.json")
+    report = json.loads(spooled.read_text())
+    assert report["exit_code"] == 141 and report["signal"] == "SIGPIPE"
+
+
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_a_stderr_that_cannot_be_written_keeps_the_commands_exit_code_and_the_report(tmp_path, stderr):
+    # cron job 2>&- or 2>/dev/full, server down: the wrapper's note that it spooled the report
+    # failed (a traceback nobody sees, exit 1) before the report was spooled.
+    def start():
+        if stderr == "closed":
+            os.close(2)
+        else:
+            os.dup2(os.open("/dev/full", os.O_WRONLY), 2)
+
+    script = "echo out; exit 3"  # only the wrapper writes to stderr
+    direct = subprocess.run(["sh", "-c", script], stdout=subprocess.PIPE, preexec_fn=start)
+    env = {**os.environ, "TRIAGE_URL": f"http://127.0.0.1:{free_port()}", "TRIAGE_SPOOL_DIR": str(tmp_path / "spool")}
+    r = subprocess.run([sys.executable, "-m", "triage", "wrap", "--job", "noisy", "--", "sh", "-c", script],
+                       env=env, stdout=subprocess.PIPE, preexec_fn=start, timeout=60)
+    assert direct.returncode == 3 and r.returncode == 3
+    assert r.stdout == direct.stdout == b"out\n"
+    [spooled] = (tmp_path / "spool").glob("*.json")
+    assert json.loads(spooled.read_text())["exit_code"] == 3

@@ -43,6 +43,19 @@ MAX_WAIT_SECONDS = 3600.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
+def say(msg: str) -> None:
+    """A note on stderr, where cron mails it. A stderr that cannot be written (the reader left:
+    `2>&1 | head -1`; a full disk; closed) must not stop the report or change the exit code."""
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(msg)
+        sys.stderr.flush()
+    except OSError:
+        # What stays buffered, and the interpreter's final flush (else exit 120), go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+
+
 class OutputKeeper:
     """Keeps the first and last bytes of a stream in bounded memory."""
 
@@ -133,13 +146,13 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
     t0 = time.monotonic()
     try:
         # A new session so a timeout can kill the whole process group, grandchildren included.
-        # Started with stdout closed (`>&-`, sys.stdout is None): the command's stdout is closed too,
-        # so its writes fail as they would without the wrapper.
+        # Started with stdout or stderr closed (`>&-`, sys.stdout is None): the command's is closed
+        # too, so its writes fail as they would without the wrapper.
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE if sys.stdout is not None else None,
-                                stderr=subprocess.PIPE, start_new_session=True)
+                                stderr=subprocess.PIPE if sys.stderr is not None else None, start_new_session=True)
     except OSError as exc:
         msg = f"triage wrap: cannot run {shlex.join(argv)}: {exc.strerror or exc}\n"
-        sys.stderr.write(msg)
+        say(msg)
         keeper.feed(msg.encode())
         code = 127 if isinstance(exc, FileNotFoundError) else 126
         text, dropped = keeper.excerpt()
@@ -190,7 +203,7 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
                         # A full disk, an I/O error: the command runs on and its output is kept for
                         # the report; passing it through stops.
                         outs[key.fd] = (pipe, None)
-                        sys.stderr.write(f"triage wrap: cannot pass the command's output through: {exc}\n")
+                        say(f"triage wrap: cannot pass the command's output through: {exc}\n")
         # Output closed; the command (or a grandchild holding the pipes) may still be running.
         while True:
             try:
@@ -210,7 +223,7 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
     timed_out = stopper.timed_out
     if timed_out:
         note = f"triage wrap: killed after the {timeout:g}s timeout\n"
-        sys.stderr.write(note)
+        say(note)
         keeper.feed(note.encode())
     text, dropped = keeper.excerpt()
     status = "timeout" if timed_out else ("success" if rc == 0 else "failure")
@@ -260,7 +273,7 @@ class Reporter:
             r = httpx.post(self.url, json=payload, headers=self.headers, timeout=self.timeout)
         # Not only httpx.HTTPError: a URL httpx cannot parse (InvalidURL) must not stop the job either.
         except Exception as exc:
-            sys.stderr.write(f"triage wrap: could not reach {self.url}: {exc}; spooled for later\n")
+            say(f"triage wrap: could not reach {self.url}: {exc}; spooled for later\n")
             return False
         if r.status_code == 202:
             return True
@@ -271,14 +284,14 @@ class Reporter:
             said = re.search(r"larger than (\d+) bytes", r.text)
             smaller = cut_output(payload, int(said.group(1)) if said else len(r.request.content) // 2)
             if smaller is not None:
-                sys.stderr.write(f"triage wrap: report over the server's body limit ({r.status_code}); "
-                                 f"sending it again with the last {len(smaller['output'])} characters of the output\n")
+                say(f"triage wrap: report over the server's body limit ({r.status_code}); "
+                    f"sending it again with the last {len(smaller['output'])} characters of the output\n")
                 return self._post(smaller, cut=True)
         if 400 <= r.status_code < 500 and r.status_code not in (401, 403, 408, 429):
             # The server will never take this one; keeping it would retry forever.
-            sys.stderr.write(f"triage wrap: report refused ({r.status_code}): {r.text[:300]}\n")
+            say(f"triage wrap: report refused ({r.status_code}): {r.text[:300]}\n")
             return True
-        sys.stderr.write(f"triage wrap: server answered {r.status_code}; spooled for later\n")
+        say(f"triage wrap: server answered {r.status_code}; spooled for later\n")
         return False
 
     def send(self, payload: dict) -> None:
@@ -288,14 +301,14 @@ class Reporter:
                 self._posting = True
                 delivered = self._post(payload)
             except Stopped as stop:
-                sys.stderr.write(f"triage wrap: {signal_name(stop.args[0])} while sending the report; spooled for later\n")
+                say(f"triage wrap: {signal_name(stop.args[0])} while sending the report; spooled for later\n")
             finally:
                 self._posting = False
         if not delivered:
             try:
                 self._spool(payload)
             except OSError as exc:  # a full disk or unwritable spool must not change the job's exit code
-                sys.stderr.write(f"triage wrap: could not spool the report to {self.spool}: {exc}; it is lost\n")
+                say(f"triage wrap: could not spool the report to {self.spool}: {exc}; it is lost\n")
 
     def _spool(self, payload: dict) -> None:
         # Owner-only: a report holds the command line and output unredacted (the server redacts).
@@ -373,7 +386,7 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
     try:
         reporter.flush_spool()
     except Exception as exc:  # e.g. a spool this user may not read: earlier reports wait, the job runs
-        sys.stderr.write(f"triage wrap: could not deliver spooled reports from {reporter.spool}: {exc}\n")
+        say(f"triage wrap: could not deliver spooled reports from {reporter.spool}: {exc}\n")
     base = {
         "job": job,
         "host": socket.gethostname(),
@@ -392,7 +405,7 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
             # Without its lock the job could overlap itself: do not run it, and say so where it is seen.
             now = datetime.now(timezone.utc).isoformat()
             msg = f"triage wrap: cannot create the lock file {path}: {exc}; not running {job}\n"
-            sys.stderr.write(msg)
+            say(msg)
             reporter.stop_on_signals()
             reporter.send({**base, "status": "failure", "exit_code": EXIT_CANTCREAT, "started_at": now,
                            "finished_at": now, "duration_seconds": 0.0, "output": msg})
@@ -402,7 +415,7 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
         except BlockingIOError:
             now = datetime.now(timezone.utc).isoformat()
             msg = f"triage wrap: previous run of {job} still holds {path}; skipping this run\n"
-            sys.stderr.write(msg)
+            say(msg)
             reporter.stop_on_signals()
             reporter.send({**base, "status": "skipped_overlap", "exit_code": EXIT_OVERLAP, "started_at": now,
                            "finished_at": now, "duration_seconds": 0.0, "output": msg})
