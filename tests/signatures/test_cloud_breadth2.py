@@ -232,3 +232,9 @@ def test_a_cluster_service_name_is_checked_with_its_endpoints_from_any_source() 
     # A bare host name from Airflow is not assumed to be a Kubernetes service.
     h = diagnose("airflow", 'psycopg2.OperationalError: connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused')
     assert h.command and "kubectl" not in h.command
+
+
+def test_a_400_bad_request_is_the_request_the_job_built() -> None:
+    # requests' raise_for_status() wording (written for this test)
+    h = diagnose("airflow", "requests.exceptions.HTTPError: 400 Client Error: Bad Request for url: https://cloud.example.com/api/v2/runs/")
+    assert (h.signature, h.category.value) == ("http_bad_request", "bad_code_or_bug") and h.confidence < 0.6

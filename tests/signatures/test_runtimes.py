@@ -233,3 +233,18 @@ def test_only_the_final_traceback_is_read_for_the_frame() -> None:
     h = diagnose("cron", log)
     assert h.category.value == "bad_code_or_bug"
     assert h.command and "old.py" not in h.command
+
+
+@pytest.mark.parametrize("log,signature", [
+    # PHP 7's TypeError wording (written for this test from PHP's messages)
+    ("PHP Fatal error:  Uncaught TypeError: Argument 1 passed to App\\Repo::find() must be of the type int, string given, "
+     "called in /var/www/app/cron/sync.php on line 41", "php_type_error"),
+    # PHP 8's wording
+    ("PHP Fatal error:  Uncaught TypeError: App\\Repo::find(): Argument #1 ($id) must be of type int, string given", "php_type_error"),
+    ("PHP Fatal error:  Class 'Vendor\\Reports\\Cron\\Nightly' not found in /var/www/lib/ObjectManager.php on line 97",
+     "php_class_not_found"),
+])
+def test_php_type_errors_and_missing_classes_are_the_codes(log: str, signature: str) -> None:
+    h = diagnose("cron", log)
+    assert (h.signature, h.category.value) == (signature, "bad_code_or_bug"), h.cause
+    assert h.confidence < 0.8

@@ -379,6 +379,14 @@ SIGNATURES = [
       patterns=(r"\bNoSuchBucket\b", r"The specified bucket does not exist", r"bucket (?P<bucket>[\w.-]+) does not exist"),
       causes=("The bucket {bucket} the job is configured to use does not exist", "The bucket the job is configured to use does not exist"),
       commands=C.WHERE_IT_RAN),
+    # 400 Bad Request: the API read the job's request and rejected it as malformed (a parameter it does not
+    # accept, a value of the wrong shape): the request the job or its operator builds is wrong.
+    S("http_bad_request", K.bad_code_or_bug, 0.55,
+      patterns=(r"\b400 Client Error: Bad Request(?: for url: (?P<url>https?://\S+))?", r"HTTP Error 400: Bad Request",
+                r"\bAirflowException: 400:\s?Bad Request\b", r"\bHTTP(?:/[\d.]+)? 400 Bad Request\b"),
+      causes=("The API rejected the request the job sent as malformed (400 Bad Request): the job's or its operator's "
+              "request is wrong (a parameter or value the API does not accept)",),
+      commands=C.WHERE_IT_RAN),
     S("http_not_found", K.data_input_missing, 0.55, refine=_not_found_url,
       patterns=(r"The requested URL returned error: 404", r"404 Client Error: Not Found for url: (?P<url>\S+)", r"HTTP Error 404: Not Found",
                 r"ERROR 404: Not Found", r"\b(?:Error|HTTP|status(?: code)?)[: =]+404\b.{0,120}\bnot found\b",

@@ -203,6 +203,25 @@ PHP = [
       causes=("The script calls {func}(), which newer PHP versions removed: the PHP that runs it was upgraded",),
       commands=("php -v",) + C.CRONTAB,
       reason="Shows which PHP version runs the script"),
+    # PHP's own type checks (PHP 7 and PHP 8 wordings): the code passes or returns a value of the wrong type.
+    S("php_type_error", K.bad_code_or_bug, 0.75,
+      patterns=(r"Argument \d+ passed to (?P<func>[\w\\:]+)\(\) must (?:be of the type|be an instance of|implement interface) "
+                r"(?P<want>[\w\\ ]+?), (?P<got>[\w\\]+) given",
+                r"(?P<func>[\w\\:]+)\(\): Argument #\d+ \(\$\w+\) must be of type (?P<want>[\w|?\\]+), (?P<got>[\w\\]+) given",
+                r"Return value of (?P<func>[\w\\:]+)\(\) must be (?:of the type|an instance of) (?P<want>[\w\\ ]+?), "
+                r"(?P<got>[\w\\]+) returned"),
+      causes=("The PHP code passes {func}() a {got} where it requires {want}: a bug in the code the job runs (or a value "
+              "of an unexpected type in its data)",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows which script and PHP the job runs"),
+    # A class the code names that PHP cannot load: a typo in a class or namespace name, or a package or
+    # autoloader that was not installed.
+    S("php_class_not_found", K.bad_code_or_bug, 0.6,
+      patterns=(r"Fatal error:\s+(?:Uncaught Error: )?Class ['\"]?(?P<cls>[\w\\]+)['\"]? not found",),
+      causes=("PHP could not load the class {cls} the code names: a typo in its name or namespace, or the package (or "
+              "composer's autoloader) that provides it is not installed",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows which script the job runs"),
     S("php_undefined_function", K.dependency_version, 0.62,
       patterns=(r"Call to undefined function (?P<func>[\w\\]+)\(\)",),
       explained_by=frozenset({"php_removed_function"}),
