@@ -248,3 +248,20 @@ def test_php_type_errors_and_missing_classes_are_the_codes(log: str, signature: 
     h = diagnose("cron", log)
     assert (h.signature, h.category.value) == (signature, "bad_code_or_bug"), h.cause
     assert h.confidence < 0.8
+
+
+@pytest.mark.parametrize("log,signature", [
+    # the runtimes' own wordings for an unhandled error (written for this test)
+    ("PHP Fatal error:  Uncaught Exception: export failed for shop 12 in /var/www/cron/export.php:88", "php_uncaught_exception"),
+    ("app/jobs/sync.rb:12:in `run': undefined method `each' for nil:NilClass (NoMethodError)", "ruby_unhandled_error"),
+    ("thread 'main' panicked at 'called `Option::unwrap()` on a `None` value', src/main.rs:10:5", "rust_panic"),
+])
+def test_unhandled_errors_of_other_runtimes_are_the_codes(log: str, signature: str) -> None:
+    h = diagnose("cron", log)
+    assert (h.signature, h.category.value) == (signature, "bad_code_or_bug"), h.cause
+    assert h.confidence < 0.8
+
+
+def test_a_specific_reading_outranks_the_generic_uncaught_php_error() -> None:
+    h = diagnose("cron", "PHP Fatal error:  Uncaught PDOException: SQLSTATE[HY000] [2002] Connection refused in /var/www/db.php:5")
+    assert h.category.value == "dependency_unavailable"

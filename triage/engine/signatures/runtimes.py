@@ -203,6 +203,24 @@ PHP = [
       causes=("The script calls {func}(), which newer PHP versions removed: the PHP that runs it was upgraded",),
       commands=("php -v",) + C.CRONTAB,
       reason="Shows which PHP version runs the script"),
+    # Unhandled errors in the job's own code, by runtime: generic (a more specific signature on the same
+    # failure outranks them), like python_unhandled_exception.
+    S("php_uncaught_exception", K.bad_code_or_bug, 0.5,
+      patterns=(r"PHP Fatal error:\s+Uncaught (?P<exc>[\w\\]+)(?:: (?P<msg>[^\n]{0,200}?))?(?: in /\S+:\d+)?\s*$",),
+      causes=("The PHP script stopped on an uncaught {exc}: {msg}", "The PHP script stopped on an uncaught {exc}"),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows which script the job runs"),
+    S("ruby_unhandled_error", K.bad_code_or_bug, 0.62,
+      patterns=(r":in [`'][^']+': (?P<msg>.{0,200}) \((?P<exc>NoMethodError|NameError|TypeError|ArgumentError|"
+                r"ZeroDivisionError|KeyError|FrozenError|NotImplementedError)\)\s*$",),
+      causes=("The Ruby code raised {exc}: {msg}",),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows which script the job runs"),
+    S("rust_panic", K.bad_code_or_bug, 0.6,
+      patterns=(r"thread '[^']+' panicked at (?:'(?P<msg>[^']{0,200})', )?(?P<where>[\w./-]+\.rs:\d+)",),
+      causes=("The program panicked at {where}: {msg}", "The program panicked at {where}"),
+      commands=C.CRONTAB + C.POD,
+      reason="Shows which program the job runs"),
     # PHP's own type checks (PHP 7 and PHP 8 wordings): the code passes or returns a value of the wrong type.
     S("php_type_error", K.bad_code_or_bug, 0.75,
       patterns=(r"Argument \d+ passed to (?P<func>[\w\\:]+)\(\) must (?:be of the type|be an instance of|implement interface) "
