@@ -366,3 +366,16 @@ def test_a_stderr_that_cannot_be_written_keeps_the_commands_exit_code_and_the_re
     assert r.stdout == direct.stdout == b"out\n"
     [spooled] = (tmp_path / "spool").glob("*.json")
     assert json.loads(spooled.read_text())["exit_code"] == 3
+
+
+def test_a_command_line_that_is_not_utf8_is_reported_and_blocks_no_spool(triage_server, tmp_path):
+    """An argument in another encoding (a Latin-1 file name) came into the report as a lone
+    surrogate, which httpx cannot send: the report was spooled as 'unreachable', and every later
+    run stopped at it, so reports queued behind it waited forever. It is sent with U+FFFD now."""
+    server = triage_server()
+    script = "echo 'No space left on device' >&2; exit 1"
+    r = wrap(["--job", "latin1", "--", "sh", "-c", script, "sh", b"/srv/exports/caf\xe9.csv"], server.url, tmp_path)
+    assert r.returncode == 1
+    assert not list((tmp_path / "spool").glob("*.json")), r.stderr.decode(errors="replace")
+    item = server.wait_for(lambda items: items and items[0]["hypothesis"] and items[0], what="card")
+    assert item["job"] == "latin1" and item["hypothesis"]["category"] == "disk_full"

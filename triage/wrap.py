@@ -295,6 +295,7 @@ class Reporter:
         return False
 
     def send(self, payload: dict) -> None:
+        payload = sendable(payload)
         delivered = False
         if self.stopped is None:
             try:
@@ -334,7 +335,7 @@ class Reporter:
             if time.monotonic() > until:
                 break
             try:
-                payload = json.loads(path.read_text())
+                payload = sendable(json.loads(path.read_text()))
             except (OSError, ValueError):
                 continue
             if not self._post(payload):
@@ -342,6 +343,26 @@ class Reporter:
             path.unlink(missing_ok=True)
             sent += 1
         return sent
+
+
+def sendable(value):
+    """Python gives a command-line argument (or file name) that is not UTF-8 as lone surrogates,
+    which no JSON body can carry: they become U+FFFD, as undecodable output bytes already do."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            pass
+        try:  # the original bytes back (os.fsdecode's escapes), decoded with U+FFFD for what is not UTF-8
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # any other lone surrogate
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {sendable(k): sendable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [sendable(v) for v in value]
+    return value
 
 
 def cut_output(payload: dict, limit: int) -> dict | None:
