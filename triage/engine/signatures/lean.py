@@ -10,8 +10,8 @@ each kind of failure, not any one tool's message.
 The result is a lean, not a diagnosis: the engine names it in the "unclear" card's text (and
 quotes the line), only when one category clearly leads, and leaves the category `other`. On the
 signature test lines (plain errors) the lean is right 85% of the time it speaks; on the eval
-failures no signature recognises it was right fewer than half the time (3 of 8 on the dev split
-and the unseen batches), which is why it stays a hint.
+failures no signature recognises it is right far less often: 2 of 13 on the dev split, and 2 of 13
+on four blind batches scored before they joined the suite (2026-11-28). That is why it stays a hint.
 """
 
 from __future__ import annotations
