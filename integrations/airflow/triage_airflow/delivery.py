@@ -78,7 +78,10 @@ def deliver(payload: dict, config: DeliveryConfig) -> bool:
                      payload.get("task_id"), payload.get("try_number"), status)
             return True
         except urllib.error.HTTPError as exc:
-            detail = exc.read(500).decode("utf-8", "replace") if exc.fp else ""
+            try:  # the error body is only for the log; a stalled or broken one must not raise
+                detail = exc.read(500).decode("utf-8", "replace") if exc.fp else ""
+            except Exception as read_exc:
+                detail = f"(its body could not be read: {read_exc or type(read_exc).__name__})"
             log.error("triage: %s answered HTTP %s: %s", config.events_url, exc.code, detail)
             # A 4xx other than 429 will not change on retry (bad payload, bad token).
             if 400 <= exc.code < 500 and exc.code != 429:
