@@ -74,6 +74,13 @@ def _stall_in_error_body(conn, stop):
     stop.wait(10)
 
 
+def _trickle_accepted(conn, stop):
+    for byte in b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}":
+        if stop.wait(0.2):
+            return
+        conn.sendall(bytes([byte]))
+
+
 def test_an_error_body_that_stalls_is_logged_not_raised(raw_server, caplog):
     server = raw_server(_stall_in_error_body)
     cfg = DeliveryConfig(server_url=server.url, timeout_seconds=0.5, retries=1, retry_delay_seconds=0.1)
@@ -91,3 +98,14 @@ def test_the_plain_callback_never_raises_into_airflow(raw_server):
         dag_id, task_id, run_id, try_number, map_index, state = "etl", "load", "manual__1", 1, -1, "failed"
 
     callback({"ti": TI(), "exception": ValueError("bad row")})
+
+
+def test_an_answer_trickled_byte_by_byte_is_cut_at_the_documented_bound(raw_server, caplog):
+    # Each byte arrives well within the socket timeout, so urllib's per-read timeout never
+    # fires: the whole delivery must still end by timeout_seconds * (retries + 1) + pauses.
+    server = raw_server(_trickle_accepted)
+    cfg = DeliveryConfig(server_url=server.url, timeout_seconds=0.5, retries=1, retry_delay_seconds=0.1)
+    started = time.monotonic()
+    assert deliver({"dag_id": "etl"}, cfg) is False  # took 8.6 s (every byte 0.2 s) and said True
+    assert time.monotonic() - started < 0.5 * 2 + 0.1 + 0.5
+    assert "gave up" in caplog.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -65,12 +66,36 @@ def _post_once(config: DeliveryConfig, body: bytes) -> int:
 
 
 def deliver(payload: dict, config: DeliveryConfig) -> bool:
-    """POST the payload; True when triage accepted it. Logs and returns False otherwise."""
+    """POST the payload; True when triage accepted it. Logs and returns False otherwise.
+
+    urllib's timeout bounds each socket read, not the request: a server that trickles its
+    answer a byte at a time (or a slow name lookup, which no socket timeout covers) would hold
+    the callback indefinitely. The attempts run in a daemon thread and are abandoned at the
+    documented bound, timeout_seconds * (retries + 1) plus the pauses between attempts.
+    """
     if not config.server_url:
         log.error("triage: no server URL configured (set server_url= or %s); failure not reported", ENV_SERVER_URL)
         return False
-    body = json.dumps(payload, default=str).encode("utf-8")
     attempts = 1 + max(0, config.retries)
+    budget = config.timeout_seconds * attempts + config.retry_delay_seconds * (attempts - 1)
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(_deliver_attempts(payload, config, attempts)),
+                              name="triage-delivery", daemon=True)
+    worker.start()
+    worker.join(budget)
+    if outcome:
+        return bool(outcome[0])
+    log.error("triage: gave up reporting to %s after %.1f s (it accepted the connection but did not answer "
+              "in time); failure not reported", config.events_url, budget)
+    return False
+
+
+def _deliver_attempts(payload: dict, config: DeliveryConfig, attempts: int) -> bool:
+    try:
+        body = json.dumps(payload, default=str).encode("utf-8")
+    except Exception:
+        log.exception("triage: could not encode the failure report")
+        return False
     for attempt in range(1, attempts + 1):
         try:
             status = _post_once(config, body)
