@@ -255,6 +255,20 @@ def test_timeout_falls_back_with_a_note():
     assert hyp.notes[-1] == "model unavailable (timeout after 0.5 s); showing the signature diagnosis"
 
 
+def test_a_reply_trickled_slower_than_the_timeout_is_cut_off_at_the_timeout():
+    # Each piece arrives well within the read timeout, so httpx's per-read timeouts never
+    # fire (a proxy sending keep-alive whitespace while the model generates does this); the
+    # reply as a whole takes far longer than TRIAGE_LLM_TIMEOUT_SECONDS.
+    trickled = Reply(content=_answer(), trickle_bytes=20, trickle_delay=0.3)
+    with FakeOpenAIServer(default=trickled) as server:
+        started = time.monotonic()
+        hyp, fallback = _run(server, llm_timeout_seconds=1.0, llm_max_retries=0)
+        elapsed = time.monotonic() - started
+    assert elapsed < 3.0
+    assert hyp.engine == "signatures" and hyp.cause == fallback.cause
+    assert hyp.notes[-1] == "model unavailable (timeout after 1 s); showing the signature diagnosis"
+
+
 def test_unreachable_server_falls_back():
     with FakeOpenAIServer() as server:
         url = server.base_url

@@ -55,6 +55,10 @@ class Reply:
     finish_reason: str = "stop"
     # Raw body to send instead of a well-formed completion (e.g. truncated JSON).
     raw_body: bytes | None = None
+    # Send the body in pieces of this many bytes, this many seconds apart (a server or proxy
+    # that trickles its reply, e.g. keep-alive whitespace while the model is still generating).
+    trickle_bytes: int = 0
+    trickle_delay: float = 0.0
 
 
 @dataclass
@@ -196,10 +200,8 @@ class FakeOpenAIServer:
                 if reply.status != 200:
                     self._error(reply.status, reply.error or "error", reply.headers, reply.code)
                     return
-                if reply.raw_body is not None:
-                    self._send_bytes(200, reply.raw_body, reply.headers)
-                    return
-                self._send(200, server._completion(body, reply), reply.headers)
+                data = reply.raw_body if reply.raw_body is not None else json.dumps(server._completion(body, reply)).encode()
+                self._send_bytes(200, data, reply.headers, reply.trickle_bytes, reply.trickle_delay)
 
             def _error(self, status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None) -> None:
                 err_type = _ERROR_TYPES.get(status, "server_error")
@@ -209,7 +211,8 @@ class FakeOpenAIServer:
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
                 self._send_bytes(status, json.dumps(payload).encode(), headers)
 
-            def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+            def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None,
+                            trickle_bytes: int = 0, trickle_delay: float = 0.0) -> None:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -217,7 +220,12 @@ class FakeOpenAIServer:
                     for k, v in (headers or {}).items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(data)
+                    step = trickle_bytes or len(data) or 1
+                    for i in range(0, len(data), step):
+                        if i:
+                            time.sleep(trickle_delay)
+                        self.wfile.write(data[i : i + step])
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import httpx2  # the HTTP client the pinned `openai` SDK is built on
 import openai
 from openai import OpenAI
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -294,6 +295,39 @@ def build_messages(
 # --------------------------------------------------------------------------- the call
 
 
+class _DeadlineStream(httpx2.SyncByteStream):
+    """A reply body that may not take longer than the request's deadline to arrive."""
+
+    def __init__(self, inner: Any, request: httpx2.Request, deadline: float, timeout: float) -> None:
+        self._inner, self._request, self._deadline, self._timeout = inner, request, deadline, timeout
+
+    def __iter__(self):  # noqa: ANN204
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise httpx2.ReadTimeout(f"reply not complete after {self._timeout:g} s", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _deadline_hooks(timeout: float) -> dict[str, list[Any]]:
+    """httpx's timeouts bound each socket read, not the reply: a server or proxy that trickles
+    its body (keep-alive whitespace while the model is still generating) never trips them and
+    holds the triage for as long as it likes. These hooks bound each request, from sending it
+    to the last byte of the reply, by the timeout; the SDK sees an ordinary read timeout."""
+
+    def on_request(request: httpx2.Request) -> None:
+        request.extensions["triage_deadline"] = time.monotonic() + timeout
+
+    def on_response(response: httpx2.Response) -> None:
+        deadline = response.request.extensions.get("triage_deadline")
+        if deadline is not None:
+            response.stream = _DeadlineStream(response.stream, response.request, deadline, timeout)
+
+    return {"request": [on_request], "response": [on_response]}
+
+
 def make_client(settings: Settings) -> OpenAI:
     # Local servers need no key, but the SDK insists on one.
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
@@ -302,6 +336,9 @@ def make_client(settings: Settings) -> OpenAI:
         api_key=key,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
+        http_client=openai.DefaultHttpxClient(
+            timeout=settings.llm_timeout_seconds, event_hooks=_deadline_hooks(settings.llm_timeout_seconds)
+        ),
     )
 
 
