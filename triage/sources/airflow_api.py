@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import deque
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +25,9 @@ from triage.sources import airflow_log
 # Bounds on what one log read may cost, whatever the size of the log.
 MAX_LOG_BYTES = 20 * 1024 * 1024
 MAX_LOG_LINES = 4000
+MAX_LOG_LINE_BYTES = 64 * 1024
+# A log that trickles in (each read within the timeout) must not hold a worker for long.
+MAX_LOG_SECONDS = 60.0
 
 
 class AirflowAPIError(Exception):
@@ -168,35 +173,68 @@ class AirflowClient:
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int,
                  map_index: int = -1) -> tuple[list[str], dict[str, Any]]:
-        """The log's lines (the last MAX_LOG_LINES) and the status facts found in it."""
+        """The log's lines (the last MAX_LOG_LINES) and the status facts found in it.
+
+        Both versions are streamed: a huge (or endless) log costs at most MAX_LOG_BYTES read and
+        MAX_LOG_SECONDS of a worker's time, however slowly the API sends it."""
         path = f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances/{_q(task_id)}/logs/{try_number}"
         params = {"full_content": "true", "map_index": map_index}
-        if not self.v3:
-            r = self._send("GET", path, params=params, headers={"Accept": "text/plain"})
-            if r.headers.get("content-type", "").startswith("text/html"):  # a login page, not the log
-                raise AirflowAPIError("GET", path, r.status_code, "an HTML page, not the task log")
-            lines = airflow_log.drop_source_details(r.text.splitlines())
-            return lines[-MAX_LOG_LINES:], airflow_log.status_facts({"event": ln} for ln in lines)
-        # Stream NDJSON so a huge log costs bounded memory; keep its tail, where failures are.
         lines_out: deque[str] = deque(maxlen=MAX_LOG_LINES)
         facts: dict[str, Any] = {}
-        read = 0
+        if not self.v3:
+            r = self._send("GET", path, params=params, headers={"Accept": "text/plain"}, stream=True)
+            try:
+                if r.headers.get("content-type", "").startswith("text/html"):  # a login page, not the log
+                    raise AirflowAPIError("GET", path, r.status_code, "an HTML page, not the task log")
+                for line in self._bounded_lines(r, path):
+                    lines_out.append(line)
+                    airflow_log.merge_facts(facts, airflow_log.status_facts([{"event": line}]))
+            finally:
+                r.close()
+            # The host line and file list open the log; a log cut at its head no longer has them.
+            return airflow_log.drop_source_details(list(lines_out)), facts
+        # NDJSON events; keep the tail, where failures are.
         flattener = airflow_log.LogFlattener()
         r = self._send("GET", path, params=params, headers={"Accept": "application/x-ndjson"}, stream=True)
         try:
-            for raw in r.iter_lines():
-                read += len(raw)
+            for raw in self._bounded_lines(r, path):
+                if raw.startswith("[log truncated:"):
+                    lines_out.append(raw)
+                    continue
                 events = airflow_log.parse_ndjson_line(raw)
                 lines_out.extend(flattener.feed(events))
                 airflow_log.merge_facts(facts, airflow_log.status_facts(events))
-                if read > MAX_LOG_BYTES:
-                    lines_out.append(f"[log truncated: read the first {MAX_LOG_BYTES // (1024 * 1024)} MB only]")
-                    break
-        except httpx.HTTPError as exc:
-            raise AirflowAPIError("GET", path, None, f"log stream broke: {exc}") from exc
         finally:
             r.close()
         return list(lines_out), facts
+
+    @staticmethod
+    def _bounded_lines(r: httpx.Response, path: str) -> Iterator[str]:
+        """The lines of a streamed answer, ending with a "[log truncated: ...]" line when the
+        read stopped at MAX_LOG_BYTES or MAX_LOG_SECONDS. A line with no end in sight is cut at
+        MAX_LOG_LINE_BYTES, so even one endless line costs bounded memory."""
+        deadline = time.monotonic() + MAX_LOG_SECONDS
+        read = 0
+        pending = b""
+        try:
+            for chunk in r.iter_bytes():
+                read += len(chunk)
+                *complete, pending = (pending + chunk).split(b"\n")
+                for raw in complete:
+                    yield raw.rstrip(b"\r").decode("utf-8", "replace")
+                if len(pending) > MAX_LOG_LINE_BYTES:
+                    yield pending[:MAX_LOG_LINE_BYTES].decode("utf-8", "replace") + " [line cut]"
+                    pending = b""
+                if read > MAX_LOG_BYTES:
+                    yield f"[log truncated: read the first {MAX_LOG_BYTES // (1024 * 1024)} MB only]"
+                    return
+                if time.monotonic() > deadline:
+                    yield f"[log truncated: stopped reading after {MAX_LOG_SECONDS:g} s]"
+                    return
+        except httpx.HTTPError as exc:
+            raise AirflowAPIError("GET", path, None, f"log stream broke: {exc}") from exc
+        if pending:
+            yield pending.rstrip(b"\r").decode("utf-8", "replace")
 
     def failed_task_instances(self, since: datetime, page_size: int = 100, max_pages: int = 20) -> list[dict]:
         """Task instances that ended failed since `since`, across all DAGs and runs (paged)."""
