@@ -432,6 +432,34 @@ def test_missing_usage_is_counted_with_the_tokenizer():
     assert hyp.completion_tokens == count_tokens(_answer())
 
 
+@pytest.mark.parametrize("budget", [1500, 6000])
+def test_the_whole_prompt_fits_the_token_budget(budget):
+    # TRIAGE_TOKEN_BUDGET is a hard limit on what is sent: system prompt, facts and log
+    # together, not the log alone with the rest on top.
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda omicron sigma".split()
+    lines = [" ".join(words[(i * 7 + j * 3) % len(words)] + str(i * j % 97) for j in range(12)) for i in range(4000)]
+    log = "\n".join(lines) + "\n" + OOM_LOG
+    with FakeOpenAIServer(default=Reply(content=_answer())) as server:
+        result = analyze(_event(), _evidence(log), _settings(server, token_budget=budget))
+    [req] = server.completions
+    sent = sum(count_tokens(m["content"]) for m in req.json["messages"])
+    assert result.hypothesis.engine == "llm:fake-model"
+    # what the server counted (content plus its per-message framing) is within the budget
+    assert sent <= result.hypothesis.prompt_tokens <= budget
+    # the log still ends where the failure is told, and says what was left out
+    user = req.json["messages"][1]["content"]
+    assert OOM_LOG.splitlines()[-1] in user and "lines omitted" in user
+    assert result.hypothesis.context_tokens == count_tokens(result.evidence.log_text)
+
+
+def test_a_budget_too_small_for_the_prompt_skips_the_model_and_says_why():
+    with FakeOpenAIServer(default=Reply(content=_answer())) as server:
+        result = analyze(_event(), _evidence(), _settings(server, token_budget=600))
+    assert server.completions == []
+    assert result.hypothesis.engine == "signatures"
+    assert result.hypothesis.notes[-1].startswith("model not asked: TRIAGE_TOKEN_BUDGET (600 tokens) leaves no room")
+
+
 def test_no_secret_reaches_the_model_server():
     secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     key_id = "AKIAIOSFODNN7EXAMPLE"

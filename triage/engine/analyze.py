@@ -43,13 +43,21 @@ def guard_hypothesis(hypothesis: Hypothesis) -> Hypothesis:
 def analyze(event: FailureEvent, evidence: Evidence, settings: Settings) -> Analysis:
     event = redact_event(event)
     evidence = redact_evidence(evidence)
-    # Lines that carry a known signature survive condensation, so the model sees them too.
-    condensed = condense_mod.condense(evidence.log_text, settings.token_budget,
-                                      is_signature_line=signatures.interesting_line)
-    shown = evidence.model_copy(update={"log_text": condensed.text})
-
     # Signatures read the whole redacted log (one pass); the model sees only the condensed one.
     candidates, hypothesis = signatures.match_and_diagnose(event, evidence)
+    log_budget = settings.token_budget
+    if settings.llm_enabled:
+        from triage.engine.llm import log_token_budget
+
+        # The budget bounds the whole prompt: the log gets what the instructions, the facts
+        # and the candidates leave (if they alone do not fit, the model is not asked).
+        log_budget = log_token_budget(event, evidence, candidates, settings)
+        if log_budget < 1:
+            log_budget = settings.token_budget  # shown on the card; the model is not asked
+    # Lines that carry a known signature survive condensation, so the model sees them too.
+    condensed = condense_mod.condense(evidence.log_text, log_budget,
+                                      is_signature_line=signatures.interesting_line)
+    shown = evidence.model_copy(update={"log_text": condensed.text})
     hypothesis.context_tokens = condensed.tokens
     if settings.llm_enabled:
         # The model sees only redacted, condensed evidence; on any failure it falls back to

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from triage.engine import guard, prompt_templates
 from triage.engine.condense import condense
-from triage.engine.signatures import Candidate
+from triage.engine.signatures import Candidate, interesting_line
 from triage.engine.tokens import count_tokens
 from triage.models import Category, Evidence, FailureEvent, Hypothesis
 from triage.settings import Settings
@@ -258,13 +258,34 @@ def _status_text(status: dict[str, Any]) -> str:
     return text
 
 
-def log_for_model(event: FailureEvent, evidence: Evidence, settings: Settings) -> str:
+def log_for_model(event: FailureEvent, evidence: Evidence, settings: Settings, budget: int | None = None) -> str:
     """The log the model sees: the collected log, else the excerpt the reporter sent."""
     if evidence.log_text.strip():
         return evidence.log_text
     if event.log_excerpt:
-        return condense(event.log_excerpt, settings.token_budget).text
+        return condense(event.log_excerpt, max(1, budget or settings.token_budget)).text
     return ""
+
+
+# What a server counts beyond the messages' text (OpenAI: a few tokens per message and for
+# the reply's start), and slack for the fence digest, whose tokens vary with its hex digits.
+PROMPT_FRAMING_TOKENS = 16
+FENCE_SLACK_TOKENS = 24
+# A second condensation adds its own omission markers.
+MARKER_SLACK_TOKENS = 16
+# Less log than this is not worth asking a model about.
+MIN_LOG_TOKENS = 64
+
+
+def prompt_tokens(messages: list[dict[str, Any]]) -> int:
+    return sum(count_tokens(str(m.get("content", ""))) for m in messages) + PROMPT_FRAMING_TOKENS
+
+
+def log_token_budget(event: FailureEvent, evidence: Evidence, candidates: list[Candidate], settings: Settings) -> int:
+    """Tokens left for the log in a prompt of TRIAGE_TOKEN_BUDGET tokens, once the system
+    prompt, the facts and the candidates are counted (0 or less: they alone do not fit)."""
+    bare = build_messages(event, evidence.model_copy(update={"log_text": ""}), candidates, "")
+    return settings.token_budget - prompt_tokens(bare) - FENCE_SLACK_TOKENS
 
 
 def build_messages(
@@ -634,9 +655,25 @@ def diagnose_with_llm(
 ) -> Hypothesis:
     """Ask the model once (plus one re-ask if its command is refused); never raise for it."""
     model = settings.llm_model or "unknown"
-    log_text = log_for_model(event, evidence, settings)
-    messages = build_messages(event, evidence, candidates, log_text)
     usage = Usage()
+    # TRIAGE_TOKEN_BUDGET bounds the whole prompt. `analyze` condensed the log to what the rest
+    # leaves; the digest's tokens vary a little, so check the real count and cut further.
+    log_text = log_for_model(event, evidence, settings, log_token_budget(event, evidence, candidates, settings))
+    messages = build_messages(event, evidence, candidates, log_text)
+    for _ in range(5):
+        over = prompt_tokens(messages) - settings.token_budget
+        if over <= 0:
+            break
+        room = count_tokens(log_text) - over - MARKER_SLACK_TOKENS
+        if room < MIN_LOG_TOKENS and log_text.strip():
+            return _fallback(fallback, f"model not asked: TRIAGE_TOKEN_BUDGET ({settings.token_budget} tokens) leaves no room for "
+                             "the log once the instructions and facts are counted; showing the signature diagnosis",
+                             usage, settings)
+        log_text = condense(log_text, room, is_signature_line=interesting_line).text
+        messages = build_messages(event, evidence, candidates, log_text)
+    else:
+        return _fallback(fallback, f"model not asked: the prompt does not fit TRIAGE_TOKEN_BUDGET "
+                         f"({settings.token_budget} tokens); showing the signature diagnosis", usage, settings)
     notes: list[str] = []
     command_refused = False
     try:
