@@ -103,3 +103,25 @@ def test_airflow2_approved_clear(airflow2, runs):
     AirflowSource._applied.clear()
     again = src.rerun(event, "approval-v2")
     assert again.ok and "not cleared again" in again.detail
+
+
+def test_airflow2_mapped_rerun_clears_only_its_index(airflow2, runs):
+    # Airflow 2's clearTaskInstances takes plain task ids (a [task, map_index] pair is a 400):
+    # the re-run of one failed map index must still clear that index, and only it.
+    dag, task = "triage2_mapped", "check_partition"
+    airflow2.wait_dags([dag])
+    run_id = airflow2.trigger(dag)
+    assert airflow2.wait_run(dag, run_id)["state"] == "failed"
+    src = AirflowSource(Settings(_env_file=None, airflow_instances=json.loads(_instances(airflow2))))
+    [event] = src.parse({"dag_id": dag, "task_id": task, "run_id": run_id, "map_index": 1, "instance": INSTANCE})
+    result = src.rerun(event, "approval-v2-mapped")
+    assert result.ok and result.reference == f"{dag}/{run_id}/{task}[1]", result
+    deadline = time.monotonic() + 120
+    tis = {}
+    while time.monotonic() < deadline:
+        listed = airflow2.api("GET", f"/dags/{dag}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
+        tis = {t["map_index"]: (t["state"], t["try_number"]) for t in listed}
+        if tis.get(1) == ("failed", 2):
+            break
+        time.sleep(1)
+    assert tis == {0: ("success", 1), 1: ("failed", 2), 2: ("success", 1)}

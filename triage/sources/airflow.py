@@ -356,9 +356,24 @@ class AirflowSource(SourcePlugin):
                     if root:
                         task_id, map_index = root["task_id"], int(root.get("map_index", -1))
                 task_ids: list[Any] = [[task_id, map_index]] if map_index >= 0 else [task_id]
-                body = client.clear_task_instances(ref.dag_id, ref.run_id, task_ids, note=marker)
+                refused = None
+                if map_index >= 0 and not client.v3:
+                    # Airflow 2's API takes plain task ids only ([task, map_index] is a 400), and a
+                    # plain id clears every failed index of the task in the run: use it only when
+                    # this index is the one failed index, so nothing else is cleared.
+                    others = sorted(int(t.get("map_index", -1)) for t in client.failed_task_instances_of(
+                        ref.dag_id, ref.run_id, task_id) if int(t.get("map_index", -1)) != map_index)
+                    if others:
+                        refused = RerunResult(ok=False, reference=ti_path, detail=(
+                            f"re-run not done: Airflow 2's API cannot clear one map index, and clearing "
+                            f"{task_id} would also clear its failed map indexes {others}; clear "
+                            f"{task_id}[{map_index}] in Airflow's UI instead"))
+                    task_ids = [task_id]
+                body = {} if refused else client.clear_task_instances(ref.dag_id, ref.run_id, task_ids, note=marker)
                 cleared = [t.get("task_id", "?") for t in body.get("task_instances", [])]
-                if cleared:
+                if refused:
+                    result = refused
+                elif cleared:
                     result = RerunResult(ok=True, reference=ti_path,
                                          detail=f"cleared {len(cleared)} task instance(s) of {ref.dag_id} run "
                                                 f"{ref.run_id}: {', '.join(cleared)}; the scheduler re-queues them")

@@ -253,6 +253,13 @@ class AirflowClient:
                 break
         return out
 
+    def failed_task_instances_of(self, dag_id: str, run_id: str, task_id: str) -> list[dict]:
+        """Airflow 2: the failed (or upstream_failed) task instances of one task in one run, every map index."""
+        body = self.post("/dags/~/dagRuns/~/taskInstances/list",
+                         {"dag_ids": [dag_id], "dag_run_ids": [run_id], "task_ids": [task_id],
+                          "state": ["failed", "upstream_failed"], "page_limit": 1000})
+        return [t for t in body.get("task_instances", []) if t.get("task_id") == task_id]
+
     # --- the one write ------------------------------------------------------------------
     def clear_task_instances(self, dag_id: str, run_id: str, task_ids: list[Any], note: str | None = None,
                              include_downstream: bool = True) -> dict:

@@ -29,3 +29,15 @@ with DAG("triage2_raises", schedule=None, start_date=datetime(2024, 1, 1), catch
 with DAG("triage2_bash_exit", schedule=None, start_date=datetime(2024, 1, 1), catchup=False,
          default_args={"on_failure_callback": report_with_plain_callback}):
     BashOperator(task_id="export_report", bash_command="echo 'exporting report'; ls /nonexistent/triage/input; exit 3")
+
+
+def check_partition(day: str) -> None:
+    print(f"checking partition {day}")
+    if day == "2024-01-02":
+        raise ValueError(f"partition {day} has 0 rows")
+
+
+# Dynamic task mapping: only map index 1 fails (triggered by its own test, not by the fixture).
+with DAG("triage2_mapped", schedule=None, start_date=datetime(2024, 1, 1), catchup=False):
+    PythonOperator.partial(task_id="check_partition", python_callable=check_partition).expand(
+        op_args=[["2024-01-01"], ["2024-01-02"], ["2024-01-03"]])
