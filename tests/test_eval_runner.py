@@ -267,6 +267,30 @@ def test_record_then_replay_offline(case_dir: Path, tmp_path: Path, no_llm_env, 
         assert b.prompt_tokens == a.prompt_tokens
 
 
+def test_replaying_some_of_the_cases_gives_what_was_recorded(case_dir: Path, tmp_path: Path, no_llm_env) -> None:
+    # A server that takes only a forced tool call: the first case recorded the negotiation,
+    # the others only their answers. Replaying a case without the first one (--only) must not
+    # depend on which cases ran before it.
+    from tests.fakes.openai_server import FakeOpenAIServer, Reply
+    from triage.engine import llm
+
+    def answer(body: dict) -> Reply:
+        prompt = json.dumps(body["messages"])
+        return Reply(content=json.dumps(next(a for marker, a in ANSWERS.items() if marker in prompt)))
+
+    record_dir = tmp_path / "recorded"
+    llm.forget_response_modes()
+    with FakeOpenAIServer(default=answer, reject_json_schema=400, reject_json_object=400) as server:
+        settings = load_settings(llm_base_url=server.base_url, llm_model="fake-model", llm_api_key="sk-test")
+        live = {r.id: r for r in run_cases(load_cases(case_dir), settings, Engine.llm, record_dir=record_dir)}
+    assert (live["af-oom"].category, live["af-conn"].category) == ("oom", "network_dns")  # the model's answers
+    for case in load_cases(case_dir):
+        llm.forget_response_modes()  # a fresh `triage eval --engine replay --only ID`
+        [replayed] = run_cases([case], load_settings(), Engine.replay, record_dir=record_dir)
+        assert (replayed.category, replayed.confidence, replayed.command, replayed.notes) == \
+               (live[case.id].category, live[case.id].confidence, live[case.id].command, live[case.id].notes), case.id
+
+
 def test_replay_without_recording_falls_back_and_says_so(case_dir: Path, tmp_path: Path, no_llm_env) -> None:
     record_dir = tmp_path / "empty"
     record_dir.mkdir()

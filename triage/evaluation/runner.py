@@ -80,6 +80,11 @@ def run_cases(
         for case in cases:
             if server is not None:
                 server.begin(case.id)
+                # Each case negotiates the response mode itself, so its recording holds every
+                # exchange it needs and replays the same alone (--only) or in any company.
+                from triage.engine.llm import forget_response_modes
+
+                forget_response_modes()
             started = time.perf_counter()
             try:
                 event, evidence = event_and_evidence(case)
