@@ -340,3 +340,33 @@ def test_concurrent_carry_outs_of_one_approval_clear_the_task_once():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+class _DagRunOfAirflow2:
+    """The part of Airflow 2's DagRun a DAG failure callback can use: get_task_instances(state=...)."""
+
+    def __init__(self, *tis):
+        self.tis = tis
+        self.run_id = "manual__1"
+
+    def get_task_instances(self, state=None, session=None):
+        wanted = set(state) if isinstance(state, (list, tuple, set)) else ({state} if state else None)
+        return [t for t in self.tis if wanted is None or t.state in wanted]
+
+
+def test_a_dag_callback_given_the_runs_last_task_reports_the_failed_one():
+    """Airflow 2's DAG.handle_callback passes tis[-1], here a task that ran after the failure
+    (trigger_rule all_done) and succeeded; the report must name the task that failed."""
+    from datetime import datetime, timezone
+
+    failed = SimpleNamespace(dag_id="etl", task_id="load", run_id="manual__1", try_number=2, max_tries=1, map_index=-1,
+                             hostname="w1", state="failed", start_date=None,
+                             end_date=datetime(2024, 1, 1, 0, 5, tzinfo=timezone.utc), log_url=None)
+    cleanup = SimpleNamespace(dag_id="etl", task_id="cleanup", run_id="manual__1", try_number=1, max_tries=0,
+                              map_index=-1, hostname="w1", state="success", start_date=None, end_date=None, log_url=None)
+    ctx = {"ti": cleanup, "dag_run": _DagRunOfAirflow2(failed, cleanup), "reason": "task_failure", "exception": None}
+    p = build_payload(ctx, instance="prod")
+    assert (p["task_id"], p["try_number"], p["state"]) == ("load", 2, "failed")
+    # A context whose dag_run cannot be asked (Airflow 3's runtime objects) keeps the task it was given.
+    p3 = build_payload({"ti": failed, "dag_run": SimpleNamespace(run_id="manual__1")}, instance="prod")
+    assert p3["task_id"] == "load"

@@ -58,6 +58,29 @@ def _exception_fields(exc: Any) -> dict[str, Optional[str]]:
     return {"exception_type": None, "exception_message": str(exc)[:MAX_MESSAGE_CHARS], "traceback": None}
 
 
+def _state(ti: Any) -> str:
+    return str(getattr(ti, "state", "") or "").split(".")[-1].lower()
+
+
+def _failed_instance(context: Mapping[str, Any], ti: Any) -> Any:
+    """Airflow 2 gives a DAG's failure callback the run's LAST task instance (DAG.handle_callback
+    takes `tis[-1]`), which may have succeeded or be upstream_failed: report a failed one of the run
+    instead (the latest to end). Airflow 3 already passes the failed one. Never raises."""
+    if _state(ti) == "failed":
+        return ti
+    get = getattr(context.get("dag_run"), "get_task_instances", None)
+    if get is None:
+        return ti
+    try:
+        failed = [t for t in get(state=["failed"]) if _state(t) == "failed"]
+    except Exception:  # no database here, or another Airflow's signature: keep what we were given
+        return ti
+    if not failed:
+        return ti
+    floor = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)
+    return max(failed, key=lambda t: getattr(t, "end_date", None) or floor)
+
+
 def build_payload(context: Mapping[str, Any], instance: str = "default", reported_by: str = "notifier") -> dict:
     """The event body for one failed task instance, from a task or DAG callback context."""
     ti = context.get("ti") or context.get("task_instance")
@@ -65,6 +88,7 @@ def build_payload(context: Mapping[str, Any], instance: str = "default", reporte
     dag = context.get("dag")
     if ti is None:
         raise ValueError("callback context has no task instance ('ti')")
+    ti = _failed_instance(context, ti)
     run_id = getattr(ti, "run_id", None) or getattr(dag_run, "run_id", None) or context.get("run_id")
     logical = context.get("logical_date") or context.get("execution_date") or getattr(dag_run, "logical_date", None)
     try:
