@@ -370,3 +370,44 @@ def test_a_dag_callback_given_the_runs_last_task_reports_the_failed_one():
     # A context whose dag_run cannot be asked (Airflow 3's runtime objects) keeps the task it was given.
     p3 = build_payload({"ti": failed, "dag_run": SimpleNamespace(run_id="manual__1")}, instance="prod")
     assert p3["task_id"] == "load"
+
+
+def test_a_runs_task_instances_are_read_past_the_first_page():
+    """A run with a large mapped task has more task instances than one page (limit 200): the
+    failed one on page 2 was never seen. Both API versions page with limit/offset."""
+    from triage.settings import AirflowInstance
+    from triage.sources.airflow_api import AirflowClient
+
+    tis = [{"task_id": "fan_out", "map_index": i, "state": "success"} for i in range(450)]
+    tis[333]["state"] = "failed"
+    seen_offsets = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            from urllib.parse import parse_qs, urlsplit
+
+            q = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            offset, limit = int(q.get("offset", 0)), int(q.get("limit", 100))
+            seen_offsets.append(offset)
+            data = json.dumps({"task_instances": tis[offset:offset + limit], "total_entries": len(tis)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        for version in (2, 3):
+            seen_offsets.clear()
+            client = AirflowClient(AirflowInstance(url=f"http://127.0.0.1:{httpd.server_port}", api_version=version))
+            got = client.run_task_instances("etl", "manual__1")
+            assert len(got) == 450 and [t["map_index"] for t in got if t["state"] == "failed"] == [333]
+            assert seen_offsets == [0, 200, 400]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -160,9 +160,18 @@ class AirflowClient:
         body = self.get(self._ti_path(dag_id, run_id, task_id, map_index) + "/tries")
         return list(body.get("task_instances", []))
 
-    def run_task_instances(self, dag_id: str, run_id: str, limit: int = 200) -> list[dict]:
-        body = self.get(f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances", limit=limit)
-        return list(body.get("task_instances", []))
+    def run_task_instances(self, dag_id: str, run_id: str, limit: int = 200, max_pages: int = 25) -> list[dict]:
+        """Every task instance of the run, page by page (a mapped task alone can have hundreds): the
+        failed upstream of an upstream_failed task may be on any page. Bounded to max_pages pages."""
+        out: list[dict] = []
+        for page in range(max_pages):
+            body = self.get(f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances", limit=limit, offset=page * limit)
+            batch = list(body.get("task_instances", []))
+            out.extend(batch)
+            total = body.get("total_entries")
+            if len(batch) < limit or (isinstance(total, int) and len(out) >= total):
+                break
+        return out
 
     def dag_tasks(self, dag_id: str) -> list[dict]:
         return list(self.get(f"/dags/{_q(dag_id)}/tasks").get("tasks", []))
