@@ -25,6 +25,8 @@ sys.path.insert(0, str(REPO / "integrations" / "airflow"))
 
 from triage_airflow import DeliveryConfig, build_payload, deliver  # noqa: E402
 
+from tests.support.loopback import JsonHandler, serving  # noqa: E402
+
 
 def _source(**settings) -> AirflowSource:
     s = Settings(_env_file=None, **settings)
@@ -267,20 +269,14 @@ def test_an_answer_that_is_not_the_api_becomes_notes_not_a_crash(status, body, h
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        src = _source(airflow_instances=[{"name": "prod", "url": f"http://127.0.0.1:{httpd.server_port}",
-                                          "username": "a", "password": "b", "timeout_seconds": 2,
-                                          "api_version": version}])
+    with serving(Handler) as url:
+        src = _source(airflow_instances=[{"name": "prod", "url": url, "username": "a", "password": "b",
+                                          "timeout_seconds": 2, "api_version": version}])
         [event] = src.parse(GOOD)
         ev = src.collect_evidence(event)  # raised JSONDecodeError: the triage retried, then failed
         assert ev.notes and ev.log_text == "ValueError: bad row"
         result = src.rerun(event, "approval-html")
         assert not result.ok and "re-run not done" in result.detail
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_concurrent_carry_outs_of_one_approval_clear_the_task_once():
@@ -292,15 +288,7 @@ def test_concurrent_carry_outs_of_one_approval_clear_the_task_once():
     lock = threading.Lock()
     both_read = threading.Barrier(2, timeout=1.5)  # lets both readers in before either clears
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_GET(self):
             with lock:
                 ti = {"task_id": "load", "state": state["ti"], "try_number": 2, "note": None}
@@ -308,24 +296,18 @@ def test_concurrent_carry_outs_of_one_approval_clear_the_task_once():
                 both_read.wait()
             except threading.BrokenBarrierError:
                 pass  # only one reader came: nothing to interleave
-            self._send(ti)
+            self.send_json(ti)
 
         def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.read_json()
             with lock:
                 state["clears"] += 1
                 cleared = [{"task_id": "load"}] if state["ti"] == "failed" else []
                 state["ti"] = None
-            self._send({"task_instances": cleared})
+            self.send_json({"task_instances": cleared})
 
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        src = _source(airflow_instances=[{"name": "prod", "url": f"http://127.0.0.1:{httpd.server_port}",
-                                          "timeout_seconds": 5, "api_version": 2}])
+    with serving(Handler) as url:
+        src = _source(airflow_instances=[{"name": "prod", "url": url, "timeout_seconds": 5, "api_version": 2}])
         [event] = src.parse(GOOD)
         results = []
         threads = [threading.Thread(target=lambda: results.append(src.rerun(event, "approval-concurrent-1")))
@@ -337,9 +319,6 @@ def test_concurrent_carry_outs_of_one_approval_clear_the_task_once():
         assert state["clears"] == 1
         assert len(results) == 2 and all(r.ok for r in results)
         assert results[0] == results[1] and "cleared 1 task instance" in results[0].detail
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 class _DagRunOfAirflow2:
@@ -382,32 +361,19 @@ def test_a_runs_task_instances_are_read_past_the_first_page():
     tis[333]["state"] = "failed"
     seen_offsets = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self):
             from urllib.parse import parse_qs, urlsplit
 
             q = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
             offset, limit = int(q.get("offset", 0)), int(q.get("limit", 100))
             seen_offsets.append(offset)
-            data = json.dumps({"task_instances": tis[offset:offset + limit], "total_entries": len(tis)}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json({"task_instances": tis[offset:offset + limit], "total_entries": len(tis)})
 
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
+    with serving(Handler) as url:
         for version in (2, 3):
             seen_offsets.clear()
-            client = AirflowClient(AirflowInstance(url=f"http://127.0.0.1:{httpd.server_port}", api_version=version))
+            client = AirflowClient(AirflowInstance(url=url, api_version=version))
             got = client.run_task_instances("etl", "manual__1")
             assert len(got) == 450 and [t["map_index"] for t in got if t["state"] == "failed"] == [333]
             assert seen_offsets == [0, 200, 400]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
