@@ -34,19 +34,26 @@ def _must_be_false(flag: str) -> Callable[[str], str | None]:
     return check
 
 
-# A Go duration as kubectl takes it ("90s", "1m30s", "2h"); a bare number is seconds for --request-timeout.
-_GO_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|m(?!s)|s|ms|us|µs|ns))+$")
-_GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+# A Go duration as kubectl and docker read it ("0", "90s", "1m30s", "1.5h", "500ms").
+_GO_DURATION = re.compile(r"^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|ms|s|m|h))+)$")
+_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|h|m|s)")
+_GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "\u00b5s": 1e-6, "ns": 1e-9}
+# A plain decimal: seconds (kubectl's timeouts), or a Unix time (docker's --since/--until).
+_DECIMAL = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def _go_duration_seconds(value: str) -> float | None:
+    """The seconds a Go duration stands for, or None when `value` is not one."""
+    if not _GO_DURATION.match(value):
+        return None
+    return sum(float(n) * _GO_UNITS[unit] for n, unit in _GO_DURATION_PART.findall(value))
 
 
 def _bounded_wait(flag: str) -> Callable[[str], str | None]:
     """--pod-running-timeout / --request-timeout: a wait the command may spend before it answers."""
     def check(value: str) -> str | None:
-        if re.fullmatch(r"\d+(?:\.\d+)?", value):
-            seconds = float(value)
-        elif _GO_DURATION.match(value):
-            seconds = sum(float(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)", value))
-        else:
+        seconds = float(value) if _DECIMAL.match(value) else _go_duration_seconds(value)
+        if seconds is None:
             return f"{flag} {value!r} is not a duration the guard can bound"
         return None if seconds <= MAX_REPEAT_SECONDS else f"{flag}={value} may wait longer than {MAX_REPEAT_SECONDS} s"
 
@@ -278,8 +285,6 @@ def _docker_inspect_format(formats: list[str]) -> None:
 # hour ahead), a Unix time
 # (`1714521600`), or an RFC 3339 date or time; a time without a zone is the client's local time.
 # `docker events --until T` streams events until T: a time in the future keeps it running.
-_GO_DURATION = re.compile(r"^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|ms|s|m|h))+)$")
-_UNIX_TIME = re.compile(r"^\d+(?:\.\d+)?$")
 _UNTIL_SLACK_SECONDS = 60
 
 
@@ -288,7 +293,7 @@ def _docker_until_in_future(value: str) -> str | None:
     if _GO_DURATION.match(value):
         return None  # a duration counts back from now
     now = datetime.now(timezone.utc)
-    if _UNIX_TIME.match(value):
+    if _DECIMAL.match(value):
         try:
             when = datetime.fromtimestamp(float(value), timezone.utc)
         except (OverflowError, OSError, ValueError):
