@@ -77,9 +77,24 @@ _NEVER_ENDING_FILE = re.compile(r"^/proc/kmsg$|/trace_pipe(?:_raw)?$|^/proc/(?:s
                                 r"^/sys/kernel/(?:debug|tracing)/")
 
 
+# Trees whose files include some that never end: recursing through them (or from /) reaches those.
+_KERNEL_TREES = ("/proc", "/sys", "/dev")
+
+
+def _normal(name: str) -> str:
+    """An absolute path as the kernel resolves its dots (`/proc/../proc/kmsg` is /proc/kmsg)."""
+    return posixpath.normpath(name) if name.startswith("/") else name
+
+
 def never_ending_file(name: str) -> bool:
-    normal = posixpath.normpath(name) if name.startswith("/") else name
+    normal = _normal(name)
     return (normal.startswith("/dev/") and normal != "/dev/null") or bool(_NEVER_ENDING_FILE.search(normal))
+
+
+def reaches_never_ending_files(directory: str) -> bool:
+    """A recursive read from here (grep -r) would meet files that block or never end."""
+    normal = _normal(directory)
+    return normal == "/" or any(normal == tree or normal.startswith(tree + "/") for tree in _KERNEL_TREES)
 
 
 def needs_input(program: str, files: list[str], context: CommandContext) -> None:

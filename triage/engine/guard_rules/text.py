@@ -5,11 +5,10 @@ sed and awk can write files and run commands, so only print-only programs are ac
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from triage.engine.guard_rules.base import (
-    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, filter_rule, needs_input, option_spec,
+    NEVER_ENDS, WRITES_FILE, CommandContext, Rule, filter_rule, needs_input, option_spec, reaches_never_ending_files,
 )
 from triage.engine.guard_rules.options import Refusal, parse_options
 
@@ -37,8 +36,7 @@ def _grep_rule(program: str) -> Rule:
             # Recursing through the kernel's trees (or from /) reaches files that never end (/proc/kmsg,
             # trace_pipe, other processes' descriptors).
             for name in files:
-                normal = posixpath.normpath(name) if name.startswith("/") else name
-                if normal in ("/", "/proc", "/sys", "/dev") or normal.startswith(("/proc/", "/sys/", "/dev/")):
+                if reaches_never_ending_files(name):
                     raise Refusal(f"{program} -r {name}: recursing there reaches files that block or never end")
             return
         needs_input(program, files, context)
