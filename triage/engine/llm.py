@@ -258,11 +258,13 @@ def _status_text(status: dict[str, Any]) -> str:
     return text
 
 
-def log_for_model(event: FailureEvent, evidence: Evidence, settings: Settings, budget: int | None = None) -> str:
-    """The log the model sees: the collected log, else the excerpt the reporter sent."""
+def log_for_model(event: FailureEvent, evidence: Evidence, candidates: list[Candidate], settings: Settings) -> str:
+    """The log the model sees: the collected log (`analyze` condensed it to the prompt's room),
+    else the excerpt the reporter sent, condensed here to that room."""
     if evidence.log_text.strip():
         return evidence.log_text
     if event.log_excerpt:
+        budget = log_token_budget(event, evidence, candidates, settings)
         return condense(event.log_excerpt, max(1, budget or settings.token_budget)).text
     return ""
 
@@ -658,7 +660,7 @@ def diagnose_with_llm(
     usage = Usage()
     # TRIAGE_TOKEN_BUDGET bounds the whole prompt. `analyze` condensed the log to what the rest
     # leaves; the digest's tokens vary a little, so check the real count and cut further.
-    log_text = log_for_model(event, evidence, settings, log_token_budget(event, evidence, candidates, settings))
+    log_text = log_for_model(event, evidence, candidates, settings)
     messages = build_messages(event, evidence, candidates, log_text)
     for _ in range(5):
         over = prompt_tokens(messages) - settings.token_budget
