@@ -43,6 +43,16 @@ MAX_WAIT_SECONDS = 3600.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
+def to_devnull(fd: int) -> None:
+    """Point one of our own streams at /dev/null once writing to it failed: what stays buffered,
+    the interpreter's final flush (else exit 120) and later writes then go nowhere, quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 def say(msg: str) -> None:
     """A note on stderr, where cron mails it. A stderr that cannot be written (the reader left:
     `2>&1 | head -1`; a full disk; closed) must not stop the report or change the exit code."""
@@ -52,8 +62,7 @@ def say(msg: str) -> None:
         sys.stderr.write(msg)
         sys.stderr.flush()
     except OSError:
-        # What stays buffered, and the interpreter's final flush (else exit 120), go nowhere.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+        to_devnull(sys.stderr.fileno())
 
 
 class OutputKeeper:
@@ -190,9 +199,7 @@ def run_command(argv: list[str], timeout: float | None, keeper: OutputKeeper) ->
                     sink.write(chunk)
                     sink.flush()
                 except OSError as exc:
-                    # Our own stream now points at /dev/null: what stays buffered, the final flush
-                    # (else exit 120) and later notes must not fail again.
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())
+                    to_devnull(sink.fileno())
                     if isinstance(exc, BrokenPipeError):
                         # The reader left (`| head -1`). Without the wrapper the command's next write
                         # would fail (SIGPIPE, or EPIPE if it ignores that): closing its pipe does that.
@@ -402,6 +409,16 @@ def current_user() -> str:
         return str(os.getuid())
 
 
+def _not_run(reporter: Reporter, base: dict, status: str, exit_code: int, msg: str) -> int:
+    """Say why the command was not run, report it (a zero-length run) and give the exit code."""
+    now = datetime.now(timezone.utc).isoformat()
+    say(msg)
+    reporter.stop_on_signals()
+    reporter.send({**base, "status": status, "exit_code": exit_code, "started_at": now, "finished_at": now,
+                   "duration_seconds": 0.0, "output": msg})
+    return exit_code
+
+
 def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: float | None, use_lock: bool) -> int:
     reporter = Reporter(server, token)
     try:
@@ -424,23 +441,13 @@ def wrap(job: str, argv: list[str], server: str, token: str | None, timeout: flo
             lock_file = open(path, "a+")
         except OSError as exc:
             # Without its lock the job could overlap itself: do not run it, and say so where it is seen.
-            now = datetime.now(timezone.utc).isoformat()
-            msg = f"triage wrap: cannot create the lock file {path}: {exc}; not running {job}\n"
-            say(msg)
-            reporter.stop_on_signals()
-            reporter.send({**base, "status": "failure", "exit_code": EXIT_CANTCREAT, "started_at": now,
-                           "finished_at": now, "duration_seconds": 0.0, "output": msg})
-            return EXIT_CANTCREAT
+            return _not_run(reporter, base, "failure", EXIT_CANTCREAT,
+                            f"triage wrap: cannot create the lock file {path}: {exc}; not running {job}\n")
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            now = datetime.now(timezone.utc).isoformat()
-            msg = f"triage wrap: previous run of {job} still holds {path}; skipping this run\n"
-            say(msg)
-            reporter.stop_on_signals()
-            reporter.send({**base, "status": "skipped_overlap", "exit_code": EXIT_OVERLAP, "started_at": now,
-                           "finished_at": now, "duration_seconds": 0.0, "output": msg})
-            return EXIT_OVERLAP
+            return _not_run(reporter, base, "skipped_overlap", EXIT_OVERLAP,
+                            f"triage wrap: previous run of {job} still holds {path}; skipping this run\n")
     try:
         result = run_command(argv, timeout, OutputKeeper())
     finally:
