@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.db import AuditRow, FeedbackRow, RunRow, TriageRow
-from triage.engine.redact import redact
+from triage.engine.redact import redact, redact_obj
 from triage.models import (
     WORK_STATES,
     Evidence,
@@ -49,8 +49,6 @@ def _text_safe(value: Any) -> Any:
 def _redacted_event(event: Any) -> Any:
     """The stored event of a triage that ends without the pipeline (which stores its own redacted
     copy): every string redacted, NULs replaced."""
-    from triage.engine.redact import redact_obj
-
     return _text_safe(redact_obj(event)) if event is not None else event
 
 
